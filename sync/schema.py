@@ -1,0 +1,213 @@
+"""Records shared by the desk cache and the server's account database.
+
+These classes are the contract between both sides: the server stores them in each account's
+database, the desk keeps a disposable copy of them in its cache, and the wire format
+(`sync.wire`) carries them as plain dicts made by `record_to_wire`.
+
+Conventions:
+- `id` is a UUIDv7 string made where the record is born (desk or server), never an integer.
+- `usn` is the account's change sequence number at the row's last write on the server (like
+  Anki's USN). On the desk, a row written locally and not yet confirmed by a pull has usn None.
+- Datetimes are naive UTC (SQLite and PostgreSQL `timestamp` both drop the offset); they are
+  shown in the location's time zone. Dates are plain local dates of the location.
+- Money is integer cents (no money in this slice yet).
+- No foreign-key constraints: a pull may bring rows in any order, and the server's mutation
+  appliers check references themselves so that a bad reference is a clean rejection.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Literal
+
+from sqlmodel import Field, SQLModel, UniqueConstraint
+
+AttendanceStatus = Literal["present", "absent", "late"]
+ATTENDANCE_STATUSES: tuple[str, ...] = ("present", "absent", "late")
+StaffGroup = Literal["owner", "manager", "front-desk"]
+STAFF_GROUPS: tuple[str, ...] = ("owner", "manager", "front-desk")
+AlertKind = Literal["medical", "allergy", "waiver", "balance", "note"]
+ALERT_KINDS: tuple[str, ...] = ("medical", "allergy", "waiver", "balance", "note")
+# How loud an alert is at the desk (UX.md): red for health, amber for money and paperwork.
+ALERT_SEVERITY: dict[str, str] = {
+    "medical": "red",
+    "allergy": "red",
+    "waiver": "amber",
+    "balance": "amber",
+    "note": "blue",
+}
+
+
+class SyncedRecord(SQLModel):
+    """Columns every shared record carries."""
+
+    id: str = Field(primary_key=True, max_length=36)
+    usn: int | None = Field(default=None, index=True)
+
+
+class Location(SyncedRecord, table=True):
+    name: str
+    code: str = Field(max_length=8)  # short code used in receipt numbers, e.g. "DT"
+    timezone: str = "America/Chicago"  # IANA name
+    address: str = ""
+
+
+class Family(SyncedRecord, table=True):
+    name: str = Field(index=True)  # the family (last) name as the desk calls it
+    email: str = ""  # primary address for receipts
+    phone: str = ""
+    address: str = ""
+
+
+class Contact(SyncedRecord, table=True):
+    """A guardian or other contact of a family."""
+
+    family_id: str = Field(index=True)
+    first_name: str
+    last_name: str
+    relation: str = "guardian"
+    email: str = ""
+    phone: str = ""
+    is_primary: bool = False
+
+
+class Student(SyncedRecord, table=True):
+    family_id: str = Field(index=True)
+    first_name: str
+    last_name: str
+    birth_date: dt.date | None = None
+    gender: str = ""
+    active: bool = True
+
+
+class ClassSchedule(SyncedRecord, table=True):
+    """A weekly class: 'Level 2 Tumbling, Mondays 4:00 PM at Downtown'."""
+
+    __tablename__ = "class_schedule"
+    location_id: str = Field(index=True)
+    name: str
+    level: str = ""
+    weekday: int  # 0 = Monday, as datetime.date.weekday()
+    start_time: dt.time  # local time at the location
+    duration_minutes: int = 60
+    coach: str = ""
+    capacity: int = 12
+    active: bool = True
+
+
+class ClassSession(SyncedRecord, table=True):
+    """One occurrence of a class on a date."""
+
+    __tablename__ = "class_session"
+    schedule_id: str = Field(index=True)
+    location_id: str = Field(index=True)
+    date: dt.date = Field(index=True)  # local date at the location
+    starts_at: dt.datetime  # UTC
+    ends_at: dt.datetime  # UTC
+    cancelled: bool = False
+
+
+class Enrollment(SyncedRecord, table=True):
+    student_id: str = Field(index=True)
+    schedule_id: str = Field(index=True)
+    start_date: dt.date
+    end_date: dt.date | None = None  # None: still enrolled
+
+
+class Attendance(SyncedRecord, table=True):
+    """The current mark of one student in one session (the register).
+
+    Its id is derived from (session, student) by `attendance_id`, so two desks marking the same
+    child offline write the same row; the latest mark in server order wins, and every mark stays
+    in `AttendanceMark`.
+    """
+
+    __table_args__ = (UniqueConstraint("session_id", "student_id"),)
+    session_id: str = Field(index=True)
+    student_id: str = Field(index=True)
+    status: str  # one of ATTENDANCE_STATUSES
+    mark_id: str  # the AttendanceMark that set this status
+    marked_at: dt.datetime  # desk clock of that mark, UTC; for display only, never for order
+    staff_id: str
+
+
+class AttendanceMark(SyncedRecord, table=True):
+    """Every attendance mark ever made (append-only history)."""
+
+    __tablename__ = "attendance_mark"
+    session_id: str = Field(index=True)
+    student_id: str = Field(index=True)
+    status: str
+    staff_id: str
+    desk_id: str
+    made_at: dt.datetime  # desk clock, UTC
+
+
+class CheckIn(SyncedRecord, table=True):
+    """A student arrived (append-only fact)."""
+
+    __tablename__ = "check_in"
+    student_id: str = Field(index=True)
+    location_id: str = Field(index=True)
+    session_id: str | None = Field(default=None, index=True)
+    staff_id: str
+    desk_id: str
+    checked_in_at: dt.datetime  # desk clock, UTC
+
+
+class Alert(SyncedRecord, table=True):
+    """A note that must be seen at the desk: medical, allergy, missing waiver, balance due."""
+
+    family_id: str | None = Field(default=None, index=True)
+    student_id: str | None = Field(default=None, index=True)
+    kind: str  # one of ALERT_KINDS
+    text: str
+    active: bool = True
+
+
+class Staff(SyncedRecord, table=True):
+    """A staff member as every desk of the account sees them (no secrets here)."""
+
+    username: str = Field(unique=True)
+    display_name: str
+    group: str = "front-desk"  # one of STAFF_GROUPS
+    active: bool = True
+
+
+# Wire names of the shared records, in an order that puts referenced rows first.
+RECORD_TYPES: dict[str, type[SyncedRecord]] = {
+    "location": Location,
+    "staff": Staff,
+    "family": Family,
+    "contact": Contact,
+    "student": Student,
+    "class_schedule": ClassSchedule,
+    "class_session": ClassSession,
+    "enrollment": Enrollment,
+    "alert": Alert,
+    "check_in": CheckIn,
+    "attendance_mark": AttendanceMark,
+    "attendance": Attendance,
+}
+TYPE_OF_RECORD: dict[type[SyncedRecord], str] = {v: k for k, v in RECORD_TYPES.items()}
+
+SHARED_TABLES = [cls.__table__ for cls in RECORD_TYPES.values()]  # type: ignore[attr-defined]
+
+_ATTENDANCE_NS = uuid.UUID("6f1b7c1e-2d0a-4f7e-9a54-0c8e6b0f5a11")
+
+
+def attendance_id(session_id: str, student_id: str) -> str:
+    """The one id of the register row of a student in a session, the same on every desk."""
+    return str(uuid.uuid5(_ATTENDANCE_NS, f"{session_id}/{student_id}"))
+
+
+def record_to_wire(record: SyncedRecord) -> dict:
+    """A record as a JSON-ready dict (dates and times as ISO strings)."""
+    return record.model_dump(mode="json")
+
+
+def record_from_wire(type_name: str, data: dict) -> SyncedRecord:
+    """Rebuild a record of a wire type; raises KeyError for an unknown type, ValueError for bad data."""
+    cls = RECORD_TYPES[type_name]
+    return cls.model_validate(data)

@@ -1,0 +1,125 @@
+"""The HTTP contract between desk and server: request and response bodies of /v1.
+
+Errors are always `{"error": {"code": ..., "message": ...}}` with a 4xx/5xx status; the
+message is written for a person at a front desk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+PROTOCOL_VERSION = 1
+PROTOCOL_HEADER = "X-Frontdesk-Protocol"
+MAX_PUSH_BATCH = 500
+MAX_PULL_PAGE = 5000
+DEFAULT_PULL_PAGE = 1000
+
+
+def _naive_utc(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
+
+
+# A datetime as stored everywhere: naive UTC. An offset on the wire is converted, not dropped.
+UtcDateTime = Annotated[dt.datetime, AfterValidator(_naive_utc)]
+
+
+class WireModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorBody(WireModel):
+    code: str
+    message: str
+
+
+class ErrorResponse(WireModel):
+    error: ErrorBody
+
+
+class Health(WireModel):
+    status: Literal["ok"] = "ok"
+    protocol: int = PROTOCOL_VERSION
+    version: str
+
+
+class LoginRequest(WireModel):
+    account: str = Field(min_length=1, max_length=64)
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+    desk_id: str = Field(min_length=1, max_length=36)
+    desk_name: str = Field(default="", max_length=64)
+
+
+class RefreshRequest(WireModel):
+    refresh_token: str = Field(min_length=1, max_length=512)
+    desk_id: str = Field(min_length=1, max_length=36)
+
+
+class StaffPublic(WireModel):
+    id: str
+    username: str
+    display_name: str
+    group: str
+
+
+class AccountPublic(WireModel):
+    slug: str
+    name: str
+
+
+class TokenResponse(WireModel):
+    access_token: str
+    refresh_token: str
+    expires_in: int  # seconds the access token is good for
+    staff: StaffPublic
+    account: AccountPublic
+
+
+class Mutation(WireModel):
+    """One change made at a desk, as it sits in the desk's outbox."""
+
+    id: str = Field(min_length=1, max_length=36)  # UUIDv7 made at the desk
+    desk_id: str = Field(min_length=1, max_length=36)
+    seq: int = Field(ge=1)  # per desk, increasing, no gaps
+    staff_id: str = Field(min_length=1, max_length=36)
+    made_at: UtcDateTime  # desk clock, UTC; informative only, never used for order
+    type: str = Field(min_length=1, max_length=64)
+    payload: dict[str, Any]
+
+
+class PushRequest(WireModel):
+    mutations: list[Mutation] = Field(min_length=1, max_length=MAX_PUSH_BATCH)
+
+
+class MutationResult(WireModel):
+    id: str
+    seq: int
+    status: Literal["applied", "rejected"]
+    usn: int | None = None  # the account's change number of an applied mutation
+    code: str | None = None  # why it was rejected: not_found, invalid, forbidden, seq_reused
+    message: str | None = None  # the same for a person
+
+
+class PushResponse(WireModel):
+    results: list[MutationResult]
+
+
+class Change(WireModel):
+    """A row as it is now on the server, or its tombstone."""
+
+    type: str  # a key of sync.schema.RECORD_TYPES
+    id: str
+    usn: int
+    deleted: bool = False
+    data: dict[str, Any] | None = None  # sync.schema.record_to_wire(row); None when deleted
+
+
+class PullResponse(WireModel):
+    changes: list[Change]
+    cursor: int  # pass as `after` next time
+    more: bool  # another page is waiting
