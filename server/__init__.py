@@ -1,0 +1,8 @@
+"""Frontdesk server: accounts and their databases, auth, sync endpoints, admin commands."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("frontdesk")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0"

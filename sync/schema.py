@@ -21,7 +21,11 @@ import datetime as dt
 import uuid
 from typing import Literal
 
+from pydantic import NaiveDatetime
 from sqlmodel import Field, SQLModel, UniqueConstraint
+
+# SQLModel >= 0.0.50 maps a plain `datetime` field to UTCDateTime, which refuses naive values and
+# reads back aware ones; NaiveDatetime keeps the naive-UTC convention above (a plain DateTime).
 
 AttendanceStatus = Literal["present", "absent", "late"]
 ATTENDANCE_STATUSES: tuple[str, ...] = ("present", "absent", "late")
@@ -103,8 +107,8 @@ class ClassSession(SyncedRecord, table=True):
     schedule_id: str = Field(index=True)
     location_id: str = Field(index=True)
     date: dt.date = Field(index=True)  # local date at the location
-    starts_at: dt.datetime  # UTC
-    ends_at: dt.datetime  # UTC
+    starts_at: NaiveDatetime  # UTC
+    ends_at: NaiveDatetime  # UTC
     cancelled: bool = False
 
 
@@ -128,7 +132,7 @@ class Attendance(SyncedRecord, table=True):
     student_id: str = Field(index=True)
     status: str  # one of ATTENDANCE_STATUSES
     mark_id: str  # the AttendanceMark that set this status
-    marked_at: dt.datetime  # desk clock of that mark, UTC; for display only, never for order
+    marked_at: NaiveDatetime  # desk clock of that mark, UTC; for display only, never for order
     staff_id: str
 
 
@@ -141,7 +145,7 @@ class AttendanceMark(SyncedRecord, table=True):
     status: str
     staff_id: str
     desk_id: str
-    made_at: dt.datetime  # desk clock, UTC
+    made_at: NaiveDatetime  # desk clock, UTC
 
 
 class CheckIn(SyncedRecord, table=True):
@@ -153,7 +157,7 @@ class CheckIn(SyncedRecord, table=True):
     session_id: str | None = Field(default=None, index=True)
     staff_id: str
     desk_id: str
-    checked_in_at: dt.datetime  # desk clock, UTC
+    checked_in_at: NaiveDatetime  # desk clock, UTC
 
 
 class Alert(SyncedRecord, table=True):

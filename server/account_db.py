@@ -1,0 +1,191 @@
+"""One database per account: the shared record tables plus the server's own bookkeeping.
+
+The server-only tables use their own MetaData, so the desk cache (which creates every table of
+SQLModel.metadata it is told to) never gets them, and SHARED_TABLES stays the whole wire contract.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import DDL, JSON, Column, Engine, MetaData, UniqueConstraint, create_engine, event, select, update
+from pydantic import NaiveDatetime  # plain DateTime column (SQLModel maps datetime to a tz-aware one)
+from sqlmodel import Field, Session, SQLModel
+
+from server.sqlite import sqlite_engine, writer
+from sync.ids import new_id, utcnow
+from sync.schema import SHARED_TABLES
+
+
+class AccountBase(SQLModel):
+    metadata = MetaData()
+
+
+class StaffCredential(AccountBase, table=True):
+    __tablename__ = "staff_credential"
+    staff_id: str = Field(primary_key=True, max_length=36)
+    password_hash: str
+    changed_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+class AppliedMutation(AccountBase, table=True):
+    """The first result of every mutation a desk pushed: the memory that makes push exactly-once.
+
+    The constraints, not only the code, guarantee it: a second row for the same mutation id or
+    the same (desk, seq) cannot be written, whatever two requests race.
+    """
+
+    __tablename__ = "applied_mutation"
+    __table_args__ = (UniqueConstraint("desk_id", "seq"),)
+    mutation_id: str = Field(primary_key=True, max_length=36)
+    desk_id: str = Field(max_length=36)
+    seq: int
+    staff_id: str = Field(max_length=36)
+    type: str = Field(max_length=64)
+    status: str  # applied | rejected
+    code: str | None = None
+    message: str | None = None
+    usn: int | None = None
+    applied_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+class ChangeCounter(AccountBase, table=True):
+    """The account's change sequence number (one row): the last usn handed out."""
+
+    __tablename__ = "change_counter"
+    id: int = Field(default=1, primary_key=True)
+    usn: int = 0
+
+
+class Tombstone(AccountBase, table=True):
+    """A deleted record, kept with its own usn so that every desk learns of the deletion."""
+
+    type: str = Field(primary_key=True, max_length=64)
+    id: str = Field(primary_key=True, max_length=36)
+    usn: int = Field(index=True)
+
+
+class AuditEvent(AccountBase, table=True):
+    """Append-only: who did what, from which desk, at what server time."""
+
+    __tablename__ = "audit_event"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    at: NaiveDatetime = Field(default_factory=utcnow, index=True)
+    staff_id: str | None = Field(default=None, max_length=36)
+    desk_id: str | None = Field(default=None, max_length=36)
+    action: str = Field(max_length=64)
+    record_type: str | None = None
+    record_id: str | None = None
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+for _verb in ("UPDATE", "DELETE"):
+    event.listen(
+        AuditEvent.__table__,
+        "after_create",
+        DDL(
+            f"CREATE TRIGGER IF NOT EXISTS audit_event_no_{_verb.lower()} BEFORE {_verb} ON audit_event "
+            "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END"
+        ).execute_if(dialect="sqlite"),
+    )
+
+_counter = ChangeCounter.__table__
+
+
+def next_usn(db: Session) -> int:
+    """Hand out the account's next change number, inside the caller's transaction.
+
+    The counter row is updated in the database (not cached), so a rolled-back savepoint gives its
+    numbers back, and its row lock keeps usn order equal to commit order.
+    """
+    return db.execute(update(_counter).where(_counter.c.id == 1).values(usn=_counter.c.usn + 1).returning(_counter.c.usn)).scalar_one()
+
+
+def reserve_usns(db: Session, count: int) -> int:
+    """Reserve `count` consecutive change numbers; returns the first."""
+    last = db.execute(
+        update(_counter).where(_counter.c.id == 1).values(usn=_counter.c.usn + count).returning(_counter.c.usn)
+    ).scalar_one()
+    return last - count + 1
+
+
+def current_usn(db: Session) -> int:
+    return db.execute(select(_counter.c.usn).where(_counter.c.id == 1)).scalar_one()
+
+
+def audit(
+    db: Session,
+    action: str,
+    *,
+    staff_id: str | None = None,
+    desk_id: str | None = None,
+    record_type: str | None = None,
+    record_id: str | None = None,
+    **detail: Any,
+) -> None:
+    db.add(
+        AuditEvent(
+            action=action,
+            staff_id=staff_id,
+            desk_id=desk_id,
+            record_type=record_type,
+            record_id=record_id,
+            detail=detail,
+        )
+    )
+
+
+class AccountDatabase:
+    """The engines of one account's database; tables are created when it is first opened."""
+
+    def __init__(self, url: str, *, create: bool = False):
+        self.url = url
+        if url.startswith("sqlite:///"):
+            path = Path(url.removeprefix("sqlite:///"))
+            if not create and not path.exists():
+                # Opening would make an empty database and hide that the account's data is gone.
+                raise FileNotFoundError(f"account database {path} is missing")
+            self.engine: Engine = sqlite_engine(path)
+        else:
+            self.engine = create_engine(url, pool_pre_ping=True)
+        self.writer: Engine = writer(self.engine)
+        self._create_tables()
+
+    def _create_tables(self) -> None:
+        with self.writer.begin() as conn:
+            SQLModel.metadata.create_all(conn, tables=SHARED_TABLES)
+            AccountBase.metadata.create_all(conn)
+            if conn.execute(select(_counter.c.id)).first() is None:
+                conn.execute(_counter.insert().values(id=1, usn=0))
+
+    def read_session(self) -> Session:
+        return Session(self.engine)
+
+    def write_session(self) -> Session:
+        return Session(self.writer)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+class AccountDatabases:
+    """One AccountDatabase per account, opened on first use and kept (no global engine)."""
+
+    def __init__(self) -> None:
+        self._open: dict[str, AccountDatabase] = {}
+        self._lock = threading.Lock()
+
+    def get(self, account_id: str, url: str) -> AccountDatabase:
+        with self._lock:
+            db = self._open.get(account_id)
+            if db is None:
+                db = self._open[account_id] = AccountDatabase(url)
+            return db
+
+    def close(self) -> None:
+        with self._lock:
+            for db in self._open.values():
+                db.close()
+            self._open.clear()

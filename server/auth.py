@@ -1,0 +1,111 @@
+"""Signing in and refreshing: the checks behind /v1/auth/*."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlmodel import select
+
+from server.account_db import StaffCredential, audit
+from server.errors import BAD_CREDENTIALS, ApiError, auth_error
+from server.passwords import verify_password
+from server.registry import Account, RefreshToken
+from server.state import ServerState
+from server.tokens import AccessClaims, hash_refresh_token, issue_access_token, new_refresh_token
+from sync.ids import utcnow
+from sync.schema import Staff
+from sync.wire import AccountPublic, LoginRequest, RefreshRequest, StaffPublic, TokenResponse
+
+log = logging.getLogger("frontdesk.server.auth")
+
+
+def _bad_credentials() -> ApiError:
+    return ApiError(401, "bad_credentials", BAD_CREDENTIALS, headers={"WWW-Authenticate": "Bearer"})
+
+
+def login(state: ServerState, req: LoginRequest) -> TokenResponse:
+    wait = state.throttle.retry_after(req.account, req.username)
+    if wait:
+        raise ApiError(
+            429,
+            "too_many_attempts",
+            f"Too many failed sign-ins. Please wait {max(1, wait // 60)} minute(s) and try again.",
+            headers={"Retry-After": str(wait)},
+        )
+    account = state.registry.account_by_slug(req.account)
+    if account is None:
+        verify_password(req.password, None)  # same time as a real check
+        state.throttle.failed(req.account, req.username)
+        log.info("login failed: unknown account %r", req.account)
+        raise _bad_credentials()
+
+    adb = state.account_db(account)
+    with adb.read_session() as db:
+        staff = db.exec(select(Staff).where(Staff.username == req.username)).first()
+        cred = db.get(StaffCredential, staff.id) if staff is not None else None
+    usable = staff is not None and staff.active and cred is not None
+    ok = verify_password(req.password, cred.password_hash if usable else None)
+
+    with adb.write_session() as db:
+        audit(
+            db,
+            "login.succeeded" if ok else "login.failed",
+            staff_id=staff.id if staff is not None else None,
+            desk_id=req.desk_id,
+            username=req.username,
+            desk_name=req.desk_name,
+        )
+        db.commit()
+    if not ok:
+        state.throttle.failed(req.account, req.username)
+        raise _bad_credentials()
+    state.throttle.succeeded(req.account, req.username)
+    state.registry.touch_desk(account.id, req.desk_id, req.desk_name)
+    refresh = new_refresh_token()
+    state.registry.add_refresh_token(_refresh_row(state, refresh, account.id, staff.id, req.desk_id))
+    return _token_response(state, account, staff, req.desk_id, refresh)
+
+
+def refresh(state: ServerState, req: RefreshRequest) -> TokenResponse:
+    """Trade a refresh token for a new pair; the old one is refused from now on (rotation)."""
+    new = new_refresh_token()
+    row = state.registry.rotate_refresh_token(
+        hash_refresh_token(req.refresh_token),
+        req.desk_id,
+        lambda old: _refresh_row(state, new, old.account_id, old.staff_id, old.desk_id),
+    )
+    if row is None:
+        raise auth_error()
+    account = state.registry.account_by_id(row.account_id)
+    staff = None
+    if account is not None:
+        with state.account_db(account).read_session() as db:
+            staff = db.get(Staff, row.staff_id)
+    if account is None or staff is None or not staff.active:
+        state.registry.revoke_desk_tokens(row.account_id, row.desk_id)
+        raise auth_error()
+    state.registry.touch_desk(account.id, row.desk_id, "")
+    return _token_response(state, account, staff, row.desk_id, new)
+
+
+def _refresh_row(state: ServerState, token: str, account_id: str, staff_id: str, desk_id: str) -> RefreshToken:
+    return RefreshToken(
+        token_hash=hash_refresh_token(token),
+        account_id=account_id,
+        staff_id=staff_id,
+        desk_id=desk_id,
+        expires_at=utcnow() + dt.timedelta(days=state.settings.refresh_token_days),
+    )
+
+
+def _token_response(state: ServerState, account: Account, staff: Staff, desk_id: str, refresh: str) -> TokenResponse:
+    lifetime = dt.timedelta(minutes=state.settings.access_token_minutes)
+    access = issue_access_token(state.signing_key, AccessClaims(account.id, staff.id, desk_id), lifetime)
+    return TokenResponse(
+        access_token=access,
+        refresh_token=refresh,
+        expires_in=int(lifetime.total_seconds()),
+        staff=StaffPublic(id=staff.id, username=staff.username, display_name=staff.display_name, group=staff.group),
+        account=AccountPublic(slug=account.slug, name=account.name),
+    )

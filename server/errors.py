@@ -1,0 +1,92 @@
+"""Every error leaves the server as {"error": {"code", "message"}} (sync.wire.ErrorResponse)."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from sync.wire import ErrorResponse
+
+log = logging.getLogger("frontdesk.server")
+
+BAD_CREDENTIALS = "Wrong account, username or password."
+SIGN_IN_AGAIN = "Your session has ended. Please sign in again."
+
+
+class ApiError(Exception):
+    """An expected failure with words for the front desk."""
+
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+
+
+def auth_error(message: str = SIGN_IN_AGAIN) -> ApiError:
+    return ApiError(401, "auth", message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    body = {"error": {"code": code, "message": message}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+# What the documented routes answer besides their success body (for OpenAPI).
+def error_responses(*statuses: int) -> dict[int | str, dict]:
+    descriptions = {
+        400: "Malformed request body",
+        401: "Missing, invalid or expired credentials",
+        403: "Not allowed",
+        404: "Not found",
+        409: "Busy with a concurrent change; nothing was written, send again",
+        422: "The request does not have the expected shape",
+        429: "Too many attempts",
+        500: "Server error",
+    }
+    return {s: {"model": ErrorResponse, "description": descriptions.get(s, "Error")} for s in statuses}
+
+
+_HTTP_CODES = {400: "bad_request", 401: "auth", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+
+
+def _validation_message(exc: RequestValidationError) -> tuple[int, str, str]:
+    errors = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return 400, "invalid_json", "The request body is not valid JSON."
+    parts = []
+    for e in errors[:3]:
+        loc = [str(p) for p in e.get("loc", ())]
+        if len(loc) > 1 and loc[0] in ("body", "query", "path", "header"):
+            loc = loc[1:]  # "mutations.0.seq" reads better than "body.mutations.0.seq"
+        where = ".".join(loc) or "request"
+        parts.append(f"{where}: {e.get('msg', 'invalid')}")
+    more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+    return 422, "invalid_request", "The request is not valid: " + "; ".join(parts) + more + "."
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.message, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        status, code, message = _validation_message(exc)
+        return error_response(status, code, message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        message = exc.detail if isinstance(exc.detail, str) else "The request could not be handled."
+        return error_response(exc.status_code, code, message, getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unexpected error in %s %s", request.method, request.url.path, exc_info=exc)
+        return error_response(500, "server_error", "The server had a problem. Please try again; if it keeps happening, call support.")

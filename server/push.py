@@ -1,0 +1,118 @@
+"""Applying a batch of pushed mutations, exactly once each, in the order the desk made them."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from server.account_db import AccountDatabase, AppliedMutation, audit, current_usn, next_usn
+from server.tokens import AccessClaims
+from sync.mutations import Rejected, apply_mutation
+from sync.schema import TYPE_OF_RECORD, Staff
+from sync.wire import Mutation, MutationResult
+
+OTHER_DESK = "This change was made on another desk and cannot be sent from this one."
+SEQ_REUSED = "This desk sent a different change under a number it had already used; it was not recorded."
+ID_REUSED = "This change was already received under another number; it was not recorded again."
+STAFF_NOT_ALLOWED = "The staff member who made this change is not active on this account; it was not recorded."
+
+
+def push(adb: AccountDatabase, token: AccessClaims, mutations: list[Mutation]) -> list[MutationResult]:
+    """Apply the batch in one write transaction, each mutation in its own savepoint.
+
+    A rejected mutation never blocks the ones after it. An unexpected error rolls back the whole
+    batch, so the desk can send it again and nothing is half written.
+    """
+    with adb.write_session() as db:
+        results = [_push_one(db, token, m) for m in mutations]
+        db.commit()
+    return results
+
+
+def _push_one(db: Session, token: AccessClaims, m: Mutation) -> MutationResult:
+    if m.desk_id != token.desk_id:
+        # Not remembered: (desk_id, seq) belongs to the other desk, whose own push must still work.
+        return _rejected_unrecorded(db, token, m, "forbidden", OTHER_DESK)
+
+    prior = db.exec(select(AppliedMutation).where(AppliedMutation.desk_id == m.desk_id, AppliedMutation.seq == m.seq)).first()
+    if prior is not None:
+        if prior.mutation_id == m.id:
+            return _result(prior)  # a replay: its first result, nothing changes
+        return _rejected_unrecorded(db, token, m, "seq_reused", SEQ_REUSED)
+    if db.get(AppliedMutation, m.id) is not None:
+        return _rejected_unrecorded(db, token, m, "invalid", ID_REUSED)
+
+    staff = db.get(Staff, m.staff_id)
+    if staff is None or not staff.active:
+        return _record(db, token, m, Rejected("forbidden", STAFF_NOT_ALLOWED), [])
+
+    savepoint = db.begin_nested()
+    try:
+        written = apply_mutation(db, m, lambda: next_usn(db))
+        savepoint.commit()
+    except Rejected as rejected:
+        savepoint.rollback()
+        return _record(db, token, m, rejected, [])
+    return _record(db, token, m, None, written)
+
+
+def _record(db: Session, token: AccessClaims, m: Mutation, rejected: Rejected | None, written: list) -> MutationResult:
+    usns = [row.usn for row in written if row.usn is not None]
+    row = AppliedMutation(
+        mutation_id=m.id,
+        desk_id=m.desk_id,
+        seq=m.seq,
+        staff_id=m.staff_id,
+        type=m.type,
+        status="rejected" if rejected else "applied",
+        code=rejected.code if rejected else None,
+        message=rejected.message if rejected else None,
+        # A mutation that found its rows already there (written by an earlier one) is as of now.
+        usn=None if rejected else (max(usns) if usns else current_usn(db)),
+    )
+    db.add(row)
+    first = written[0] if written else None
+    audit(
+        db,
+        f"mutation.{row.status}",
+        staff_id=m.staff_id,
+        desk_id=m.desk_id,
+        record_type=TYPE_OF_RECORD.get(type(first)) if first is not None else None,
+        record_id=first.id if first is not None else None,
+        mutation_id=m.id,
+        seq=m.seq,
+        type=m.type,
+        usn=row.usn,
+        code=row.code,
+        pushed_by=token.staff_id,
+        written=[[TYPE_OF_RECORD.get(type(r)), r.id] for r in written],
+    )
+    # Flush now: the unique constraints, not only the lookups above, make a second copy impossible.
+    db.flush()
+    return _result(row)
+
+
+def _rejected_unrecorded(db: Session, token: AccessClaims, m: Mutation, code: str, message: str) -> MutationResult:
+    audit(
+        db,
+        "mutation.rejected",
+        staff_id=m.staff_id,
+        desk_id=token.desk_id,
+        mutation_id=m.id,
+        seq=m.seq,
+        type=m.type,
+        code=code,
+        claimed_desk_id=m.desk_id,
+        pushed_by=token.staff_id,
+    )
+    return MutationResult(id=m.id, seq=m.seq, status="rejected", code=code, message=message)
+
+
+def _result(row: AppliedMutation) -> MutationResult:
+    return MutationResult(
+        id=row.mutation_id,
+        seq=row.seq,
+        status=row.status,  # type: ignore[arg-type]
+        usn=row.usn,
+        code=row.code,
+        message=row.message,
+    )

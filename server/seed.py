@@ -1,0 +1,289 @@
+"""A realistic demo account: two gyms, a few hundred families, a week of classes every day.
+
+The content (names, counts, schedule) follows from `seed` alone; ids are fresh UUIDv7s, so two
+accounts seeded alike still never share a record id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import random
+from dataclasses import dataclass
+from importlib.resources import files
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, insert
+from sqlmodel import Session, select
+
+from server.account_db import audit, reserve_usns
+from server.accounts import AdminError, open_account
+from sync.ids import new_id
+from sync.schema import (
+    RECORD_TYPES,
+    Alert,
+    ClassSchedule,
+    ClassSession,
+    Contact,
+    Enrollment,
+    Family,
+    Location,
+    Student,
+    SyncedRecord,
+)
+
+TIMEZONE = "America/Chicago"
+LOCATIONS = [
+    ("Downtown", "DT", "120 W Madison St, Chicago, IL 60602"),
+    ("Northside", "NS", "4350 N Lincoln Ave, Chicago, IL 60618"),
+]
+# (program, levels, youngest, oldest): who a class is for.
+PROGRAMS = [
+    ("Preschool Gymnastics", ["Tiny Tumblers", "Mini Movers"], 2, 5),
+    ("Parent & Tot", [""], 1, 3),
+    ("Gymnastics", ["Level 1", "Level 2", "Level 3"], 6, 12),
+    ("Tumbling", ["Beginner", "Intermediate", "Advanced"], 6, 16),
+    ("Ninja", ["Junior", "Senior"], 6, 14),
+    ("Cheer", ["Mini", "Youth", "Junior"], 6, 16),
+]
+# Local start times (hour, minute, minutes long): mornings are for the little ones.
+WEEKDAY_SLOTS = [(9, 30, 45), (16, 0, 60), (17, 15, 60), (18, 30, 60)]
+WEEKEND_SLOTS = [(9, 0, 45), (10, 30, 60), (12, 0, 60)]
+MEDICAL = ["Asthma: inhaler in backpack", "Type 1 diabetes: snack allowed on floor", "Recent wrist sprain: no bars"]
+ALLERGY = ["Peanut allergy: EpiPen at front desk", "Bee sting allergy", "Latex allergy"]
+
+
+@dataclass(frozen=True)
+class SeedSummary:
+    locations: int
+    families: int
+    contacts: int
+    students: int
+    classes: int
+    sessions: int
+    enrollments: int
+    alerts: int
+    first_usn: int
+    last_usn: int
+
+
+def _names() -> dict[str, list[str]]:
+    return json.loads((files("resources") / "demo" / "names.json").read_text(encoding="utf-8"))
+
+
+def seed_demo(
+    data_dir: str | os.PathLike, slug: str, *, families: int = 300, seed: int = 1, today: dt.date | None = None
+) -> SeedSummary:
+    """Fill an empty account with demo data; sessions cover this week and next (of `today`)."""
+    with open_account(data_dir, slug) as (_account, adb), adb.write_session() as db:
+        if db.exec(select(func.count()).select_from(Location)).one():
+            raise AdminError(f"Account {slug!r} already has data; demo data goes into an empty account only.")
+        summary = _seed(db, random.Random(seed), families, today or dt.datetime.now(ZoneInfo(TIMEZONE)).date())
+        audit(db, "account.seeded", families=families, seed=seed)
+        db.commit()
+        return summary
+
+
+def ensure_sessions(data_dir: str | os.PathLike, slug: str, *, today: dt.date | None = None) -> int:
+    """Add the missing sessions of this week and next for every active class; returns how many.
+
+    An account seeded weeks ago still has classes today, without touching any session it has.
+    """
+    with open_account(data_dir, slug) as (_account, adb), adb.write_session() as db:
+        locations = list(db.exec(select(Location)))
+        schedules = list(db.exec(select(ClassSchedule).where(ClassSchedule.active == True)))  # noqa: E712
+        today = today or dt.datetime.now(ZoneInfo(TIMEZONE)).date()
+        wanted = _sessions(schedules, locations, today)
+        if not wanted:
+            return 0
+        days = {s.date for s in wanted}
+        have = {
+            (schedule_id, day)
+            for schedule_id, day in db.exec(
+                select(ClassSession.schedule_id, ClassSession.date).where(ClassSession.date.in_(days))  # type: ignore[attr-defined]
+            )
+        }
+        missing = [s for s in wanted if (s.schedule_id, s.date) not in have]
+        if missing:
+            first = reserve_usns(db, len(missing))
+            for i, session in enumerate(missing):
+                session.usn = first + i
+            db.execute(insert(ClassSession.__table__), [s.model_dump() for s in missing])  # type: ignore[attr-defined]
+            audit(db, "sessions.added", count=len(missing))
+        db.commit()
+        return len(missing)
+
+
+def _seed(db: Session, rng: random.Random, n_families: int, today: dt.date) -> SeedSummary:
+    names = _names()
+    locations = [Location(id=new_id(), name=n, code=c, timezone=TIMEZONE, address=a) for n, c, a in LOCATIONS]
+    families, contacts, students, alerts = _people(rng, names, n_families, today)
+    schedules = _schedules(rng, names, locations)
+    sessions = _sessions(schedules, locations, today)
+    enrollments = _enrollments(rng, students, schedules, today)
+
+    rows: dict[type[SyncedRecord], list[SyncedRecord]] = {}
+    for row in [*locations, *families, *contacts, *students, *schedules, *sessions, *enrollments, *alerts]:
+        rows.setdefault(type(row), []).append(row)
+    total = sum(len(r) for r in rows.values())
+    usn = first = reserve_usns(db, total)
+    for cls in RECORD_TYPES.values():  # referenced rows first, like a pull would bring them
+        for row in rows.get(cls, []):
+            row.usn = usn
+            usn += 1
+        if rows.get(cls):
+            db.execute(insert(cls.__table__), [r.model_dump() for r in rows[cls]])  # type: ignore[attr-defined]
+    return SeedSummary(
+        locations=len(locations),
+        families=len(families),
+        contacts=len(contacts),
+        students=len(students),
+        classes=len(schedules),
+        sessions=len(sessions),
+        enrollments=len(enrollments),
+        alerts=len(alerts),
+        first_usn=first,
+        last_usn=usn - 1,
+    )
+
+
+def _people(rng: random.Random, names: dict, n_families: int, today: dt.date):
+    families: list[Family] = []
+    contacts: list[Contact] = []
+    students: list[Student] = []
+    alerts: list[Alert] = []
+    for _ in range(n_families):
+        last = rng.choice(names["last"])
+        street = f"{rng.randint(100, 4999)} {rng.choice(names['streets'])}, Chicago, IL"
+        guardians = []
+        for i in range(rng.choice([1, 2, 2])):
+            first = rng.choice(names["adults"])
+            handle = f"{first}.{last}".lower().replace("'", "")
+            guardians.append(
+                Contact(
+                    id="",
+                    family_id="",
+                    first_name=first,
+                    last_name=last,
+                    relation="guardian",
+                    email=f"{handle}{rng.randint(1, 99)}@example.{rng.choice(['com', 'org', 'net'])}",
+                    phone=f"({rng.choice([312, 773, 872])}) 555-{rng.randint(100, 199):04d}",
+                    is_primary=i == 0,
+                )
+            )
+        family = Family(id=new_id(), name=last, email=guardians[0].email, phone=guardians[0].phone, address=street)
+        families.append(family)
+        for g in guardians:
+            g.id, g.family_id = new_id(), family.id
+            contacts.append(g)
+        for _ in range(rng.choices([1, 2, 3], weights=[45, 40, 15])[0]):
+            gender = rng.choice(["F", "M"])
+            age_days = rng.randint(2 * 365, 15 * 365)
+            students.append(
+                Student(
+                    id=new_id(),
+                    family_id=family.id,
+                    first_name=rng.choice(names["girls" if gender == "F" else "boys"]),
+                    last_name=last,
+                    birth_date=today - dt.timedelta(days=age_days),
+                    gender=gender,
+                )
+            )
+        if rng.random() < 0.04:
+            alerts.append(Alert(id=new_id(), family_id=family.id, kind="waiver", text="Liability waiver not signed this season"))
+        elif rng.random() < 0.02:
+            alerts.append(Alert(id=new_id(), family_id=family.id, kind="balance", text="Tuition past due: please see the office"))
+    for student in students:
+        roll = rng.random()
+        if roll < 0.04:
+            kind, text = "medical", rng.choice(MEDICAL)
+        elif roll < 0.08:
+            kind, text = "allergy", rng.choice(ALLERGY)
+        else:
+            continue
+        alerts.append(Alert(id=new_id(), family_id=student.family_id, student_id=student.id, kind=kind, text=text))
+    return families, contacts, students, alerts
+
+
+def _schedules(rng: random.Random, names: dict, locations: list[Location]) -> list[ClassSchedule]:
+    schedules = []
+    for loc_index, location in enumerate(locations):
+        for weekday in range(7):
+            slots = WEEKEND_SLOTS if weekday >= 5 else WEEKDAY_SLOTS
+            # Three classes a day, every day, at both gyms: whatever today is, the desk has classes.
+            chosen = sorted(rng.sample(slots[1:], 2) + [slots[0]]) if weekday < 5 else slots
+            for hour, minute, minutes in chosen:
+                young = (hour, minute) == slots[0][:2]
+                program, levels, _lo, _hi = PROGRAMS[rng.randint(0, 1)] if young else PROGRAMS[rng.randint(2, len(PROGRAMS) - 1)]
+                level = rng.choice(levels)
+                schedules.append(
+                    ClassSchedule(
+                        id=new_id(),
+                        location_id=location.id,
+                        name=f"{level} {program}".strip(),
+                        level=level,
+                        weekday=weekday,
+                        start_time=dt.time(hour, minute),
+                        duration_minutes=minutes,
+                        coach=names["coaches"][(loc_index * 6 + rng.randint(0, 5)) % len(names["coaches"])],
+                        capacity=rng.choice([16, 18, 20, 24]),
+                    )
+                )
+    return schedules
+
+
+def _sessions(schedules: list[ClassSchedule], locations: list[Location], today: dt.date) -> list[ClassSession]:
+    zones = {loc.id: ZoneInfo(loc.timezone) for loc in locations}
+    monday = today - dt.timedelta(days=today.weekday())
+    sessions = []
+    for offset in range(14):  # this week and next
+        day = monday + dt.timedelta(days=offset)
+        for s in schedules:
+            if s.weekday != day.weekday():
+                continue
+            start = dt.datetime.combine(day, s.start_time, tzinfo=zones[s.location_id])
+            end = start + dt.timedelta(minutes=s.duration_minutes)
+            sessions.append(
+                ClassSession(
+                    id=new_id(),
+                    schedule_id=s.id,
+                    location_id=s.location_id,
+                    date=day,
+                    starts_at=_naive_utc(start),
+                    ends_at=_naive_utc(end),
+                )
+            )
+    return sessions
+
+
+def _naive_utc(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def _enrollments(rng: random.Random, students: list[Student], schedules: list[ClassSchedule], today: dt.date):
+    ages = {(p, lvl): (lo, hi) for p, levels, lo, hi in PROGRAMS for lvl in levels}
+    fits: dict[str, tuple[int, int]] = {}
+    for s in schedules:
+        for (program, level), span in ages.items():
+            if s.name == f"{level} {program}".strip():
+                fits[s.id] = span
+    filled = {s.id: 0 for s in schedules}
+    enrollments = []
+    for student in students:
+        age = (today - student.birth_date).days // 365 if student.birth_date else 8
+        eligible = [s for s in schedules if fits[s.id][0] <= age <= fits[s.id][1]] or schedules
+        open_ = [s for s in eligible if filled[s.id] < s.capacity] or eligible
+        picks = rng.sample(open_, min(len(open_), rng.choices([1, 2], weights=[60, 40])[0]))
+        for s in picks:
+            filled[s.id] += 1
+            enrollments.append(
+                Enrollment(
+                    id=new_id(),
+                    student_id=student.id,
+                    schedule_id=s.id,
+                    start_date=today - dt.timedelta(days=rng.randint(7, 240)),
+                )
+            )
+    return enrollments
+
