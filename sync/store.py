@@ -1,16 +1,33 @@
 """DeskStore: everything the desk's screens may ask of the local data, and nothing more.
 
-Reads answer from the cache at once (they are indexed and take milliseconds). Writes go to the
-outbox first (the durable point), then to the cache through the same appliers the server uses,
-so the screen shows the result immediately, online or not. The UI never talks SQL or HTTP.
+Reads answer from the cache at once, on the caller's thread (they are indexed and take
+milliseconds). Writes run on the one writer thread (`sync.writer`): the outbox first (the durable
+point), then the cache through the same appliers the server uses, so the screen shows the result
+immediately, online or not. The UI never talks SQL or HTTP.
 
-SKELETON: signatures are the contract between desk/ and sync/; the implementation is filled in.
+    store = DeskStore(data_dir)          # opens (or creates) cache.sqlite3 and outbox.sqlite3
+    store.staff_id = token.staff.id      # who is signed in: every write is recorded in their name
+    hits = store.search_students("emm")
+    outcome = await store.check_in(hits[0].id, location_id, session_id)
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
+from sqlmodel import select
+
+from sync import db, queries, search
+from sync.cache import Cache
+from sync.errors import AuthError, RejectedError
+from sync.ids import new_id, utcnow
+from sync.mutations import ATTENDANCE_MARK, CHECK_IN, AttendancePayload, CheckInPayload, Rejected
+from sync.outbox import Outbox
+from sync.schema import ATTENDANCE_STATUSES, CheckIn, ClassSchedule, ClassSession, Location, Student
 from sync.views import (
     CheckInOutcome,
     LocationView,
@@ -20,33 +37,171 @@ from sync.views import (
     StudentCard,
     StudentHit,
 )
+from sync.wire import Mutation
+from sync.writer import Writer
+
+log = logging.getLogger(__name__)
+
+CACHE_FILE = "cache.sqlite3"
+OUTBOX_FILE = "outbox.sqlite3"
 
 
 class DeskStore:
+    """The desk's data in `data_dir` (see sync.paths.desk_data_dir for where that is).
+
+    `staff_id` is the signed-in staff member; writes raise AuthError while it is None.
+    """
+
+    def __init__(self, data_dir: Path, *, staff_id: str | None = None):
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.staff_id: str | None = staff_id
+        self.writer = Writer()
+        self.outbox = Outbox(self.data_dir / OUTBOX_FILE)
+        self.cache = Cache(self.data_dir / CACHE_FILE, pending=self.outbox.pending)
+        self._write_listeners: list[Callable[[], None]] = []
+        # A crash between the outbox append and the cache commit (or a rebuilt cache) left pending
+        # work out of the cache; the appliers are idempotent, so applying all of it again is safe.
+        self.writer.run_sync(self.cache.reapply, self.outbox.pending())
+
+    @property
+    def desk_id(self) -> str:
+        return self.outbox.desk_id
+
+    def add_write_listener(self, callback: Callable[[], None]) -> None:
+        """Called (on the event loop's thread) after each local write, e.g. SyncEngine.kick."""
+        self._write_listeners.append(callback)
+
+    def close(self) -> None:
+        self.writer.close()
+        self.cache.close()
+        self.outbox.close()
+
+    # -- reads -----------------------------------------------------------------------------
+
     def locations(self) -> list[LocationView]:
-        raise NotImplementedError
+        with db.read_session(self.cache.engine) as s:
+            return queries.locations(s)
 
     def search_students(self, text: str, limit: int = 20) -> list[StudentHit]:
         """Students whose first, last or family name starts with each typed word, best first."""
-        raise NotImplementedError
+        with self.cache.engine.connect() as conn:
+            return search.search_students(conn, text, limit)
 
     def student_card(self, student_id: str, location_id: str, now: dt.datetime | None = None) -> StudentCard:
-        raise NotImplementedError
+        """Raises queries.NotFound (a LookupError) for an unknown student or location."""
+        with db.read_session(self.cache.engine) as s:
+            return queries.student_card(s, student_id, location_id, now)
 
     def sessions_on(self, location_id: str, day: dt.date) -> list[SessionView]:
-        raise NotImplementedError
+        with db.read_session(self.cache.engine) as s:
+            return queries.sessions_on(s, location_id, day)
 
     def roster(self, session_id: str) -> list[RosterRow]:
-        raise NotImplementedError
-
-    async def check_in(self, student_id: str, location_id: str, session_id: str | None) -> CheckInOutcome:
-        raise NotImplementedError
-
-    async def mark_attendance(self, session_id: str, student_id: str, status: str) -> None:
-        raise NotImplementedError
+        with db.read_session(self.cache.engine) as s:
+            return queries.roster(s, session_id)
 
     def rejected(self) -> list[RejectedView]:
-        raise NotImplementedError
+        found = self.outbox.rejected()
+        with db.read_session(self.cache.engine) as s:
+            return [
+                RejectedView(
+                    mutation_id=m.id,
+                    seq=m.seq,
+                    type=m.type,
+                    made_at=m.made_at,
+                    code=code,
+                    message=message,
+                    summary=_summary(s, m),
+                )
+                for m, code, message in found
+            ]
 
     def pending_count(self) -> int:
-        raise NotImplementedError
+        return self.outbox.pending_count()
+
+    # -- writes ----------------------------------------------------------------------------
+
+    async def check_in(self, student_id: str, location_id: str, session_id: str | None) -> CheckInOutcome:
+        """Check a student in (and mark them present when a class is given).
+
+        A second check-in of the same student to the same class records nothing and says
+        `already=True`. Raises RejectedError when the cache says it cannot be right (unknown
+        student, class at another location), AuthError when nobody is signed in.
+        """
+        staff_id = self._signed_in()
+        outcome = await self.writer.run(self._check_in, staff_id, student_id, location_id, session_id)
+        if not outcome.already:
+            self._wrote()
+        return outcome
+
+    async def mark_attendance(self, session_id: str, student_id: str, status: str) -> None:
+        if status not in ATTENDANCE_STATUSES:
+            raise ValueError(f"attendance status must be one of {ATTENDANCE_STATUSES}, not {status!r}")
+        staff_id = self._signed_in()
+        payload = AttendancePayload(mark_id=new_id(), session_id=session_id, student_id=student_id, status=status)  # type: ignore[arg-type]
+        await self.writer.run(self._record, staff_id, ATTENDANCE_MARK, payload.model_dump(mode="json"))
+        self._wrote()
+
+    def _check_in(self, staff_id: str, student_id: str, location_id: str, session_id: str | None) -> CheckInOutcome:
+        with db.read_session(self.cache.engine) as s:
+            student = s.get(Student, student_id)
+            location = s.get(Location, location_id)
+            if student is None or location is None:
+                raise RejectedError("This student or location is not on file at this desk; nothing was recorded.")
+            name = f"{student.first_name} {student.last_name}"
+            session = s.get(ClassSession, session_id) if session_id else None
+            schedule = s.get(ClassSchedule, session.schedule_id) if session else None
+            starts_at = queries.local(session.starts_at, queries.zone_of(s, location_id)) if session else None
+            already = session_id is not None and s.exec(
+                select(CheckIn.id).where(CheckIn.student_id == student_id, CheckIn.session_id == session_id)
+            ).first() is not None
+        session_name = schedule.name if schedule else None
+        if already:
+            return CheckInOutcome(name, session_name, starts_at, already=True, check_in_id=None)
+        payload = CheckInPayload(
+            check_in_id=new_id(),
+            student_id=student_id,
+            location_id=location_id,
+            session_id=session_id,
+            mark_id=new_id() if session_id else None,
+            checked_in_at=utcnow(),
+        )
+        self._record(staff_id, CHECK_IN, payload.model_dump(mode="json"))
+        return CheckInOutcome(name, session_name, starts_at, already=False, check_in_id=payload.check_in_id)
+
+    def _record(self, staff_id: str, type: str, payload: dict[str, Any]) -> Mutation:
+        """Writer thread: apply a draft to the cache, append it to the outbox, then commit the cache."""
+        draft = Mutation(
+            id=new_id(), desk_id=self.desk_id, seq=1, staff_id=staff_id, made_at=utcnow(), type=type, payload=payload
+        )
+        try:
+            return self.cache.apply_local(
+                draft,
+                lambda: self.outbox.append(staff_id, type, payload, mutation_id=draft.id, made_at=draft.made_at),
+            )
+        except Rejected as exc:
+            raise RejectedError(exc.message, code=exc.code) from None
+
+    def _signed_in(self) -> str:
+        if self.staff_id is None:
+            raise AuthError("Please sign in before recording check-ins or attendance.")
+        return self.staff_id
+
+    def _wrote(self) -> None:
+        for callback in list(self._write_listeners):
+            try:
+                callback()
+            except Exception:  # a broken listener must not undo or hide a recorded write
+                log.exception("write listener %r failed", callback)
+
+
+def _summary(s: Any, m: Mutation) -> str:
+    """What a mutation was, in words for the "needs attention" list."""
+    student = s.get(Student, m.payload.get("student_id", ""))
+    who = f"{student.first_name} {student.last_name}" if student else "a student no longer on file"
+    if m.type == CHECK_IN:
+        return f"Check-in of {who}"
+    if m.type == ATTENDANCE_MARK:
+        return f"Attendance of {who} ({m.payload.get('status', '?')})"
+    return f"A change made at this desk ({m.type})"

@@ -1,0 +1,141 @@
+"""`frontdesk`: the desk app's entry point.
+
+main() parses the command line, makes the QApplication and runs `run_desk` on a qasync loop
+(asyncio on Qt's own event loop). run_desk signs in (from the keyring, or the password the demo
+launcher put in FRONTDESK_PASSWORD, or the sign-in window), then shows the main window until it
+is closed, and shuts the sync stack down cleanly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+import qasync
+from PySide6.QtWidgets import QApplication
+
+from desk.boot import DeskConfig, DeskSession, SignInFlow
+from desk.errors import describe_error
+from desk.ops import Op
+from desk.theme import apply_theme
+from desk.widgets.main_window import MainWindow
+from desk.widgets.sign_in import SignInWindow
+from sync.errors import SyncError
+
+log = logging.getLogger("frontdesk.desk")
+PASSWORD_ENV = "FRONTDESK_PASSWORD"  # never a command-line argument: those show in `ps`
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="frontdesk", description="Frontdesk at the front desk.")
+    parser.add_argument("--server", default="", help="server address, e.g. https://frontdesk.example.com")
+    parser.add_argument("--account", default="", help="the business's account name")
+    parser.add_argument("--username", default="", help="staff user name to sign in with")
+    parser.add_argument("--data-dir", type=Path, default=None, help="where this desk keeps its data")
+    parser.add_argument("--location", default=None, help="location code to start at, e.g. DT")
+    return parser.parse_args(argv)
+
+
+def config_from(args: argparse.Namespace) -> DeskConfig:
+    return DeskConfig(server_url=args.server.rstrip("/"), account=args.account, username=args.username,
+                      data_dir=args.data_dir, location_code=args.location)
+
+
+async def signed_in_session(config: DeskConfig, password: str | None = None) -> DeskSession | None:
+    """A signed-in session, or None when the person closed the sign-in window."""
+    session: DeskSession | None = None
+    first_error: BaseException | None = None
+    if config.server_url and config.account:
+        session = DeskSession.open(config)
+        try:
+            if await session.resume() is not None:
+                return session
+            if password and config.username:
+                await session.login(config.username, password)
+                return session
+        except SyncError as exc:
+            first_error = exc  # said in the sign-in window, where it can be fixed
+    flow = SignInFlow(config, session)
+    window = SignInWindow(flow.attempt, server=config.server_url, account=config.account, username=config.username)
+    if first_error is not None:
+        window.show_alert(describe_error(first_error, "signing in"))
+    done: asyncio.Future[DeskSession | None] = asyncio.get_running_loop().create_future()
+    window.signed_in.connect(lambda s: done.done() or done.set_result(s))
+    window.cancelled.connect(lambda: done.done() or done.set_result(None))
+    window.show_centered()
+    result = await done
+    if result is None and flow.session is not None:
+        await flow.session.close()
+    return result
+
+
+async def first_sync(session: DeskSession) -> None:
+    """A desk that has never synced has no classes to show: fetch them first, with progress."""
+    if session.store.locations():
+        return
+    task = Op(None, session.engine.sync_now, doing="getting the account's data").with_progress(
+        f"Getting {session.account_name}'s classes and students from the server…"
+    ).run()
+    with contextlib.suppress(Exception, asyncio.CancelledError):
+        await task  # a failure was already said by show_error; the desk then starts empty and syncs later
+
+
+def open_main_window(session: DeskSession) -> MainWindow:
+    """The main window wired to the session's sync engine; syncing starts here."""
+    window = MainWindow(
+        session.store, staff_name=session.staff_name, account_name=session.account_name,
+        location_code=session.config.location_code, status=session.engine.status,
+    )
+    unsubscribe = [session.engine.subscribe(window.show_sync_status),
+                   session.engine.subscribe_changes(window.data_changed)]
+    window.closed.connect(lambda: [stop() for stop in unsubscribe])
+    session.start()
+    screen = window.screen().availableGeometry()
+    window.setGeometry(screen)  # a window manager maximizes; without one (kiosk, Xvfb) this fills the screen
+    window.showMaximized()
+    window.activateWindow()  # the search field's focus shows only in the active window
+    notice = session.signed.notice if session.signed else None
+    if notice:
+        window.notify(notice, "amber")
+    return window
+
+
+async def run_desk(config: DeskConfig, password: str | None = None) -> int:
+    session = await signed_in_session(config, password)
+    if session is None:
+        return 1
+    try:
+        await first_sync(session)
+        window = open_main_window(session)
+        closed = asyncio.get_running_loop().create_future()
+        window.closed.connect(lambda: closed.done() or closed.set_result(None))
+        await closed
+    finally:
+        await session.close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    password = os.environ.pop(PASSWORD_ENV, None) or None  # read once; children do not inherit it
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl+C in a terminal ends the app (Qt would swallow it)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Frontdesk")
+    # Between windows (sign-in closed, first-sync progress closed, main window not yet shown) no
+    # window is open: Qt must not take that for "the last window closed" and stop the loop.
+    # run_desk decides when the app ends.
+    app.setQuitOnLastWindowClosed(False)
+    apply_theme(app)
+    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+        return runner.run(run_desk(config_from(args), password))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""Signed-in wiring: the one place that builds the sync stack for the desk's windows.
+
+    DeskSession.open(config)  ->  DeskStore (cache + outbox in the desk's folder)
+                                  ApiClient on an httpx.AsyncClient
+                                  DeskAuth (tokens; refresh token in the OS keyring)
+                                  SyncEngine (push/pull in the background)
+    session.resume() / session.login(username, password)
+    session.start()  ...  await session.close()
+
+Everything here is sync/'s API; desk/ itself never talks SQL or HTTP.
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from sync.auth import DeskAuth, SignedIn
+from sync.client import ApiClient
+from sync.engine import SyncEngine
+from sync.paths import desk_data_dir
+from sync.store import DeskStore
+
+# Short enough that a sign-in to a wrong address answers within seconds.
+HTTP_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+
+
+@dataclass(frozen=True)
+class DeskConfig:
+    server_url: str = ""
+    account: str = ""
+    username: str = ""
+    data_dir: Path | None = None  # base folder; each server + account gets its own folder inside
+    location_code: str | None = None
+    desk_name: str = field(default_factory=socket.gethostname)
+    engine_options: dict[str, Any] = field(default_factory=dict)  # SyncEngine knobs (tests make it quick)
+
+
+class DeskSession:
+    """One server + account at this desk: its data, its sign-in and its sync."""
+
+    def __init__(self, config: DeskConfig):
+        self.config = config
+        self.store = DeskStore(desk_data_dir(config.server_url, config.account, base=config.data_dir))
+        self.http = httpx.AsyncClient(timeout=HTTP_TIMEOUT)
+        self.client = ApiClient(self.http, config.server_url)
+        self.auth = DeskAuth(self.client, config.server_url, config.account, self.store.desk_id, config.desk_name)
+        self.auth.subscribe(self._signed)
+        self.engine = SyncEngine(self.store, self.client, **config.engine_options)
+        self.signed: SignedIn | None = None
+        self._closed = False
+
+    @classmethod
+    def open(cls, config: DeskConfig) -> DeskSession:
+        return cls(config)
+
+    def matches(self, server_url: str, account: str) -> bool:
+        return (self.config.server_url.rstrip("/"), self.config.account.lower()) == (
+            server_url.rstrip("/"), account.lower())
+
+    async def resume(self) -> SignedIn | None:
+        """Signed in again from the keyring (even offline), or None when a password is needed."""
+        return await self.auth.resume()
+
+    async def login(self, username: str, password: str) -> SignedIn:
+        """Raises sync.errors.AuthError (wrong password), NetworkError (server unreachable), ..."""
+        return await self.auth.login(username, password)
+
+    def _signed(self, signed: SignedIn | None) -> None:
+        self.signed = signed
+        self.store.staff_id = signed.staff.id if signed else None  # every write is made in their name
+        if signed is not None:
+            self.engine.kick()  # tokens are fresh: send what waited for them
+
+    @property
+    def staff_name(self) -> str:
+        return self.signed.staff.display_name if self.signed else ""
+
+    @property
+    def account_name(self) -> str:
+        return self.signed.account.name if self.signed else self.config.account
+
+    def start(self) -> None:
+        """Start syncing in the background (needs the running qasync loop)."""
+        self.engine.start()
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        await self.engine.stop()
+        await self.http.aclose()
+        self.store.close()
+
+
+class SignInFlow:
+    """Sign-in attempts from the sign-in window; a changed server or account gets its own session."""
+
+    def __init__(self, config: DeskConfig, session: DeskSession | None = None):
+        self.config = config
+        self.session = session
+
+    async def attempt(self, server_url: str, account: str, username: str, password: str) -> DeskSession:
+        """Raises sync.errors.SyncError when the sign-in fails; the window says why and stays open."""
+        if self.session is None or not self.session.matches(server_url, account):
+            if self.session is not None:
+                await self.session.close()
+            c = self.config
+            self.session = DeskSession.open(
+                DeskConfig(server_url=server_url, account=account, username=username, data_dir=c.data_dir,
+                           location_code=c.location_code, desk_name=c.desk_name, engine_options=c.engine_options)
+            )
+        await self.session.login(username, password)
+        return self.session

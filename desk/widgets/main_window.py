@@ -1,0 +1,188 @@
+"""The main window: rail on the left, top bar, the screens, and the status bar always visible."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+
+from desk.errors import ErrorReport
+from desk.presenters.checkin import CheckInPresenter
+from desk.presenters.formatting import now_at
+from desk.presenters.roster import RosterPresenter
+from desk.widgets.checkin_screen import CheckInScreen
+from desk.widgets.common import label
+from desk.widgets.needs_attention import NeedsAttentionDialog
+from desk.widgets.rail import Rail
+from desk.widgets.roster_screen import RosterScreen
+from desk.widgets.status_bar import DeskStatusBar
+from desk.widgets.toast import Toast
+from sync.store import DeskStore
+from sync.views import LocationView, SyncStatus
+
+
+class MainWindow(QMainWindow):
+    closed = Signal()
+
+    def __init__(
+        self,
+        store: DeskStore,
+        *,
+        staff_name: str,
+        account_name: str,
+        location_code: str | None = None,
+        status: SyncStatus | None = None,
+        sign_out: Callable[[], None] | None = None,
+    ):
+        super().__init__()
+        self.store = store
+        self.setWindowTitle(f"Frontdesk — {account_name}")
+        self.setAccessibleName("Frontdesk")
+        self.setMinimumSize(1024, 640)
+        self.locations = store.locations()
+        self._location_code = location_code
+        self.location = _pick_location(self.locations, location_code)
+
+        self.rail = Rail(account_name)
+        self.checkin = CheckInScreen(CheckInPresenter(store, self.location), self.notify)
+        self.roster = RosterScreen(RosterPresenter(store, self.location), self.notify)
+        self.screens: list[QWidget] = [self.checkin, self.roster]
+        self.stack = QStackedWidget()
+        for screen, key in zip(self.screens, ("F1", "F2"), strict=True):
+            self.stack.addWidget(screen)
+            self.rail.add(screen.title, key)
+            QShortcut(QKeySequence(key), self, activated=lambda i=len(self.rail.buttons) - 1: self.show_screen(i))
+        QShortcut(QKeySequence("Ctrl+K"), self, activated=lambda: self.show_screen(0))
+        self.rail.chosen.connect(self.show_screen)
+
+        self.title = label("", "screenTitle")
+        self.location_box = QComboBox()
+        self.location_box.setAccessibleName("Location")
+        self.location_box.setToolTip("The location this desk is at")
+        self.location_box.setMinimumWidth(200)
+        for loc in self.locations:
+            self.location_box.addItem(loc.name, loc.id)
+        if self.location in self.locations:
+            self.location_box.setCurrentIndex(self.locations.index(self.location))
+        self.location_box.currentIndexChanged.connect(self._location_chosen)
+        self.staff = label(f"Signed in: {staff_name}", "staffName")
+        self.staff.setAccessibleName(f"Signed in as {staff_name}")
+
+        top = QWidget()
+        top.setObjectName("topBar")
+        top.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        top.setFixedHeight(64)
+        bar = QHBoxLayout(top)
+        bar.setContentsMargins(24, 8, 20, 8)
+        bar.setSpacing(14)
+        bar.addWidget(self.title, 1)
+        bar.addWidget(label("Location", "muted"))
+        bar.addWidget(self.location_box)
+        bar.addSpacing(12)
+        bar.addWidget(self.staff)
+
+        right = QVBoxLayout()
+        right.setContentsMargins(0, 0, 0, 0)
+        right.setSpacing(0)
+        right.addWidget(top)
+        right.addWidget(self.stack, 1)
+        central = QWidget()
+        body = QHBoxLayout(central)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(0)
+        body.addWidget(self.rail)
+        body.addLayout(right, 1)
+        self.setCentralWidget(central)
+
+        self.status = DeskStatusBar()
+        self.status.attention_clicked.connect(self.show_needs_attention)
+        self.setStatusBar(self.status)
+        self.toast = Toast(central)
+        self._sign_out = sign_out
+
+        self.show_sync_status(status or SyncStatus(pending=store.pending_count()))
+        self._update_rail_counts()
+        self.show_screen(0)
+
+    # --- navigation -------------------------------------------------------------------------
+    def show_screen(self, index: int) -> None:
+        screen = self.screens[index]
+        self.stack.setCurrentWidget(screen)
+        self.rail.select(index)
+        self.title.setText(screen.title)
+        screen.activate()
+
+    def current_screen(self) -> QWidget:
+        return self.stack.currentWidget()
+
+    def _location_chosen(self, index: int) -> None:
+        if not 0 <= index < len(self.locations):
+            return
+        self.location = self.locations[index]
+        for screen in self.screens:
+            screen.set_location(self.location)
+        self._update_rail_counts()
+        self.current_screen().activate()
+
+    # --- what the screens and the sync engine call ------------------------------------------
+    def notify(self, text: str, tone: str = "ok") -> None:
+        self.toast.show_message(text, tone, beep=tone == "ok")
+
+    def show_alert(self, report: ErrorReport) -> None:
+        """Where desk.ops.show_error puts a failure: a red toast, so the line at the desk keeps moving."""
+        self.toast.show_message(f"{report.title}. {report.text}", "red")
+
+    def show_sync_status(self, status: SyncStatus) -> None:
+        self.status.show_status(status)
+
+    def data_changed(self, record_types: frozenset[str] = frozenset()) -> None:
+        """A pull brought changes: marks from other desks show on the open screen at once."""
+        if "location" in record_types or not self.locations:
+            self._reload_locations()
+        self.current_screen().refresh()
+        self._update_rail_counts()
+
+    def _reload_locations(self) -> None:
+        fresh = self.store.locations()
+        if fresh == self.locations:
+            return
+        self.locations = fresh
+        keep = self.location if self.location in fresh else _pick_location(fresh, self._location_code)
+        self.location_box.blockSignals(True)
+        self.location_box.clear()
+        for loc in fresh:
+            self.location_box.addItem(loc.name, loc.id)
+        if keep in fresh:
+            self.location_box.setCurrentIndex(fresh.index(keep))
+        self.location_box.blockSignals(False)
+        if keep in fresh and keep != self.location:
+            self._location_chosen(fresh.index(keep))
+
+    def _update_rail_counts(self) -> None:
+        if not self.location.id:
+            return
+        now = now_at(self.location.timezone)
+        sessions = self.store.sessions_on(self.location.id, now.date())
+        running = [s for s in sessions if s.starts_at <= now < s.ends_at and not s.cancelled]
+        self.rail.buttons[1].set_count(len(running), f"{len(running)} classes running now")
+
+    def show_needs_attention(self) -> None:
+        NeedsAttentionDialog(self.store.rejected(), self).open()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.closed.emit()
+        super().closeEvent(event)
+
+
+# Before the first pull has brought the account's locations, the screens still need one to name.
+NO_LOCATION = LocationView(id="", name="this desk", code="", timezone="UTC")
+
+
+def _pick_location(locations: list[LocationView], code: str | None) -> LocationView:
+    if code:
+        for loc in locations:
+            if loc.code.lower() == code.lower():
+                return loc
+    return locations[0] if locations else NO_LOCATION

@@ -1,0 +1,216 @@
+"""A desk's sign-in: tokens in memory, the refresh token in the OS keyring, never in a file.
+
+    auth = DeskAuth(client, server_url, account="acme", desk_id=store.desk_id, desk_name="Front 1")
+    signed = await auth.resume()                  # next start: no password if the keyring has us
+    if signed is None:
+        signed = await auth.login("alex", "secret")   # raises AuthError on a wrong password
+    store.staff_id = signed.staff.id
+    if signed.notice: show(signed.notice)         # e.g. no password store on this computer
+
+The keyring entry (service "Frontdesk", one key per server + account + desk) holds the refresh
+token and the signed-in staff member's public details, so a desk restarted while the server is
+unreachable still knows who is signed in and keeps working; the tokens are renewed when the
+server is back. A 401 on any call triggers one refresh (`ApiClient.on_unauthorized`).
+
+Headless Linux often has no keyring backend: the sign-in then lasts for this run only, and
+`SignedIn.notice` says so in words. Backends that would write a plain file (keyrings.alt) are
+not used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import keyring
+import keyring.errors
+from keyring.backends import chainer, fail, null
+
+from sync.client import ApiClient
+from sync.errors import AuthError, NetworkError, ServerError
+from sync.paths import server_key
+from sync.wire import AccountPublic, StaffPublic, TokenResponse
+
+log = logging.getLogger(__name__)
+
+SERVICE = "Frontdesk"
+NO_STORE_MESSAGE = "This computer has no password store, so you will need to sign in again next time."
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    staff: StaffPublic
+    account: AccountPublic
+    remembered: bool  # the sign-in is in the OS keyring: the next start needs no password
+    offline: bool = False  # resumed from the keyring without reaching the server (tokens renewed later)
+    notice: str | None = None  # something to tell the person, in words
+
+
+class DeskAuth:
+    def __init__(self, client: ApiClient, server_url: str, account: str, desk_id: str, desk_name: str = ""):
+        self.client = client
+        self.account = account
+        self.desk_id = desk_id
+        self.desk_name = desk_name
+        self.keyring_key = f"{server_key(server_url)}/{account.lower()}/{desk_id}"
+        self.current: SignedIn | None = None
+        self._refresh_token: str | None = None  # in memory too: refreshes work without a keyring
+        self._lock = asyncio.Lock()
+        self._listeners: list[Callable[[SignedIn | None], None]] = []
+        client.on_unauthorized = self._refresh_after_401
+
+    def subscribe(self, callback: Callable[[SignedIn | None], None]) -> None:
+        """Called after every sign-in, resume and sign-out (None), e.g. to set DeskStore.staff_id."""
+        self._listeners.append(callback)
+
+    async def login(self, username: str, password: str) -> SignedIn:
+        """Sign in with a password; raises AuthError (wrong password), NetworkError, ..."""
+        tokens = await self.client.login(self.account, username, password, self.desk_id, self.desk_name)
+        return await self._signed_in(tokens)
+
+    async def resume(self) -> SignedIn | None:
+        """Sign in again from the keyring; None when there is nothing stored or it was refused."""
+        stored = await asyncio.to_thread(_read, self.keyring_key)
+        if stored is None:
+            return None
+        self._refresh_token = stored["refresh_token"]
+        try:
+            async with self._lock:
+                tokens = await self.client.refresh(stored["refresh_token"], self.desk_id)
+        except AuthError:
+            log.info("stored sign-in for %s was refused; a password is needed", self.keyring_key)
+            await self.sign_out()
+            return None
+        except (NetworkError, ServerError):
+            # Work offline as the stored staff member; the first call that reaches the server
+            # gets tokens through on_unauthorized.
+            self.current = SignedIn(
+                staff=StaffPublic.model_validate(stored["staff"]),
+                account=AccountPublic.model_validate(stored["account"]),
+                remembered=True,
+                offline=True,
+            )
+            self._notify()
+            return self.current
+        return await self._signed_in(tokens)
+
+    async def refresh(self) -> None:
+        """New tokens from the refresh token; raises AuthError when the server refuses it."""
+        async with self._lock:
+            await self._refresh_locked()
+
+    async def sign_out(self) -> None:
+        """Forget the sign-in here and in the keyring."""
+        self.client.access_token = None
+        self._refresh_token = None
+        self.current = None
+        await asyncio.to_thread(_delete, self.keyring_key)
+        self._notify()
+
+    @property
+    def signed_in(self) -> bool:
+        return self.current is not None
+
+    async def _refresh_after_401(self) -> bool:
+        seen = self.client.access_token
+        async with self._lock:
+            if self.client.access_token is not None and self.client.access_token != seen:
+                return True  # another call refreshed while we waited for the lock
+            if self._refresh_token is None:
+                return False
+            try:
+                await self._refresh_locked()
+            except AuthError:
+                return False  # the caller re-raises its 401: sign in again
+        return True
+
+    async def _refresh_locked(self) -> None:
+        if self._refresh_token is None:
+            raise AuthError("Please sign in again.", code="signed_out")
+        try:
+            tokens = await self.client.refresh(self._refresh_token, self.desk_id)
+        except AuthError:
+            self.client.access_token = None
+            self._refresh_token = None
+            await asyncio.to_thread(_delete, self.keyring_key)
+            raise
+        await self._keep(tokens)
+
+    async def _signed_in(self, tokens: TokenResponse) -> SignedIn:
+        remembered = await self._keep(tokens)
+        self.current = SignedIn(
+            staff=tokens.staff, account=tokens.account, remembered=remembered, notice=None if remembered else NO_STORE_MESSAGE
+        )
+        self._notify()
+        return self.current
+
+    async def _keep(self, tokens: TokenResponse) -> bool:
+        """Hold the new tokens; returns whether the keyring has the refresh token."""
+        self.client.access_token = tokens.access_token
+        self._refresh_token = tokens.refresh_token
+        entry = {
+            "refresh_token": tokens.refresh_token,
+            "staff": tokens.staff.model_dump(mode="json"),
+            "account": tokens.account.model_dump(mode="json"),
+        }
+        return await asyncio.to_thread(_write, self.keyring_key, entry)
+
+    def _notify(self) -> None:
+        for callback in list(self._listeners):
+            try:
+                callback(self.current)
+            except Exception:
+                log.exception("sign-in listener %r failed", callback)
+
+
+def _secure_backend() -> keyring.backend.KeyringBackend | None:
+    """The OS password store, or None when there is none we should trust with a token."""
+    backend = keyring.get_keyring()
+    inner = backend.backends if isinstance(backend, chainer.ChainerBackend) else [backend]
+    usable = [b for b in inner if not isinstance(b, (fail.Keyring, null.Keyring))]
+    if not usable or any(type(b).__module__.startswith("keyrings.alt") for b in usable):
+        return None  # keyrings.alt keeps secrets in plain or home-made files: not for tokens
+    return backend
+
+
+def _write(key: str, entry: dict) -> bool:
+    backend = _secure_backend()
+    if backend is None:
+        return False
+    value = json.dumps(entry)
+    try:
+        backend.set_password(SERVICE, key, value)
+        return backend.get_password(SERVICE, key) == value  # a store that drops writes is no store
+    except Exception as exc:  # NoKeyringError, a locked store, D-Bus trouble: all mean "not kept"
+        log.warning("could not keep the sign-in in the keyring: %r", exc)
+        return False
+
+
+def _read(key: str) -> dict | None:
+    backend = _secure_backend()
+    if backend is None:
+        return None
+    try:
+        value = backend.get_password(SERVICE, key)
+        entry = json.loads(value) if value else None
+    except Exception as exc:
+        log.warning("could not read the sign-in from the keyring: %r", exc)
+        return None
+    if not isinstance(entry, dict) or not {"refresh_token", "staff", "account"} <= entry.keys():
+        return None
+    return entry
+
+
+def _delete(key: str) -> None:
+    backend = _secure_backend()
+    if backend is None:
+        return
+    try:
+        backend.delete_password(SERVICE, key)
+    except keyring.errors.PasswordDeleteError:
+        pass  # nothing stored
+    except Exception as exc:
+        log.warning("could not remove the sign-in from the keyring: %r", exc)

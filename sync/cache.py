@@ -1,0 +1,245 @@
+"""The desk's local cache: a disposable SQLite copy of the account's shared records.
+
+Everything here can be downloaded again, so the file is written with synchronous=NORMAL and is
+simply rebuilt (deleted and pulled from cursor 0) when it is unreadable or was made by another
+version of the schema. What cannot be downloaded again lives in the outbox (`sync.outbox`);
+after every pull page the outbox's pending mutations are re-applied on top, so the screens keep
+showing local work until the server's version of it arrives.
+
+Student search runs on an FTS5 index kept current by SQL triggers (see `_FTS_DDL`): whatever
+writes a student or family row, a pull or a local applier, the index follows in the same
+transaction. The FTS rowid is the student's rowid, so a match joins back in one lookup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import logging
+import sqlite3
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from pydantic import BaseModel, create_model
+from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, String, Table, delete, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DatabaseError
+from sqlalchemy.schema import CreateTable
+from sqlmodel import Session, SQLModel
+
+from sync import db
+from sync.local_effects import undo_local_effects
+from sync.mutations import Rejected, apply_mutation
+from sync.schema import RECORD_TYPES, SHARED_TABLES
+from sync.wire import Change, Mutation
+
+log = logging.getLogger(__name__)
+
+CACHE_FORMAT = 1  # bump when sync_state or the FTS index change shape
+
+_state_metadata = MetaData()
+sync_state = Table(
+    "sync_state",
+    _state_metadata,
+    Column("id", Integer, primary_key=True),  # always 1: one row
+    Column("cursor", Integer, nullable=False, default=0),
+    Column("last_sync", DateTime, nullable=True),  # UTC of the last successful push+pull
+    Column("schema_version", String, nullable=False),
+)
+
+# "O'Brien" is the tokens "o" and "brien"; the squashed column (last and family name without
+# apostrophes) also holds "obrien", so a name typed without its apostrophe is found too.
+_SQUASH = "replace(replace({}, '''', ''), '\u2019', '')"
+_FTS_ROW = (
+    "SELECT new.rowid, new.first_name, new.last_name, f, " + _SQUASH.format("new.last_name || ' ' || f") + " "
+    "FROM (SELECT coalesce((SELECT name FROM family WHERE id = new.family_id), '') AS f)"
+)
+_FTS_DDL = [
+    """CREATE VIRTUAL TABLE IF NOT EXISTS student_fts USING fts5(
+        first_name, last_name, family_name, squashed,
+        tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3')""",
+    f"""CREATE TRIGGER IF NOT EXISTS student_fts_ai AFTER INSERT ON student BEGIN
+        INSERT INTO student_fts(rowid, first_name, last_name, family_name, squashed) {_FTS_ROW};
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS student_fts_au AFTER UPDATE OF first_name, last_name, family_id ON student BEGIN
+        DELETE FROM student_fts WHERE rowid = old.rowid;
+        INSERT INTO student_fts(rowid, first_name, last_name, family_name, squashed) {_FTS_ROW};
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS student_fts_ad AFTER DELETE ON student BEGIN
+        DELETE FROM student_fts WHERE rowid = old.rowid;
+    END""",
+    # A family may arrive after its students (pull order is server order), or be renamed.
+    f"""CREATE TRIGGER IF NOT EXISTS family_fts_ai AFTER INSERT ON family BEGIN
+        UPDATE student_fts SET family_name = new.name, squashed = {_SQUASH.format("last_name || ' ' || new.name")}
+        WHERE rowid IN (SELECT rowid FROM student WHERE family_id = new.id);
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS family_fts_au AFTER UPDATE OF name ON family BEGIN
+        UPDATE student_fts SET family_name = new.name, squashed = {_SQUASH.format("last_name || ' ' || new.name")}
+        WHERE rowid IN (SELECT rowid FROM student WHERE family_id = new.id);
+    END""",
+    # Search walks this index in name order when a typed prefix matches thousands (sync.search).
+    """CREATE INDEX IF NOT EXISTS student_name_order
+        ON student(first_name COLLATE NOCASE, last_name COLLATE NOCASE, id)""",
+    f"""CREATE TRIGGER IF NOT EXISTS family_fts_ad AFTER DELETE ON family BEGIN
+        UPDATE student_fts SET family_name = '', squashed = {_SQUASH.format("last_name")}
+        WHERE rowid IN (SELECT rowid FROM student WHERE family_id = old.id);
+    END""",
+]
+
+
+def schema_version() -> str:
+    """A fingerprint of every table this file holds: any change to the records rebuilds the cache."""
+    ddl = [str(CreateTable(t).compile(dialect=_sqlite_dialect())) for t in [*SHARED_TABLES, sync_state]]
+    digest = hashlib.sha256("\n".join([*ddl, *_FTS_DDL]).encode()).hexdigest()[:16]
+    return f"{CACHE_FORMAT}:{digest}"
+
+
+def _sqlite_dialect():
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.dialect()
+
+
+PendingSource = Callable[[], Sequence[Mutation]]
+
+
+class Cache:
+    """The cache file. `pending` tells it the outbox's pending mutations (oldest first)."""
+
+    def __init__(self, path: Path, pending: PendingSource | None = None):
+        self.path = Path(path)
+        self.pending: PendingSource = pending or (lambda: ())
+        self.rebuilt = False  # True when this open found an unusable file and started over
+        self.engine = self._open()
+
+    # -- opening ---------------------------------------------------------------------------
+
+    def _open(self) -> Engine:
+        version = schema_version()
+        if self.path.exists():
+            engine = db.make_engine(self.path)
+            if self._stored_version(engine) == version:
+                return engine
+            engine.dispose()
+            log.warning("cache %s is unreadable or from another version; rebuilding it", self.path)
+            self._delete_files()
+            self.rebuilt = True
+        engine = db.make_engine(self.path)
+        with engine.begin() as conn:
+            SQLModel.metadata.create_all(conn, tables=SHARED_TABLES)
+            _state_metadata.create_all(conn)
+            for ddl in _FTS_DDL:
+                conn.exec_driver_sql(ddl)
+            conn.execute(sync_state.insert().values(id=1, cursor=0, schema_version=version))
+        return engine
+
+    @staticmethod
+    def _stored_version(engine: Engine) -> str | None:
+        try:
+            with engine.connect() as conn:
+                return conn.execute(select(sync_state.c.schema_version)).scalar_one_or_none()
+        except (DatabaseError, sqlite3.DatabaseError):
+            return None  # not a database, no sync_state table, or corrupt: all mean "start over"
+
+    def _delete_files(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- sync state ------------------------------------------------------------------------
+
+    def cursor(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(select(sync_state.c.cursor)).scalar_one()
+
+    def last_sync(self) -> dt.datetime | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(sync_state.c.last_sync)).scalar_one()
+
+    def set_last_sync(self, when: dt.datetime) -> None:
+        with db.write_session(self.engine) as s:
+            s.execute(update(sync_state).values(last_sync=when))
+
+    # -- writes (call them from the one writer thread) -----------------------------------
+
+    def apply_pull(self, changes: Sequence[Change], cursor: int) -> int:
+        """Store one pull page and its cursor in one transaction, pending work re-applied on top.
+
+        Returns how many changes were stored (unknown record types, from a newer server, are
+        skipped: this desk has nowhere to show them).
+        """
+        latest: dict[tuple[str, str], Change] = {}
+        for change in changes:
+            if change.type in RECORD_TYPES:
+                latest[(change.type, change.id)] = change
+            else:
+                log.info("pull: skipping a %r record this desk does not know", change.type)
+        with db.write_session(self.engine) as s:
+            for type_name, cls in RECORD_TYPES.items():
+                table = cls.__table__  # type: ignore[attr-defined]
+                mine = [c for (t, _), c in latest.items() if t == type_name]
+                gone = [c.id for c in mine if c.deleted]
+                rows = [_row(type_name, c) for c in mine if not c.deleted]
+                if gone:
+                    s.execute(delete(table).where(table.c.id.in_(gone)))
+                if rows:
+                    stmt = sqlite_insert(table)
+                    columns = {c.name: stmt.excluded[c.name] for c in table.columns if c.name != "id"}
+                    s.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=columns), rows)
+            s.execute(update(sync_state).values(cursor=cursor))
+            self._reapply(s, self.pending())
+        return len(latest)
+
+    def apply_local(self, draft: Mutation, record: Callable[[], Mutation]) -> Mutation:
+        """Show a new local change in the cache, recording it with `record` (the outbox append).
+
+        The draft is applied first in an open cache transaction, so a change that makes no sense
+        here raises Rejected before anything is recorded; `record` runs before that transaction
+        commits, so the outbox is always the first to hold it (a crash in between is repaired at
+        the next open by re-applying what is pending).
+        """
+        with db.write_session(self.engine) as s:
+            apply_mutation(s, draft, lambda: None)
+            s.flush()
+            return record()
+
+    def reapply(self, mutations: Sequence[Mutation]) -> None:
+        """Apply pending mutations again (after a crash between the outbox write and ours)."""
+        with db.write_session(self.engine) as s:
+            self._reapply(s, mutations)
+
+    def forget(self, rejected: Sequence[Mutation]) -> None:
+        """Take back what rejected mutations showed locally; other pending work stays on top."""
+        if not rejected:
+            return
+        with db.write_session(self.engine) as s:
+            for mutation in rejected:
+                undo_local_effects(s, mutation)
+            self._reapply(s, self.pending())
+
+    @staticmethod
+    def _reapply(s: Session, mutations: Sequence[Mutation]) -> None:
+        for mutation in mutations:
+            try:
+                with s.begin_nested():  # a savepoint: a rejected one leaves no half-written rows
+                    apply_mutation(s, mutation, lambda: None)
+            except Rejected as exc:
+                # The server will say so too, and the staff will see it in "needs attention".
+                log.info("pending mutation %s no longer applies locally: %s", mutation.id, exc.message)
+        s.flush()
+
+
+def _row(type_name: str, change: Change) -> dict:
+    """The column values of a pulled row, validated like `record_from_wire` would (dates parsed)."""
+    return _row_model(type_name).model_validate({**(change.data or {}), "id": change.id, "usn": change.usn}).model_dump()
+
+
+@functools.cache
+def _row_model(type_name: str) -> type[BaseModel]:
+    """A plain pydantic twin of a record class: the same fields and checks as
+    `sync.schema.record_from_wire`, about ten times faster (a first pull brings every row)."""
+    cls = RECORD_TYPES[type_name]
+    return create_model(f"{cls.__name__}Row", **{n: (f.annotation, f) for n, f in cls.model_fields.items()})  # type: ignore[call-overload]

@@ -1,0 +1,136 @@
+"""ApiClient: the desk's side of the /v1 HTTP contract (sync.wire), on an injected httpx.AsyncClient.
+
+Injecting the AsyncClient is the seam for tests: the real server over loopback, or in-process
+through httpx.ASGITransport. Every failure comes out as one of the `sync.errors` kinds:
+
+    refused, timed out, cut off, unreadable answer  -> NetworkError
+    401                                             -> AuthError (after one refresh attempt)
+    409                                             -> ConflictError (busy: nothing written, send again)
+    5xx                                             -> ServerError
+    other 4xx                                       -> RejectedError, with the server's message
+
+`access_token` is kept in memory only. When a signed-in call gets a 401, `on_unauthorized` (set
+by sync.auth.DeskAuth) may get new tokens; the call is then sent once more.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from sync.errors import (
+    OFFLINE_MESSAGE,
+    SERVER_MESSAGE,
+    SIGN_IN_MESSAGE,
+    AuthError,
+    ConflictError,
+    NetworkError,
+    RejectedError,
+    ServerError,
+    SyncError,
+)
+from sync.wire import (
+    DEFAULT_PULL_PAGE,
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    ErrorResponse,
+    Health,
+    LoginRequest,
+    Mutation,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    RefreshRequest,
+    TokenResponse,
+)
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+UNREADABLE = "The server's answer could not be read. Check the server address; your work is saved on this computer."
+BUSY = "The server is busy. Your work is saved on this computer and will be sent again shortly."
+TOO_OLD = "This desk app does not match the server's version. Please update the app; your work is saved on this computer."
+
+
+class ApiClient:
+    def __init__(self, http: httpx.AsyncClient, base_url: str | None = None):
+        """`base_url` like "https://desk.example.com"; without it, `http` must carry one."""
+        self.http = http
+        self.base_url = (base_url if base_url is not None else str(http.base_url)).rstrip("/")
+        self.access_token: str | None = None
+        self.on_unauthorized: Callable[[], Awaitable[bool]] | None = None
+
+    async def health(self) -> Health:
+        health = await self._call("GET", "/v1/health", Health, signed=False)
+        if health.protocol != PROTOCOL_VERSION:
+            raise RejectedError(TOO_OLD, code="protocol")
+        return health
+
+    async def login(self, account: str, username: str, password: str, desk_id: str, desk_name: str = "") -> TokenResponse:
+        body = LoginRequest(account=account, username=username, password=password, desk_id=desk_id, desk_name=desk_name)
+        return await self._call("POST", "/v1/auth/login", TokenResponse, json=body.model_dump(mode="json"), signed=False)
+
+    async def refresh(self, refresh_token: str, desk_id: str) -> TokenResponse:
+        body = RefreshRequest(refresh_token=refresh_token, desk_id=desk_id)
+        return await self._call("POST", "/v1/auth/refresh", TokenResponse, json=body.model_dump(mode="json"), signed=False)
+
+    async def push(self, mutations: Sequence[Mutation]) -> PushResponse:
+        body = PushRequest(mutations=list(mutations))
+        return await self._call("POST", "/v1/sync/push", PushResponse, json=body.model_dump(mode="json"))
+
+    async def pull(self, after: int, limit: int = DEFAULT_PULL_PAGE) -> PullResponse:
+        return await self._call("GET", "/v1/sync/pull", PullResponse, params={"after": after, "limit": limit})
+
+    async def _call(self, method: str, path: str, model: type[M], *, signed: bool = True, **kwargs: Any) -> M:
+        try:
+            response = await self._send(method, path, signed, **kwargs)
+        except AuthError:
+            if not signed or self.on_unauthorized is None or not await self.on_unauthorized():
+                raise
+            response = await self._send(method, path, signed, **kwargs)  # once: a second 401 stands
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError:
+            log.warning("%s %s: unreadable %s answer: %.200r", method, path, response.status_code, response.content)
+            raise NetworkError(UNREADABLE, code="unreadable", status=response.status_code) from None
+
+    async def _send(self, method: str, path: str, signed: bool, **kwargs: Any) -> httpx.Response:
+        headers = {PROTOCOL_HEADER: str(PROTOCOL_VERSION)}
+        if signed:
+            if self.access_token is None:
+                raise AuthError(SIGN_IN_MESSAGE, code="signed_out")
+            headers["Authorization"] = f"Bearer {self.access_token}"
+        try:
+            response = await self.http.request(method, f"{self.base_url}{path}", headers=headers, **kwargs)
+        except httpx.TransportError as exc:  # connect, timeout, protocol and network errors alike
+            log.info("%s %s: %r", method, path, exc)
+            raise NetworkError(OFFLINE_MESSAGE, code="offline") from exc
+        if response.is_success:
+            return response
+        raise _error_of(response)
+
+
+def _error_of(response: httpx.Response) -> SyncError:
+    status = response.status_code
+    code, message = None, None
+    try:
+        body = ErrorResponse.model_validate_json(response.content)
+        code, message = body.error.code, body.error.message
+    except ValidationError:
+        pass  # a proxy's HTML page, say: the status alone decides
+    if status == 401:
+        return AuthError(message or SIGN_IN_MESSAGE, code=code or "auth", status=status)
+    if status == 409:
+        return ConflictError(message or BUSY, code=code or "conflict", status=status)
+    if status >= 500:
+        return ServerError(SERVER_MESSAGE, code=code or "server_error", status=status)
+    if message is None:
+        # Not an answer of our server at all (wrong address, a captive portal): treat as unreachable.
+        return NetworkError(UNREADABLE, code="unreadable", status=status) if status == 404 else RejectedError(
+            f"The server refused the request ({status}).", code="rejected", status=status
+        )
+    return RejectedError(message, code=code, status=status)

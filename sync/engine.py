@@ -1,0 +1,249 @@
+"""SyncEngine: the background loop that sends the outbox and brings the server's changes.
+
+One round = push every pending mutation in seq order, in batches, recording each result; then
+pull pages after the cache's cursor until the server says there is no more. Rounds run:
+at once when kicked (DeskStore kicks after every local write), every `pull_interval` seconds
+while online, and, while the server cannot be reached, after an exponential backoff with jitter
+(`backoff_min` doubling up to `backoff_max`) so that the desk comes back by itself.
+
+Nothing is lost and nothing is applied twice: a mutation leaves "pending" only when the server
+has answered for it, and the server answers a re-pushed (desk_id, seq) with its first result.
+A rejected mutation is recorded as such (never retried, never blocking the ones after it) and
+its local effects are taken back from the cache.
+
+    engine = SyncEngine(store, client)        # registers itself as the store's write listener
+    engine.subscribe(status_bar.show)         # called with a SyncStatus on every change
+    engine.start()                            # needs a running event loop (qasync at the desk)
+    ...
+    await engine.stop()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import random
+from collections.abc import Callable, Sequence
+
+from sync.client import ApiClient
+from sync.errors import AuthError, NetworkError, RejectedError, ServerError, SyncError
+from sync.ids import utcnow
+from sync.store import DeskStore
+from sync.views import SyncStatus
+from sync.wire import DEFAULT_PULL_PAGE, MAX_PUSH_BATCH, Mutation, MutationResult
+
+log = logging.getLogger(__name__)
+
+UNEXPECTED = "Sending to the server stopped because of a problem in Frontdesk. Your work is saved; it will try again."
+
+StatusCallback = Callable[[SyncStatus], None]
+ChangesCallback = Callable[[frozenset[str]], None]
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        store: DeskStore,
+        client: ApiClient,
+        *,
+        pull_interval: float = 8.0,
+        backoff_min: float = 1.0,
+        backoff_max: float = 30.0,
+        push_batch: int = MAX_PUSH_BATCH,
+        pull_limit: int = DEFAULT_PULL_PAGE,
+    ):
+        self.store = store
+        self.client = client
+        self.pull_interval = pull_interval
+        self.backoff_min = backoff_min
+        self.backoff_max = backoff_max
+        self.push_batch = min(push_batch, MAX_PUSH_BATCH)
+        self.pull_limit = pull_limit
+        counts = store.outbox.counts()
+        self.status = SyncStatus(
+            pending=counts["pending"], rejected=counts["rejected"], last_sync=store.cache.last_sync()
+        )
+        self._status_listeners: list[StatusCallback] = []
+        self._change_listeners: list[ChangesCallback] = []
+        self._wake = asyncio.Event()
+        self._round_lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.failures = 0  # rounds failed in a row (drives the backoff)
+        store.add_write_listener(self.kick)
+
+    # -- for the UI ------------------------------------------------------------------------
+
+    def subscribe(self, callback: StatusCallback) -> Callable[[], None]:
+        """Call `callback(status)` on every status change; returns a function that unsubscribes."""
+        self._status_listeners.append(callback)
+        return lambda: self._status_listeners.remove(callback)
+
+    def subscribe_changes(self, callback: ChangesCallback) -> Callable[[], None]:
+        """Call `callback(record_types)` after a pull brought changes (e.g. {"attendance"}): redraw those."""
+        self._change_listeners.append(callback)
+        return lambda: self._change_listeners.remove(callback)
+
+    def start(self) -> None:
+        if self._task is not None and not self._task.done():
+            return
+        self._loop = asyncio.get_running_loop()
+        self._task = self._loop.create_task(self._run(), name="frontdesk-sync")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is None:
+            return
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    def kick(self) -> None:
+        """Sync as soon as possible (safe from any thread)."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            try:
+                running = asyncio.get_running_loop()
+            except RuntimeError:
+                running = None
+            if running is not loop:
+                loop.call_soon_threadsafe(self.kick)
+                return
+        self._wake.set()
+        self._update(pending=self.store.outbox.pending_count())
+
+    async def sync_now(self) -> SyncStatus:
+        """One full round now (waits for a running one first); the outcome is in the status."""
+        await self._round()
+        return self.status
+
+    # -- the loop --------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()  # a kick during the round below asks for one more round
+            ok = await self._round()
+            if ok:
+                delay: float | None = self.pull_interval
+            elif self.status.needs_sign_in:
+                delay = None  # nothing to do until someone signs in (and kicks)
+            else:
+                delay = self._backoff()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), delay)
+
+    def _backoff(self) -> float:
+        ceiling = min(self.backoff_max, self.backoff_min * 2 ** max(self.failures - 1, 0))
+        return random.uniform(self.backoff_min, max(ceiling, self.backoff_min))  # jitter: desks don't stampede
+
+    async def _round(self) -> bool:
+        async with self._round_lock:
+            self._update(syncing=True)
+            try:
+                await self._push_all()
+                changed = await self._pull_all()
+                when = utcnow()
+                await self.store.writer.run(self.store.cache.set_last_sync, when)
+            except SyncError as exc:
+                self.failures += 1
+                log.info("sync round failed (%s): %s", exc.kind, exc.message)
+                reachable = not isinstance(exc, NetworkError)
+                self._update(syncing=False, online=reachable, error=exc.message, needs_sign_in=isinstance(exc, AuthError))
+                self._refresh_counts()
+                return False
+            except Exception:
+                # A bug (or a disk problem) must not end syncing for the day: log it, back off, retry.
+                self.failures += 1
+                log.exception("sync round failed unexpectedly")
+                self._update(syncing=False, error=UNEXPECTED)
+                self._refresh_counts()
+                return False
+            self.failures = 0
+            self._update(syncing=False, online=True, error=None, needs_sign_in=False, last_sync=when)
+            self._refresh_counts()
+            if changed:
+                self._emit_changes(frozenset(changed))
+            return True
+
+    async def _push_all(self) -> None:
+        while True:
+            batch = await asyncio.to_thread(self.store.outbox.pending, self.push_batch)
+            if not batch:
+                return
+            try:
+                results = (await self.client.push(batch)).results
+            except RejectedError as exc:
+                # The server refused the request as a whole: send one by one, so only the
+                # mutation it cannot take is rejected and the queue moves on.
+                results = await self._push_singly(batch) if len(batch) > 1 else [_refused(batch[0], exc)]
+            if not await self._record(batch, results):
+                raise ServerError("The server's answer did not match what was sent; it will be sent again.", code="mismatch")
+
+    async def _push_singly(self, batch: Sequence[Mutation]) -> list[MutationResult]:
+        results: list[MutationResult] = []
+        for mutation in batch:
+            try:
+                results += (await self.client.push([mutation])).results
+            except RejectedError as exc:
+                results.append(_refused(mutation, exc))
+        return results
+
+    async def _record(self, batch: Sequence[Mutation], results: Sequence[MutationResult]) -> bool:
+        """Store the answers for this batch; False when none of them was for it (no progress)."""
+        sent = {(m.id, m.seq) for m in batch}
+        mine = [r for r in results if (r.id, r.seq) in sent]
+        if not mine:
+            return False
+        rejected = await self.store.writer.run(self.store.outbox.record_results, mine)
+        if rejected:
+            await self.store.writer.run(self._forget, rejected)
+        self._refresh_counts()
+        return True
+
+    def _forget(self, ids: list[str]) -> None:
+        self.store.cache.forget(self.store.outbox.get(ids))
+
+    async def _pull_all(self) -> set[str]:
+        changed: set[str] = set()
+        cursor = await asyncio.to_thread(self.store.cache.cursor)
+        while True:
+            page = await self.client.pull(cursor, self.pull_limit)
+            if page.changes or page.cursor != cursor:
+                await self.store.writer.run(self.store.cache.apply_pull, page.changes, page.cursor)
+            changed |= {c.type for c in page.changes}
+            if not page.more:
+                return changed
+            if page.cursor <= cursor and not page.changes:
+                raise ServerError("The server's list of changes did not move on; it will be asked again.", code="stuck")
+            cursor = page.cursor
+
+    # -- status ----------------------------------------------------------------------------
+
+    def _refresh_counts(self) -> None:
+        counts = self.store.outbox.counts()
+        self._update(pending=counts["pending"], rejected=counts["rejected"])
+
+    def _update(self, **changes: object) -> None:
+        new = dataclasses.replace(self.status, **changes)  # type: ignore[arg-type]
+        if new == self.status:
+            return
+        self.status = new
+        for callback in list(self._status_listeners):
+            try:
+                callback(new)
+            except Exception:
+                log.exception("sync status listener %r failed", callback)
+
+    def _emit_changes(self, types: frozenset[str]) -> None:
+        for callback in list(self._change_listeners):
+            try:
+                callback(types)
+            except Exception:
+                log.exception("sync change listener %r failed", callback)
+
+
+def _refused(mutation: Mutation, exc: SyncError) -> MutationResult:
+    """A refusal of a single mutation's request, recorded like a rejected result."""
+    return MutationResult(id=mutation.id, seq=mutation.seq, status="rejected", code=exc.code or "rejected", message=exc.message)

@@ -1,0 +1,119 @@
+"""Desk UI tests: offscreen Qt, a real qasync loop for async tests, and no real keyring."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt
+
+import pytest  # noqa: E402
+import qasync  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+
+# The offscreen platform cannot resize a shown window to new size limits and says so; real
+# platforms (xcb, Windows, macOS) can. Only this one message is let through, only here.
+OFFSCREEN_ONLY = "This plugin does not support propagateSizeHints"
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    for item in items:
+        if item.get_closest_marker("gui") is not None and here in item.path.parents:
+            item.add_marker(pytest.mark.qt_log_ignore(OFFSCREEN_ONLY))
+
+
+# Closed loops are kept alive to the end of the run: a loop's timer object collected by a garbage
+# collection that happens to run on another thread (the store's writer, uvicorn) makes Qt warn
+# "Timers cannot be stopped from another thread", failing whichever test is running then.
+_loops: list[qasync.QEventLoop] = []
+
+
+def _qasync_loop() -> qasync.QEventLoop:
+    loop = qasync.QEventLoop(QApplication.instance() or QApplication([]))
+    _loops.append(loop)
+    return loop
+
+
+def pytest_asyncio_loop_factories(config, item):
+    """Async desk tests run on qasync's loop, i.e. on Qt's own event loop, like the app."""
+    return {"qasync": _qasync_loop}
+
+
+@pytest.fixture(autouse=True)
+def no_quit_between_windows(qapp: QApplication):
+    """As desk.app.main sets it: closing the sign-in window must not stop the qasync loop."""
+    qapp.setQuitOnLastWindowClosed(False)
+
+
+@pytest.fixture(scope="session")
+def styled_app(qapp: QApplication) -> QApplication:
+    """The app with the desk's style sheet: a QSS Qt cannot parse fails the test (a Qt warning)."""
+    from desk.theme import style_sheet
+
+    qapp.setStyle("Fusion")
+    qapp.setStyleSheet(style_sheet(dark=False))
+    return qapp
+
+
+def _memory_keyring_class():
+    import keyring.backend
+    import keyring.errors
+
+    class _MemoryKeyring(keyring.backend.KeyringBackend):
+        """A password store that lives in the test process: the real DeskAuth code path, no OS store."""
+
+        priority = 1  # type: ignore[assignment]
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.items: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return self.items.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            self.items[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            if self.items.pop((service, username), None) is None:
+                raise keyring.errors.PasswordDeleteError(username)
+
+    return _MemoryKeyring
+
+
+@pytest.fixture
+def memory_keyring():
+    import keyring
+
+    previous = keyring.get_keyring()
+    backend = _memory_keyring_class()()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def no_keyring():
+    """A computer without a password store (headless Linux by default)."""
+    import keyring
+    from keyring.backends import fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        yield
+    finally:
+        keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def account(server_account):
+    """The shared seeded account (tests/conftest.py): families, students, classes with sessions today.
+
+    `live_server` (tests/conftest.py) serves it over loopback and is stopped even when a test fails.
+    """
+    return server_account

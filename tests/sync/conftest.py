@@ -1,0 +1,134 @@
+"""Fixtures for the sync tests: desks on real files, a fast engine, keyrings, the server's database."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import httpx
+import keyring
+import keyring.backend
+import keyring.errors
+import pytest
+import pytest_asyncio
+
+from sync.client import ApiClient
+from sync.store import DeskStore
+from tests.helpers.server_process import account_db_path
+from tests.sync.data import World, world
+
+STAFF_ID = "staff-0001"
+
+
+@pytest.fixture
+def demo() -> World:
+    return world()
+
+
+@pytest.fixture
+def store(tmp_path: Path, demo: World) -> Iterator[DeskStore]:
+    desk = DeskStore(tmp_path / "desk", staff_id=STAFF_ID)
+    try:
+        changes = demo.changes()
+        desk.cache.apply_pull(changes, cursor=len(changes))
+        yield desk
+    finally:
+        desk.close()
+
+
+# -- live-server helpers -------------------------------------------------------------------
+
+FAST = {"pull_interval": 0.5, "backoff_min": 0.1, "backoff_max": 0.6}  # SyncEngine knobs that converge quickly
+
+
+@pytest_asyncio.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=2.0)) as client:
+        yield client
+
+
+@pytest.fixture
+def desks(tmp_path: Path) -> Iterator[Callable[[str], DeskStore]]:
+    """desks("a") opens (or reopens) the desk folder tmp_path/desk-a; all are closed at the end."""
+    opened: list[DeskStore] = []
+
+    def open_desk(name: str = "a") -> DeskStore:
+        desk = DeskStore(tmp_path / f"desk-{name}")
+        opened.append(desk)
+        return desk
+
+    try:
+        yield open_desk
+    finally:
+        for desk in opened:
+            desk.close()
+
+
+async def sign_in(client: ApiClient, store: DeskStore, account: dict) -> None:
+    """Sign the desk in with a password (no keyring involved) and record writes in alex's name."""
+    tokens = await client.login(account["slug"], account["username"], account["password"], store.desk_id, "Test desk")
+    client.access_token = tokens.access_token
+    store.staff_id = tokens.staff.id
+
+
+async def wait_until(predicate: Callable[[], bool], timeout: float = 20.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+def server_rows(data_dir: Path, sql: str, *params: object) -> list[tuple]:
+    """Rows of the account's database as the server stored them (opened read-only)."""
+    path = account_db_path(data_dir, "acme")
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """An OS password store that lives in the test process."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.items.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.items[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self.items.pop((service, username), None) is None:
+            raise keyring.errors.PasswordDeleteError(username)
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def keyring_backend() -> Iterator[Callable[[keyring.backend.KeyringBackend], None]]:
+    """use(backend) makes that the process's keyring for this test; the old one comes back after."""
+    previous = keyring.get_keyring()
+    try:
+        yield keyring.set_keyring
+    finally:
+        keyring.set_keyring(previous)
+
