@@ -124,6 +124,7 @@ async def run_desk(config: DeskConfig, password: str | None = None) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per sync request drowns what matters
     password = os.environ.pop(PASSWORD_ENV, None) or None  # read once; children do not inherit it
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl+C in a terminal ends the app (Qt would swallow it)
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -25,7 +25,7 @@ from pydantic import BaseModel, create_model
 from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, String, Table, delete, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DatabaseError
-from sqlalchemy.schema import CreateTable
+from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import Session, SQLModel
 
 from sync import db
@@ -90,7 +90,10 @@ _FTS_DDL = [
 
 def schema_version() -> str:
     """A fingerprint of every table this file holds: any change to the records rebuilds the cache."""
-    ddl = [str(CreateTable(t).compile(dialect=_sqlite_dialect())) for t in [*SHARED_TABLES, sync_state]]
+    dialect = _sqlite_dialect()
+    tables = [*SHARED_TABLES, sync_state]
+    ddl = [str(CreateTable(t).compile(dialect=dialect)) for t in tables]
+    ddl += sorted(str(CreateIndex(i).compile(dialect=dialect)) for t in tables for i in t.indexes)
     digest = hashlib.sha256("\n".join([*ddl, *_FTS_DDL]).encode()).hexdigest()[:16]
     return f"{CACHE_FORMAT}:{digest}"
 

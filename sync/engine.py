@@ -99,6 +99,7 @@ class SyncEngine:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        self._update(syncing=False)  # a round cut short by the cancel never said so itself
 
     def kick(self) -> None:
         """Sync as soon as possible (safe from any thread)."""
@@ -196,14 +197,15 @@ class SyncEngine:
         mine = [r for r in results if (r.id, r.seq) in sent]
         if not mine:
             return False
-        rejected = await self.store.writer.run(self.store.outbox.record_results, mine)
-        if rejected:
-            await self.store.writer.run(self._forget, rejected)
+        await self.store.writer.run(self._record_results, mine)
         self._refresh_counts()
         return True
 
-    def _forget(self, ids: list[str]) -> None:
-        self.store.cache.forget(self.store.outbox.get(ids))
+    def _record_results(self, results: Sequence[MutationResult]) -> None:
+        """Writer thread, one job (a cancelled round cannot split it): answers, then take back the refused."""
+        rejected = self.store.outbox.record_results(results)
+        if rejected:
+            self.store.cache.forget(self.store.outbox.get(rejected))
 
     async def _pull_all(self) -> set[str]:
         changed: set[str] = set()

@@ -273,3 +273,15 @@ def test_walking_the_name_index_ranks_like_sorting(store: DeskStore, monkeypatch
     monkeypatch.setattr(sync.search, "SORT_AT_MOST", 0)
     assert names(store.search_students(typed)) == sorted_hits
     assert names(store.search_students(typed, limit=2)) == sorted_hits[:2]
+
+
+def test_a_cancelled_class_is_listed_but_never_suggested(store: DeskStore, demo: World):
+    from sync.schema import ClassSession
+    from tests.sync.data import change
+
+    ninja = next(r for r in demo.records if r.id == demo.ids["sess_ninja"])
+    cancelled = ClassSession.model_validate({**ninja.model_dump(), "cancelled": True})
+    store.cache.apply_pull([change(cancelled, 500)], cursor=500)
+    card = store.student_card(demo.ids["emma"], demo.ids["downtown"], now=at(15))
+    assert [(c.session.name, c.session.cancelled) for c in card.sessions_today][1] == ("Ninja", True)
+    assert card.suggested_session_id == demo.ids["sess_tumbling"]  # her class is off: the next one to start
