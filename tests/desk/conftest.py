@@ -57,38 +57,14 @@ def styled_app(qapp: QApplication) -> QApplication:
     return qapp
 
 
-def _memory_keyring_class():
-    import keyring.backend
-    import keyring.errors
-
-    class _MemoryKeyring(keyring.backend.KeyringBackend):
-        """A password store that lives in the test process: the real DeskAuth code path, no OS store."""
-
-        priority = 1  # type: ignore[assignment]
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.items: dict[tuple[str, str], str] = {}
-
-        def get_password(self, service: str, username: str) -> str | None:
-            return self.items.get((service, username))
-
-        def set_password(self, service: str, username: str, password: str) -> None:
-            self.items[(service, username)] = password
-
-        def delete_password(self, service: str, username: str) -> None:
-            if self.items.pop((service, username), None) is None:
-                raise keyring.errors.PasswordDeleteError(username)
-
-    return _MemoryKeyring
-
-
 @pytest.fixture
 def memory_keyring():
     import keyring
 
+    from tests.helpers.keyrings import MemoryKeyring
+
     previous = keyring.get_keyring()
-    backend = _memory_keyring_class()()
+    backend = MemoryKeyring()
     keyring.set_keyring(backend)
     try:
         yield backend

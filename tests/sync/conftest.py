@@ -11,12 +11,12 @@ from pathlib import Path
 import httpx
 import keyring
 import keyring.backend
-import keyring.errors
 import pytest
 import pytest_asyncio
 
 from sync.client import ApiClient
 from sync.store import DeskStore
+from tests.helpers.keyrings import MemoryKeyring
 from tests.helpers.server_process import account_db_path
 from tests.sync.data import World, world
 
@@ -90,26 +90,6 @@ def server_rows(data_dir: Path, sql: str, *params: object) -> list[tuple]:
         return con.execute(sql, params).fetchall()
     finally:
         con.close()
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """An OS password store that lives in the test process."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.items.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError(username)
 
 
 @pytest.fixture

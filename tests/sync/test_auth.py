@@ -18,7 +18,7 @@ from sync.client import ApiClient
 from sync.errors import AuthError
 from sync.store import DeskStore
 from tests.helpers.server_process import free_port
-from tests.sync.conftest import MemoryKeyring
+from tests.helpers.keyrings import MemoryKeyring
 
 
 def desk_auth(http: httpx.AsyncClient, url: str, store: DeskStore, server_url: str | None = None) -> DeskAuth:
