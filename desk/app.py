@@ -18,15 +18,18 @@ import sys
 from pathlib import Path
 
 import qasync
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desk.boot import DeskConfig, DeskSession, SignInFlow
 from desk.errors import describe_error
 from desk.ops import Op
+from desk.security import install_desk_security
 from desk.theme import apply_theme
+from desk.swipe_handling import install_swiper
 from desk.widgets.main_window import MainWindow
 from desk.widgets.sign_in import SignInWindow
-from sync.errors import SyncError
+from sync.errors import StorageError, SyncError
+from sync.outbox import OutboxDamaged, set_aside
 
 log = logging.getLogger("frontdesk.desk")
 PASSWORD_ENV = "FRONTDESK_PASSWORD"  # never a command-line argument: those show in `ps`
@@ -39,12 +42,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--username", default="", help="staff user name to sign in with")
     parser.add_argument("--data-dir", type=Path, default=None, help="where this desk keeps its data")
     parser.add_argument("--location", default=None, help="location code to start at, e.g. DT")
+    parser.add_argument("--idle-lock-minutes", type=float, default=5.0,
+                        help="lock the desk after this many idle minutes; unlock with a PIN (0: never)")
     return parser.parse_args(argv)
 
 
 def config_from(args: argparse.Namespace) -> DeskConfig:
     return DeskConfig(server_url=args.server.rstrip("/"), account=args.account, username=args.username,
-                      data_dir=args.data_dir, location_code=args.location)
+                      data_dir=args.data_dir, location_code=args.location,
+                      idle_lock_seconds=max(0.0, args.idle_lock_minutes * 60))
 
 
 async def signed_in_session(config: DeskConfig, password: str | None = None) -> DeskSession | None:
@@ -52,11 +58,20 @@ async def signed_in_session(config: DeskConfig, password: str | None = None) -> 
     session: DeskSession | None = None
     first_error: BaseException | None = None
     if config.server_url and config.account:
-        session = DeskSession.open(config)
         try:
-            if await session.resume() is not None:
+            session = DeskSession.open(config)
+        except OutboxDamaged as exc:
+            # Kept as it is, nothing recorded, until staff choose: stop here, or set it aside.
+            if not damaged_outbox_choice(exc):
+                return None
+            set_aside(exc.path)
+            session = DeskSession.open(config)
+        except StorageError as exc:
+            first_error = exc  # said in the sign-in window
+        try:
+            if session is not None and await session.resume() is not None:
                 return session
-            if password and config.username:
+            if session is not None and password and config.username:
                 await session.login(config.username, password)
                 return session
         except SyncError as exc:
@@ -75,15 +90,37 @@ async def signed_in_session(config: DeskConfig, password: str | None = None) -> 
     return result
 
 
+def damaged_outbox_choice(exc: OutboxDamaged) -> bool:
+    """True when staff choose to set the damaged file aside (kept for support) and start again."""
+    box = QMessageBox(QMessageBox.Icon.Critical, "Frontdesk", exc.message)
+    box.setInformativeText(
+        "Changes in that file that were not sent yet are not on the server. Support can recover them from the "
+        "kept file. You can stop here, or keep the file aside and start this desk again with an empty list of "
+        "unsent work."
+    )
+    stop = box.addButton("Stop and call support", QMessageBox.ButtonRole.RejectRole)
+    box.addButton("Keep it aside and start again", QMessageBox.ButtonRole.AcceptRole)
+    box.setDefaultButton(stop)
+    box.exec()
+    return box.clickedButton() is not stop
+
+
 async def first_sync(session: DeskSession) -> None:
     """A desk that has never synced has no classes to show: fetch them first, with progress."""
     if session.store.locations():
         return
-    task = Op(None, session.engine.sync_now, doing="getting the account's data").with_progress(
-        f"Getting {session.account_name}'s classes and students from the server…"
-    ).run()
-    with contextlib.suppress(Exception, asyncio.CancelledError):
-        await task  # a failure was already said by show_error; the desk then starts empty and syncs later
+    label = (
+        "This desk's local copy could not be used, so it is being downloaded again. Work not yet sent is kept…"
+        if session.store.cache.rebuilt else f"Getting {session.account_name}'s classes and students from the server…"
+    )
+    op = Op(None, session.engine.sync_now, doing="getting the account's data").with_progress(label)
+    unsubscribe = session.engine.subscribe_progress(op.set_progress)  # the bar fills page by page
+    task = op.run()
+    try:
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            await task  # a failure was already said by show_error; the desk then starts empty and syncs later
+    finally:
+        unsubscribe()
 
 
 def open_main_window(session: DeskSession) -> MainWindow:
@@ -95,6 +132,8 @@ def open_main_window(session: DeskSession) -> MainWindow:
     unsubscribe = [session.engine.subscribe(window.show_sync_status),
                    session.engine.subscribe_changes(window.data_changed)]
     window.closed.connect(lambda: [stop() for stop in unsubscribe])
+    install_swiper(window)  # a keyboard-mode swipe anywhere in the app never lands in a text field
+    install_desk_security(window, session)  # screens by permission, idle lock, staff and audit screens
     session.start()
     screen = window.screen().availableGeometry()
     window.setGeometry(screen)  # a window manager maximizes; without one (kiosk, Xvfb) this fills the screen

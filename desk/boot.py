@@ -13,7 +13,7 @@ Everything here is sync/'s API; desk/ itself never talks SQL or HTTP.
 from __future__ import annotations
 
 import socket
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +22,11 @@ import httpx
 from sync.auth import DeskAuth, SignedIn
 from sync.client import ApiClient
 from sync.engine import SyncEngine
+from sync.offline_signin import OfflineVerifiers
 from sync.paths import desk_data_dir
 from sync.store import DeskStore
 
+OFFLINE_FILE = "offline_signin.json"
 # Short enough that a sign-in to a wrong address answers within seconds.
 HTTP_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 
@@ -38,6 +40,8 @@ class DeskConfig:
     location_code: str | None = None
     desk_name: str = field(default_factory=socket.gethostname)
     engine_options: dict[str, Any] = field(default_factory=dict)  # SyncEngine knobs (tests make it quick)
+    idle_lock_seconds: float = 300.0  # a shared desk locks itself after this long without a touch (0: never)
+    offline_days: float = 7.0  # how long a password checked here still signs in without the server
 
 
 class DeskSession:
@@ -50,6 +54,8 @@ class DeskSession:
         self.client = ApiClient(self.http, config.server_url)
         self.auth = DeskAuth(self.client, config.server_url, config.account, self.store.desk_id, config.desk_name)
         self.auth.subscribe(self._signed)
+        # Staff who signed in here before may sign in while the server is out of reach (sync.offline_signin).
+        self.auth.offline_verifiers = OfflineVerifiers(self.store.data_dir / OFFLINE_FILE, days=config.offline_days)
         self.engine = SyncEngine(self.store, self.client, **config.engine_options)
         self.signed: SignedIn | None = None
         self._closed = False
@@ -73,6 +79,8 @@ class DeskSession:
     def _signed(self, signed: SignedIn | None) -> None:
         self.signed = signed
         self.store.staff_id = signed.staff.id if signed else None  # every write is made in their name
+        if signed is not None and signed.card_key:
+            self.store.card_key = signed.card_key
         if signed is not None:
             self.engine.kick()  # tokens are fresh: send what waited for them
 
@@ -110,9 +118,6 @@ class SignInFlow:
             if self.session is not None:
                 await self.session.close()
             c = self.config
-            self.session = DeskSession.open(
-                DeskConfig(server_url=server_url, account=account, username=username, data_dir=c.data_dir,
-                           location_code=c.location_code, desk_name=c.desk_name, engine_options=c.engine_options)
-            )
+            self.session = DeskSession.open(replace(c, server_url=server_url, account=account, username=username))
         await self.session.login(username, password)
         return self.session

@@ -83,6 +83,13 @@ class Op(Generic[T]):
             return
         show_error(self.parent, exc, self.doing)
 
+    def set_progress(self, done: int, total: int) -> None:
+        """Turn the busy dialog into a bar that fills (e.g. a first pull, page by page)."""
+        self._done_total = (done, total)
+        if self._dialog is not None and total > 0:
+            self._dialog.setMaximum(total)
+            self._dialog.setValue(min(done, total))
+
     def _show_progress(self, task: asyncio.Task) -> None:
         if task.done() or (self.parent is not None and not shiboken6.isValid(self.parent)):
             return
@@ -92,6 +99,9 @@ class Op(Generic[T]):
         dialog.canceled.connect(task.cancel)
         dialog.show()
         self._dialog = dialog
+        done_total = getattr(self, "_done_total", None)
+        if done_total is not None:
+            self.set_progress(*done_total)
 
 
 def running_ops() -> int:

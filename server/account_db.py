@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DDL, JSON, Column, Engine, MetaData, UniqueConstraint, create_engine, event, select, update
+from sqlalchemy import DDL, JSON, Column, Index, Engine, MetaData, UniqueConstraint, create_engine, event, select, update
 from pydantic import NaiveDatetime  # plain DateTime column (SQLModel maps datetime to a tz-aware one)
 from sqlmodel import Field, Session, SQLModel
 
@@ -28,6 +28,33 @@ class StaffCredential(AccountBase, table=True):
     staff_id: str = Field(primary_key=True, max_length=36)
     password_hash: str
     changed_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+class StaffPin(AccountBase, table=True):
+    """A staff member's quick-unlock PIN (Argon2), for a locked desk; kept apart from the password."""
+
+    __tablename__ = "staff_pin"
+    staff_id: str = Field(primary_key=True, max_length=36)
+    pin_hash: str
+    changed_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+class CustomGroup(AccountBase, table=True):
+    """A user group an owner or manager made, beside the built-in ones (sync.permissions)."""
+
+    __tablename__ = "staff_group"
+    name: str = Field(primary_key=True, max_length=64)
+    label: str
+    permissions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+class StaffGrant(AccountBase, table=True):
+    """An advanced permission given to one staff member beyond their group."""
+
+    __tablename__ = "staff_grant"
+    staff_id: str = Field(primary_key=True, max_length=36)
+    permission: str = Field(primary_key=True, max_length=64)
 
 
 class AppliedMutation(AccountBase, table=True):
@@ -71,6 +98,8 @@ class AuditEvent(AccountBase, table=True):
     """Append-only: who did what, from which desk, at what server time."""
 
     __tablename__ = "audit_event"
+    # "Did this staff member ever sign in at this desk?" (server.permissions.signed_in_at), asked at push.
+    __table_args__ = (Index("ix_audit_event_staff_desk", "staff_id", "desk_id", "action"),)
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     at: NaiveDatetime = Field(default_factory=utcnow, index=True)
     staff_id: str | None = Field(default=None, max_length=36)

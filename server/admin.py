@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from sqlmodel import select
 
@@ -36,8 +37,8 @@ def add_staff(
     display_name: str | None = None,
 ) -> str:
     """Add a staff member who can sign in at the account's desks; returns the staff id."""
-    if group not in STAFF_GROUPS:
-        raise AdminError(f"Group must be one of {', '.join(STAFF_GROUPS)}, not {group!r}.")
+    if group not in STAFF_GROUPS and not _custom_group_exists(data_dir, slug, group):
+        raise AdminError(f"Group must be one of {', '.join(STAFF_GROUPS)} or a custom group, not {group!r}.")
     username = username.strip()
     if not username or len(username) > 64:
         raise AdminError("A username is 1 to 64 characters.")
@@ -56,6 +57,78 @@ def add_staff(
         )
         db.add(staff)
         db.add(StaffCredential(staff_id=staff.id, password_hash=password_hash))
-        audit(db, "staff.added", record_type="staff", record_id=staff.id, username=username, group=group)
+        audit(db, "staff.added", record_type="staff", record_id=staff.id, username=username, group=group, source="admin")
         db.commit()
         return staff.id
+
+
+def _run_staff(data_dir: str | os.PathLike, slug: str, op):
+    """Run a server.staff operation as the admin, turning its refusals into AdminError."""
+    from server.errors import ApiError
+    from server.registry import Registry
+    from server.staff import Actor
+
+    try:
+        with open_account(data_dir, slug) as (account, adb), adb.write_session() as db:
+            result = op(db, Actor(staff=None, source="admin"))
+            db.commit()
+    except ApiError as exc:
+        raise AdminError(exc.message) from None
+    revoke = getattr(result, "revoke", False)
+    if revoke:
+        registry = Registry(Path(data_dir))
+        try:
+            registry.revoke_staff_tokens(account.id, result.staff.id)
+        finally:
+            registry.close()
+    return result
+
+
+def edit_staff(
+    data_dir: str | os.PathLike,
+    slug: str,
+    username: str,
+    *,
+    group: str | None = None,
+    display_name: str | None = None,
+    grants: list[str] | None = None,
+    active: bool | None = None,
+):
+    """Change a staff member; disabling signs them out of every desk at once."""
+    from server import staff as ops
+    from sync.wire_staff import StaffUpdate
+
+    body = StaffUpdate(group=group, display_name=display_name, grants=grants, active=active)
+    return _run_staff(data_dir, slug, lambda db, actor: ops.update(db, actor, ops.by_username(db, username).id, body))
+
+
+def reset_password(data_dir: str | os.PathLike, slug: str, username: str, password: str):
+    from server import staff as ops
+
+    if not password or len(password) > 256:
+        raise AdminError("A password is 1 to 256 characters.")
+    password_hash = hash_password(password)
+    return _run_staff(data_dir, slug, lambda db, actor: ops.reset_password(db, actor, ops.by_username(db, username).id, password_hash))
+
+
+def set_pin(data_dir: str | os.PathLike, slug: str, username: str, pin: str):
+    from server import staff as ops
+
+    if not (pin.isdigit() and 4 <= len(pin) <= 8):
+        raise AdminError("A PIN is 4 to 8 digits.")
+    pin_hash = hash_password(pin)
+    return _run_staff(data_dir, slug, lambda db, actor: ops.set_pin(db, actor, ops.by_username(db, username).id, pin_hash))
+
+
+def list_staff(data_dir: str | os.PathLike, slug: str):
+    from server import staff as ops
+
+    with open_account(data_dir, slug) as (_account, adb), adb.read_session() as db:
+        return ops.list_staff(db)
+
+
+def _custom_group_exists(data_dir: str | os.PathLike, slug: str, group: str) -> bool:
+    from server.account_db import CustomGroup
+
+    with open_account(data_dir, slug) as (_account, adb), adb.read_session() as db:
+        return db.get(CustomGroup, group) is not None

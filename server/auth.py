@@ -7,15 +7,17 @@ import logging
 
 from sqlmodel import select
 
-from server.account_db import StaffCredential, audit
+from server.account_db import StaffCredential, StaffPin, audit
 from server.errors import BAD_CREDENTIALS, ApiError, auth_error
 from server.passwords import verify_password
+from server.permissions import permissions_of
 from server.registry import Account, RefreshToken
 from server.state import ServerState
 from server.tokens import AccessClaims, hash_refresh_token, issue_access_token, new_refresh_token
 from sync.ids import utcnow
 from sync.schema import Staff
 from sync.wire import AccountPublic, LoginRequest, RefreshRequest, StaffPublic, TokenResponse
+from sync.wire_staff import LogoutRequest
 
 log = logging.getLogger("frontdesk.server.auth")
 
@@ -24,9 +26,10 @@ def _bad_credentials() -> ApiError:
     return ApiError(401, "bad_credentials", BAD_CREDENTIALS, headers={"WWW-Authenticate": "Bearer"})
 
 
-def login(state: ServerState, req: LoginRequest) -> TokenResponse:
-    wait = state.throttle.retry_after(req.account, req.username)
+def login(state: ServerState, req: LoginRequest, address: str | None = None) -> TokenResponse:
+    wait = state.throttle.retry_after(req.account, req.username, address)
     if wait:
+        _audit_throttled(state, req, address)
         raise ApiError(
             429,
             "too_many_attempts",
@@ -36,7 +39,7 @@ def login(state: ServerState, req: LoginRequest) -> TokenResponse:
     account = state.registry.account_by_slug(req.account)
     if account is None:
         verify_password(req.password, None)  # same time as a real check
-        state.throttle.failed(req.account, req.username)
+        state.throttle.failed(req.account, req.username, address)
         log.info("login failed: unknown account %r", req.account)
         raise _bad_credentials()
 
@@ -55,10 +58,13 @@ def login(state: ServerState, req: LoginRequest) -> TokenResponse:
             desk_id=req.desk_id,
             username=req.username,
             desk_name=req.desk_name,
+            address=address,
+            source="desk",
+            known_username=staff is not None,
         )
         db.commit()
     if not ok:
-        state.throttle.failed(req.account, req.username)
+        state.throttle.failed(req.account, req.username, address)
         raise _bad_credentials()
     state.throttle.succeeded(req.account, req.username)
     state.registry.touch_desk(account.id, req.desk_id, req.desk_name)
@@ -89,6 +95,28 @@ def refresh(state: ServerState, req: RefreshRequest) -> TokenResponse:
     return _token_response(state, account, staff, row.desk_id, new)
 
 
+def logout(state: ServerState, req: LogoutRequest) -> None:
+    """Revoke this desk's refresh token. Unknown or already revoked tokens are not an error: the
+    desk is signed out either way, and the answer does not tell whether a token existed."""
+    row = state.registry.revoke_refresh_token(hash_refresh_token(req.refresh_token), req.desk_id)
+    if row is None:
+        return
+    account = state.registry.account_by_id(row.account_id)
+    if account is not None:
+        with state.account_db(account).write_session() as db:
+            audit(db, "logout", staff_id=row.staff_id, desk_id=row.desk_id, source="desk")
+            db.commit()
+
+
+def _audit_throttled(state: ServerState, req: LoginRequest, address: str | None) -> None:
+    account = state.registry.account_by_slug(req.account)
+    if account is None:
+        return
+    with state.account_db(account).write_session() as db:
+        audit(db, "login.throttled", desk_id=req.desk_id, username=req.username, address=address, source="desk")
+        db.commit()
+
+
 def _refresh_row(state: ServerState, token: str, account_id: str, staff_id: str, desk_id: str) -> RefreshToken:
     return RefreshToken(
         token_hash=hash_refresh_token(token),
@@ -102,10 +130,17 @@ def _refresh_row(state: ServerState, token: str, account_id: str, staff_id: str,
 def _token_response(state: ServerState, account: Account, staff: Staff, desk_id: str, refresh: str) -> TokenResponse:
     lifetime = dt.timedelta(minutes=state.settings.access_token_minutes)
     access = issue_access_token(state.signing_key, AccessClaims(account.id, staff.id, desk_id), lifetime)
+    with state.account_db(account).read_session() as db:
+        permissions = sorted(permissions_of(db, staff))
+        pin = db.get(StaffPin, staff.id)
     return TokenResponse(
         access_token=access,
         refresh_token=refresh,
         expires_in=int(lifetime.total_seconds()),
-        staff=StaffPublic(id=staff.id, username=staff.username, display_name=staff.display_name, group=staff.group),
+        staff=StaffPublic(
+            id=staff.id, username=staff.username, display_name=staff.display_name, group=staff.group, permissions=permissions
+        ),
         account=AccountPublic(slug=account.slug, name=account.name),
+        pin_verifier=pin.pin_hash if pin is not None else None,
+        card_key=state.registry.card_key(account.id),
     )

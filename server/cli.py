@@ -38,8 +38,29 @@ def _parser() -> argparse.ArgumentParser:
     staff = sub.add_parser("add-staff", parents=[common], help=f"add a staff member (password from a prompt or ${PASSWORD_ENV})")
     staff.add_argument("slug")
     staff.add_argument("username")
-    staff.add_argument("--group", required=True, choices=["owner", "manager", "front-desk"])
+    staff.add_argument("--group", required=True, help="owner, manager, front-desk, coach, kiosk or a custom group")
     staff.add_argument("--display-name", default=None)
+
+    edit = sub.add_parser("edit-staff", parents=[common], help="change a staff member's group, name, grants; disable or enable")
+    edit.add_argument("slug")
+    edit.add_argument("username")
+    edit.add_argument("--group", default=None)
+    edit.add_argument("--display-name", default=None)
+    edit.add_argument("--grant", action="append", default=None, help="an advanced permission (repeat); replaces the grants")
+    state = edit.add_mutually_exclusive_group()
+    state.add_argument("--disable", action="store_true", help="sign them out of every desk and refuse their sign-ins")
+    state.add_argument("--enable", action="store_true")
+
+    reset = sub.add_parser("reset-password", parents=[common], help=f"set a new password (prompt or ${PASSWORD_ENV}); signs them out")
+    reset.add_argument("slug")
+    reset.add_argument("username")
+
+    pin = sub.add_parser("set-pin", parents=[common], help="set a staff member's quick-unlock PIN (prompt or $FRONTDESK_PIN)")
+    pin.add_argument("slug")
+    pin.add_argument("username")
+
+    ls = sub.add_parser("list-staff", parents=[common], help="staff members with their group and permissions")
+    ls.add_argument("slug")
 
     seed = sub.add_parser("seed-demo", parents=[common], help="fill an empty account with realistic demo data")
     seed.add_argument("slug")
@@ -68,6 +89,7 @@ def _password() -> str:
 def _serve(args: argparse.Namespace, data_dir: Path) -> int:
     import uvicorn
 
+    from server.live import release_waits_on_exit
     from server.main import create_app
     from server.settings import Settings
 
@@ -75,7 +97,9 @@ def _serve(args: argparse.Namespace, data_dir: Path) -> int:
     settings = Settings(data_dir=data_dir, **overrides)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(settings)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level))
+    release_waits_on_exit(server, app)  # desks' long-polls must not hold a restart up
+    server.run()
     return 0
 
 
@@ -100,6 +124,23 @@ def main(argv: list[str] | None = None) -> int:
                 data_dir, args.slug, args.username, _password(), group=args.group, display_name=args.display_name
             )
             print(f"Added {args.username!r} ({args.group}) to {args.slug!r}: staff id {staff_id}")
+        elif args.command == "edit-staff":
+            active = False if args.disable else True if args.enable else None
+            change = admin.edit_staff(
+                data_dir, args.slug, args.username, group=args.group, display_name=args.display_name, grants=args.grant, active=active
+            )
+            s = change.staff
+            print(f"{s.username!r}: {s.group}, {'active' if s.active else 'disabled'}, permissions {', '.join(s.permissions) or 'none'}")
+        elif args.command == "reset-password":
+            admin.reset_password(data_dir, args.slug, args.username, _password())
+            print(f"New password set for {args.username!r}; their desks are signed out.")
+        elif args.command == "set-pin":
+            admin.set_pin(data_dir, args.slug, args.username, os.environ.get("FRONTDESK_PIN") or getpass.getpass("PIN: "))
+            print(f"PIN set for {args.username!r}.")
+        elif args.command == "list-staff":
+            for s in admin.list_staff(data_dir, args.slug):
+                flag = "" if s.active else " (disabled)"
+                print(f"{s.username}\t{s.group}{flag}\t{s.display_name}\t{', '.join(s.permissions)}")
         elif args.command == "seed-demo":
             s = admin.seed_demo(data_dir, args.slug, families=args.families, seed=args.seed, today=args.today)
             print(

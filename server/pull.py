@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import union_all
 from sqlmodel import Session, select
 
-from server.account_db import Tombstone
+from server.account_db import Tombstone, current_usn
 from sync.schema import RECORD_TYPES, record_to_wire
 from sync.wire import Change, PullResponse
 
@@ -23,7 +23,7 @@ def pull(db: Session, after: int, limit: int) -> PullResponse:
     every_usn = union_all(*(select(t.c.usn.label("usn")).where(t.c.usn > after) for t in _USN_TABLES)).subquery()
     usns = list(db.exec(select(every_usn.c.usn).order_by(every_usn.c.usn).limit(limit + 1)))
     if not usns:
-        return PullResponse(changes=[], cursor=after, more=False)
+        return PullResponse(changes=[], cursor=after, more=False, head=current_usn(db))
     more = len(usns) > limit
     last = usns[:limit][-1]
 
@@ -34,4 +34,4 @@ def pull(db: Session, after: int, limit: int) -> PullResponse:
     for stone in db.exec(select(Tombstone).where(Tombstone.usn > after, Tombstone.usn <= last)):
         changes.append(Change(type=stone.type, id=stone.id, usn=stone.usn, deleted=True))
     changes.sort(key=lambda c: c.usn)
-    return PullResponse(changes=changes, cursor=last, more=more)
+    return PullResponse(changes=changes, cursor=last, more=more, head=current_usn(db))

@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from server.account_db import AccountDatabase, AppliedMutation, audit, current_usn, next_usn
+from server.permissions import permission_refusal, source_of
 from server.tokens import AccessClaims
-from sync.mutations import Rejected, apply_mutation
+from sync.mutations import OUTBOX_DISCARD, Rejected, apply_mutation
 from sync.schema import TYPE_OF_RECORD, Staff
 from sync.wire import Mutation, MutationResult
 
@@ -44,6 +45,9 @@ def _push_one(db: Session, token: AccessClaims, m: Mutation) -> MutationResult:
     staff = db.get(Staff, m.staff_id)
     if staff is None or not staff.active:
         return _record(db, token, m, Rejected("forbidden", STAFF_NOT_ALLOWED), [])
+    refused = permission_refusal(db, token, staff, m.type)  # rechecked here, whatever the desk cached
+    if refused is not None:
+        return _record(db, token, m, refused, [])
 
     savepoint = db.begin_nested()
     try:
@@ -52,7 +56,29 @@ def _push_one(db: Session, token: AccessClaims, m: Mutation) -> MutationResult:
     except Rejected as rejected:
         savepoint.rollback()
         return _record(db, token, m, rejected, [])
+    if m.type == OUTBOX_DISCARD:
+        _audit_discard(db, token, m)
     return _record(db, token, m, None, written)
+
+
+def _audit_discard(db: Session, token: AccessClaims, m: Mutation) -> None:
+    """A desk let go of a refused change: who, when, why, and what the server had said of it."""
+    gone = db.get(AppliedMutation, m.payload.get("mutation_id", ""))
+    audit(
+        db,
+        "mutation.discarded",
+        staff_id=m.staff_id,
+        desk_id=m.desk_id,
+        mutation_id=m.payload.get("mutation_id"),
+        seq=m.payload.get("seq"),
+        type=m.payload.get("type"),
+        code=m.payload.get("code"),
+        reason=m.payload.get("reason", ""),
+        payload=m.payload.get("payload", {}),
+        server_status=gone.status if gone is not None and gone.desk_id == m.desk_id else None,
+        discard_mutation_id=m.id,
+        pushed_by=token.staff_id,
+    )
 
 
 def _record(db: Session, token: AccessClaims, m: Mutation, rejected: Rejected | None, written: list) -> MutationResult:
@@ -84,6 +110,8 @@ def _record(db: Session, token: AccessClaims, m: Mutation, rejected: Rejected | 
         usn=row.usn,
         code=row.code,
         pushed_by=token.staff_id,
+        made_at=m.made_at.isoformat(),  # the desk's clock; the event's own time is the server's
+        source=source_of(db, m.staff_id),
         written=[[TYPE_OF_RECORD.get(type(r)), r.id] for r in written],
     )
     # Flush now: the unique constraints, not only the lookups above, make a second copy impossible.

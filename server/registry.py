@@ -16,6 +16,7 @@ from sqlmodel import Field, Session, SQLModel, select
 
 from server.sqlite import sqlite_engine, writer
 from sync.ids import new_id, utcnow
+from sync.member_cards import new_card_key
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
@@ -52,6 +53,15 @@ class RefreshToken(RegistryBase, table=True):
     created_at: NaiveDatetime = Field(default_factory=utcnow)
     expires_at: NaiveDatetime
     revoked_at: NaiveDatetime | None = None
+
+
+class AccountSecret(RegistryBase, table=True):
+    """Per-account secrets kept here, apart from the account's own database (sync.member_cards
+    says why for the member-card key): a copy of an account database alone reveals nothing."""
+
+    __tablename__ = "account_secret"
+    account_id: str = Field(primary_key=True, max_length=36)
+    card_key: str = Field(max_length=64)  # HMAC key of member-card hashes, urlsafe base64
 
 
 class Registry:
@@ -134,3 +144,42 @@ class Registry:
             )
             db.commit()
             return result.rowcount
+
+    def revoke_staff_tokens(self, account_id: str, staff_id: str) -> int:
+        """Sign a staff member out of every desk: their refresh tokens stop working now."""
+        with Session(self.writer) as db:
+            result = db.execute(
+                update(RefreshToken)
+                .where(RefreshToken.account_id == account_id, RefreshToken.staff_id == staff_id)
+                .where(RefreshToken.revoked_at.is_(None))
+                .values(revoked_at=utcnow())
+            )
+            db.commit()
+            return result.rowcount
+
+    def revoke_refresh_token(self, token_hash: str, desk_id: str) -> RefreshToken | None:
+        """Sign-out: the token stops working; returns its row when it was this desk's and live."""
+        with Session(self.writer) as db:
+            row = db.get(RefreshToken, token_hash)
+            if row is None or row.desk_id != desk_id or row.revoked_at is not None:
+                return None
+            row.revoked_at = utcnow()
+            db.add(row)
+            db.commit()
+            db.refresh(row)
+            return row
+
+    def card_key(self, account_id: str) -> str:
+        """The account's member-card key, made on first use (every desk of the account gets it)."""
+        with Session(self.engine) as db:
+            row = db.get(AccountSecret, account_id)
+        if row is not None:
+            return row.card_key
+        with Session(self.writer) as db:
+            row = db.get(AccountSecret, account_id)  # another request may have made it meanwhile
+            if row is None:
+                row = AccountSecret(account_id=account_id, card_key=new_card_key())
+                db.add(row)
+                db.commit()
+                db.refresh(row)
+            return row.card_key

@@ -30,6 +30,8 @@ import keyring.errors
 from keyring.backends import chainer, fail, null
 
 from sync.client import ApiClient
+from sync.offline_signin import OfflineVerifiers, verify_pin
+from sync.staff_client import revoke_refresh_token
 from sync.errors import AuthError, NetworkError, ServerError
 from sync.paths import server_key
 from sync.wire import AccountPublic, StaffPublic, TokenResponse
@@ -37,6 +39,11 @@ from sync.wire import AccountPublic, StaffPublic, TokenResponse
 log = logging.getLogger(__name__)
 
 SERVICE = "Frontdesk"
+OFFLINE_REFUSED = (
+    "Can't reach the server, and this desk can't check that password offline. Only staff who signed in "
+    "here in the last few days can sign in without the server: check the password, or sign in when the connection is back."
+)
+OFFLINE_NOTICE = "Signed in without the server. Your work is saved on this computer and will be sent when the connection is back."
 NO_STORE_MESSAGE = "This computer has no password store, so you will need to sign in again next time."
 
 
@@ -47,6 +54,7 @@ class SignedIn:
     remembered: bool  # the sign-in is in the OS keyring: the next start needs no password
     offline: bool = False  # resumed from the keyring without reaching the server (tokens renewed later)
     notice: str | None = None  # something to tell the person, in words
+    card_key: str | None = None  # the account's member-card key (sync.member_cards); None before a first sign-in
 
 
 class DeskAuth:
@@ -57,6 +65,9 @@ class DeskAuth:
         self.desk_name = desk_name
         self.keyring_key = f"{server_key(server_url)}/{account.lower()}/{desk_id}"
         self.current: SignedIn | None = None
+        # Set by the desk (desk.boot) to allow offline sign-in; None: a password needs the server.
+        self.offline_verifiers: OfflineVerifiers | None = None
+        self.pin_verifier: str | None = None  # the signed-in staff member's quick-unlock PIN (Argon2)
         self._refresh_token: str | None = None  # in memory too: refreshes work without a keyring
         self._lock = asyncio.Lock()
         self._listeners: list[Callable[[SignedIn | None], None]] = []
@@ -68,8 +79,36 @@ class DeskAuth:
 
     async def login(self, username: str, password: str) -> SignedIn:
         """Sign in with a password; raises AuthError (wrong password), NetworkError, ..."""
-        tokens = await self.client.login(self.account, username, password, self.desk_id, self.desk_name)
-        return await self._signed_in(tokens)
+        try:
+            tokens = await self.client.login(self.account, username, password, self.desk_id, self.desk_name)
+        except NetworkError:
+            # Someone who never signed in here (or long ago) simply needs the server.
+            if self.offline_verifiers is None or not await asyncio.to_thread(self.offline_verifiers.knows, username):
+                raise
+            return await self._signed_in_offline(username, password)
+        signed = await self._signed_in(tokens)
+        if self.offline_verifiers is not None:
+            await asyncio.to_thread(self.offline_verifiers.remember, username, password, tokens)
+        return signed
+
+    async def _signed_in_offline(self, username: str, password: str) -> SignedIn:
+        assert self.offline_verifiers is not None
+        cached = await asyncio.to_thread(self.offline_verifiers.check, username, password)
+        if cached is None:
+            raise AuthError(OFFLINE_REFUSED, code="offline_sign_in")
+        self.pin_verifier = cached.pin_verifier
+        self.current = SignedIn(staff=cached.staff, account=cached.account, remembered=False, offline=True, notice=OFFLINE_NOTICE)
+        self._notify()
+        return self.current
+
+    def check_pin(self, pin: str) -> bool:
+        """Whether `pin` unlocks this desk for the signed-in staff member (works offline)."""
+        return self.current is not None and verify_pin(self.pin_verifier, pin)
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        """What the signed-in staff member may do, as the server last said (the desk only mirrors it)."""
+        return frozenset(self.current.staff.permissions) if self.current else frozenset()
 
     async def resume(self) -> SignedIn | None:
         """Sign in again from the keyring; None when there is nothing stored or it was refused."""
@@ -87,11 +126,13 @@ class DeskAuth:
         except (NetworkError, ServerError):
             # Work offline as the stored staff member; the first call that reaches the server
             # gets tokens through on_unauthorized.
+            self.pin_verifier = stored.get("pin_verifier")
             self.current = SignedIn(
                 staff=StaffPublic.model_validate(stored["staff"]),
                 account=AccountPublic.model_validate(stored["account"]),
                 remembered=True,
                 offline=True,
+                card_key=stored.get("card_key"),
             )
             self._notify()
             return self.current
@@ -103,7 +144,10 @@ class DeskAuth:
             await self._refresh_locked()
 
     async def sign_out(self) -> None:
-        """Forget the sign-in here and in the keyring."""
+        """Forget the sign-in here and in the keyring; the server revokes the refresh token."""
+        if self._refresh_token is not None:
+            await revoke_refresh_token(self.client, self._refresh_token, self.desk_id)
+        self.pin_verifier = None
         self.client.access_token = None
         self._refresh_token = None
         self.current = None
@@ -141,8 +185,10 @@ class DeskAuth:
 
     async def _signed_in(self, tokens: TokenResponse) -> SignedIn:
         remembered = await self._keep(tokens)
+        self.pin_verifier = tokens.pin_verifier
         self.current = SignedIn(
-            staff=tokens.staff, account=tokens.account, remembered=remembered, notice=None if remembered else NO_STORE_MESSAGE
+            staff=tokens.staff, account=tokens.account, remembered=remembered, notice=None if remembered else NO_STORE_MESSAGE,
+            card_key=tokens.card_key,
         )
         self._notify()
         return self.current
@@ -155,6 +201,8 @@ class DeskAuth:
             "refresh_token": tokens.refresh_token,
             "staff": tokens.staff.model_dump(mode="json"),
             "account": tokens.account.model_dump(mode="json"),
+            "pin_verifier": tokens.pin_verifier,  # a locked desk unlocks after a restart offline too
+            "card_key": tokens.card_key,  # member cards work offline after a restart too
         }
         return await asyncio.to_thread(_write, self.keyring_key, entry)
 

@@ -41,11 +41,13 @@ from sync.wire import (
     Health,
     LoginRequest,
     Mutation,
+    UPDATE_REQUIRED_STATUS,
     PullResponse,
     PushRequest,
     PushResponse,
     RefreshRequest,
     TokenResponse,
+    WaitResponse,
 )
 
 log = logging.getLogger(__name__)
@@ -62,6 +64,7 @@ class ApiClient:
         self.http = http
         self.base_url = (base_url if base_url is not None else str(http.base_url)).rstrip("/")
         self.access_token: str | None = None
+        self.protocol = PROTOCOL_VERSION  # what this desk speaks (tests play an older desk)
         self.on_unauthorized: Callable[[], Awaitable[bool]] | None = None
 
     async def health(self) -> Health:
@@ -85,6 +88,13 @@ class ApiClient:
     async def pull(self, after: int, limit: int = DEFAULT_PULL_PAGE) -> PullResponse:
         return await self._call("GET", "/v1/sync/pull", PullResponse, params={"after": after, "limit": limit})
 
+    async def wait(self, after: int, timeout: float = 10.0) -> WaitResponse:
+        """Long-poll: returns when the account has changes past `after`, or after `timeout` seconds."""
+        return await self._call(
+            "GET", "/v1/sync/wait", WaitResponse, params={"after": after, "timeout": timeout},
+            timeout=httpx.Timeout(timeout + 10.0, connect=5.0),
+        )
+
     async def _call(self, method: str, path: str, model: type[M], *, signed: bool = True, **kwargs: Any) -> M:
         try:
             response = await self._send(method, path, signed, **kwargs)
@@ -99,7 +109,7 @@ class ApiClient:
             raise NetworkError(UNREADABLE, code="unreadable", status=response.status_code) from None
 
     async def _send(self, method: str, path: str, signed: bool, **kwargs: Any) -> httpx.Response:
-        headers = {PROTOCOL_HEADER: str(PROTOCOL_VERSION)}
+        headers = {PROTOCOL_HEADER: str(self.protocol)}
         if signed:
             if self.access_token is None:
                 raise AuthError(SIGN_IN_MESSAGE, code="signed_out")
@@ -124,6 +134,9 @@ def _error_of(response: httpx.Response) -> SyncError:
         pass  # a proxy's HTML page, say: the status alone decides
     if status == 401:
         return AuthError(message or SIGN_IN_MESSAGE, code=code or "auth", status=status)
+    if status == UPDATE_REQUIRED_STATUS:
+        # Not a refusal of the work: nothing may be set aside as rejected because of it.
+        return RejectedError(message or TOO_OLD, code="update_required", status=status)
     if status == 409:
         return ConflictError(message or BUSY, code=code or "conflict", status=status)
     if status >= 500:

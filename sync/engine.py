@@ -40,6 +40,8 @@ UNEXPECTED = "Sending to the server stopped because of a problem in Frontdesk. Y
 
 StatusCallback = Callable[[SyncStatus], None]
 ChangesCallback = Callable[[frozenset[str]], None]
+ProgressCallback = Callable[[int, int], None]  # (changes brought so far, changes to bring), during a pull
+UPDATE_REQUIRED = "update_required"
 
 
 class SyncEngine:
@@ -53,6 +55,8 @@ class SyncEngine:
         backoff_max: float = 30.0,
         push_batch: int = MAX_PUSH_BATCH,
         pull_limit: int = DEFAULT_PULL_PAGE,
+        live: bool = True,
+        wait_timeout: float = 10.0,
     ):
         self.store = store
         self.client = client
@@ -67,6 +71,13 @@ class SyncEngine:
         )
         self._status_listeners: list[StatusCallback] = []
         self._change_listeners: list[ChangesCallback] = []
+        self._progress_listeners: list[ProgressCallback] = []
+        # Live: a long-poll (/v1/sync/wait) wakes a round as soon as another desk's change is on
+        # the server; when it fails, the periodic pull every `pull_interval` still runs.
+        self.live = live
+        self.wait_timeout = wait_timeout
+        self._watch_task: asyncio.Task[None] | None = None
+        self.live_wakes = 0  # rounds the long-poll started (figures for tests and benchmarks)
         self._wake = asyncio.Event()
         self._round_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
@@ -86,13 +97,25 @@ class SyncEngine:
         self._change_listeners.append(callback)
         return lambda: self._change_listeners.remove(callback)
 
+    def subscribe_progress(self, callback: ProgressCallback) -> Callable[[], None]:
+        """Call `callback(done, total)` after each pull page (a first or rebuilding pull shows a bar)."""
+        self._progress_listeners.append(callback)
+        return lambda: self._progress_listeners.remove(callback)
+
     def start(self) -> None:
         if self._task is not None and not self._task.done():
             return
         self._loop = asyncio.get_running_loop()
         self._task = self._loop.create_task(self._run(), name="frontdesk-sync")
+        if self.live:
+            self._watch_task = self._loop.create_task(self._watch(), name="frontdesk-live")
 
     async def stop(self) -> None:
+        watch, self._watch_task = self._watch_task, None
+        if watch is not None:
+            watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watch
         task, self._task = self._task, None
         if task is None:
             return
@@ -135,6 +158,33 @@ class SyncEngine:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay)
 
+    async def _watch(self) -> None:
+        """Long-poll the server and kick a round when the account moved on."""
+        seen = 0
+        failures = 0
+        while True:
+            try:
+                after = max(seen, await asyncio.to_thread(self.store.cache.cursor))
+                answer = await self.client.wait(after, self.wait_timeout)
+            except SyncError as exc:
+                # No stream (offline, signed out, an old server without /wait): the periodic pulls
+                # carry on; try the stream again after a backoff.
+                failures += 1
+                log.debug("live wait failed (%s): %s", exc.kind, exc.message)
+                ceiling = min(self.backoff_max, self.backoff_min * 2 ** max(failures - 1, 0))
+                await asyncio.sleep(random.uniform(self.backoff_min, max(ceiling, self.backoff_min)))
+                continue
+            except Exception:
+                failures += 1
+                log.exception("live wait failed unexpectedly")
+                await asyncio.sleep(self.backoff_max)
+                continue
+            failures = 0
+            seen = max(seen, answer.head)
+            if answer.changed:
+                self.live_wakes += 1
+                self._wake.set()
+
     def _backoff(self) -> float:
         ceiling = min(self.backoff_max, self.backoff_min * 2 ** max(self.failures - 1, 0))
         return random.uniform(self.backoff_min, max(ceiling, self.backoff_min))  # jitter: desks don't stampede
@@ -176,6 +226,8 @@ class SyncEngine:
             try:
                 results = (await self.client.push(batch)).results
             except RejectedError as exc:
+                if exc.code == UPDATE_REQUIRED:
+                    raise  # the desk must be updated; its work waits, nothing is set aside
                 # The server refused the request as a whole: send one by one, so only the
                 # mutation it cannot take is rejected and the queue moves on.
                 results = await self._push_singly(batch) if len(batch) > 1 else [_refused(batch[0], exc)]
@@ -188,6 +240,8 @@ class SyncEngine:
             try:
                 results += (await self.client.push([mutation])).results
             except RejectedError as exc:
+                if exc.code == UPDATE_REQUIRED:
+                    raise
                 results.append(_refused(mutation, exc))
         return results
 
@@ -209,12 +263,16 @@ class SyncEngine:
 
     async def _pull_all(self) -> set[str]:
         changed: set[str] = set()
-        cursor = await asyncio.to_thread(self.store.cache.cursor)
+        cursor = start = await asyncio.to_thread(self.store.cache.cursor)
         while True:
             page = await self.client.pull(cursor, self.pull_limit)
             if page.changes or page.cursor != cursor:
                 await self.store.writer.run(self.store.cache.apply_pull, page.changes, page.cursor)
             changed |= {c.type for c in page.changes}
+            if page.head is not None and page.head > start:
+                # Change numbers, not rows: a rewritten row leaves gaps, so the last page fills the bar.
+                total = page.head - start
+                self._emit_progress(min(page.cursor - start, total) if page.more else total, total)
             if not page.more:
                 return changed
             if page.cursor <= cursor and not page.changes:
@@ -237,6 +295,13 @@ class SyncEngine:
                 callback(new)
             except Exception:
                 log.exception("sync status listener %r failed", callback)
+
+    def _emit_progress(self, done: int, total: int) -> None:
+        for callback in list(self._progress_listeners):
+            try:
+                callback(done, total)
+            except Exception:
+                log.exception("sync progress listener %r failed", callback)
 
     def _emit_changes(self, types: frozenset[str]) -> None:
         for callback in list(self._change_listeners):

@@ -5,7 +5,8 @@
     ├── NetworkError   kind "network"   no answer: refused, timed out, cut off, not our server
     ├── ConflictError  kind "conflict"  409: the request clashes with the server's state
     ├── ServerError    kind "server"    5xx: the server failed; try again later
-    └── RejectedError  kind "rejected"  other 4xx: the server (or this desk) refused the request itself
+    ├── RejectedError  kind "rejected"  other 4xx: the server (or this desk) refused the request itself
+    └── StorageError   kind "storage"   this desk's own files cannot take the change (disk full, outbox damaged)
 
 `message` is always ready to show; `code` is the server's machine code when it sent one.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-Kind = Literal["auth", "network", "conflict", "server", "rejected"]
+Kind = Literal["auth", "network", "conflict", "server", "rejected", "storage"]
 
 OFFLINE_MESSAGE = (
     "Can't reach the server. Your work is saved on this computer and will be sent when the connection is back."
@@ -62,3 +63,9 @@ class ServerError(_Typed):
 
 class RejectedError(_Typed):
     KIND: Kind = "rejected"
+
+
+class StorageError(_Typed):
+    """Nothing was recorded: the message says why and that what was recorded before is safe."""
+
+    KIND: Kind = "storage"

@@ -14,7 +14,7 @@ server has confirmed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session
@@ -25,10 +25,12 @@ from sync.schema import (
     CheckIn,
     ClassSession,
     Location,
+    MemberCard,
     Student,
     SyncedRecord,
     attendance_id,
 )
+from sync.member_cards import member_card_id
 from sync.wire import Mutation, UtcDateTime
 
 NextUsn = Callable[[], int | None]
@@ -68,11 +70,33 @@ class AttendancePayload(_Payload):
     status: Literal["present", "absent", "late"]
 
 
+class DiscardPayload(_Payload):
+    """Staff let go of a change the server had refused. It writes no record: the server audits it."""
+
+    mutation_id: str = Field(min_length=1, max_length=36)
+    seq: int = Field(ge=1)
+    type: str = Field(min_length=1, max_length=64)
+    code: str | None = None
+    reason: str = Field(default="", max_length=500)
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+
+class CardAssignPayload(_Payload):
+    """A member card given to a student (taken from whoever had it): the card's keyed hash only."""
+
+    card_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    student_id: str = Field(min_length=1, max_length=36)
+
+
 CHECK_IN = "check_in"
 ATTENDANCE_MARK = "attendance.mark"
+CARD_ASSIGN = "card.assign"
+OUTBOX_DISCARD = "outbox.discard"
 PAYLOADS: dict[str, type[_Payload]] = {
     CHECK_IN: CheckInPayload,
     ATTENDANCE_MARK: AttendancePayload,
+    CARD_ASSIGN: CardAssignPayload,
+    OUTBOX_DISCARD: DiscardPayload,
 }
 
 
@@ -98,6 +122,10 @@ def apply_mutation(db: Session, mutation: Mutation, next_usn: NextUsn) -> list[S
         return _check_in(db, mutation, payload, next_usn)
     if isinstance(payload, AttendancePayload):
         return _mark(db, mutation, payload.mark_id, payload.session_id, payload.student_id, payload.status, next_usn)
+    if isinstance(payload, CardAssignPayload):
+        return _assign_card(db, mutation, payload, next_usn)
+    if isinstance(payload, DiscardPayload):
+        return []  # nothing to write; server.push records who let which change go, and why
     raise AssertionError(f"no applier for {mutation.type}")  # PAYLOADS and this list disagree
 
 
@@ -187,3 +215,20 @@ def _mark(
     db.add(register)
     written.append(register)
     return written
+
+
+def _assign_card(db: Session, m: Mutation, p: CardAssignPayload, next_usn: NextUsn) -> list[SyncedRecord]:
+    student = _student(db, p.student_id)
+    card_id = member_card_id(p.card_hash)
+    card = db.get(MemberCard, card_id)
+    if card is None:
+        card = MemberCard(id=card_id, card_hash=p.card_hash, student_id=student.id, staff_id=m.staff_id,
+                          assigned_at=m.made_at)
+    elif card.student_id == student.id and card.usn is not None:
+        return []  # already this student's card, as the server ordered it
+    card.student_id = student.id  # a card handed on: the latest assignment in server order wins
+    card.staff_id = m.staff_id
+    card.assigned_at = m.made_at
+    card.usn = next_usn()
+    db.add(card)
+    return [card]

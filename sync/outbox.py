@@ -12,9 +12,10 @@ database through SQLModel.metadata.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +34,28 @@ from sqlalchemy import (
     update,
 )
 
+from sqlalchemy.exc import OperationalError
+
 from sync import db
+from sync.errors import StorageError
 from sync.ids import new_id, utcnow
 from sync.wire import Mutation, MutationResult
 
 PENDING, APPLIED, REJECTED = "pending", "applied", "rejected"
+# A rejected mutation that staff dealt with: sent again as a new mutation, or let go (audited by
+# the DISCARD mutation that replaces it). Both stay in the file as history.
+RETRIED, DISCARDED = "retried", "discarded"
+STATES = (PENDING, APPLIED, REJECTED, RETRIED, DISCARDED)
+
+DAMAGED = (
+    "The file that keeps this desk's unsent work ({path}) is damaged. It has been kept as it is and nothing "
+    "more can be recorded here until it is looked at. Please call support before doing anything else on this desk."
+)
+DISK_FULL = (
+    "This computer's disk is full, so this change was not recorded. Everything recorded before is safe. "
+    "Free some disk space (or call support), then do it again."
+)
+WRITE_FAILED = "This desk could not save the change ({reason}). Everything recorded before is safe; try again or call support."
 
 _metadata = MetaData()
 meta = Table(
@@ -64,14 +82,30 @@ mutations = Table(
 )
 
 
+class OutboxDamaged(StorageError):
+    """The outbox file fails its integrity check: it is kept untouched and nothing is recorded."""
+
+    def __init__(self, path: Path):
+        super().__init__(DAMAGED.format(path=path), code="outbox_damaged")
+        self.path = path
+
+
 class Outbox:
     def __init__(self, path: Path):
+        """Raises OutboxDamaged (and leaves the file exactly as it was) when the file is corrupt."""
         self.path = Path(path)
+        existed = self.path.exists() and self.path.stat().st_size > 0
+        if existed:
+            check_intact(self.path)
         self.engine: Engine = db.make_engine(self.path, synchronous="FULL")
         with db.write_session(self.engine) as s:
             _metadata.create_all(s.connection())
             desk_id = s.execute(select(meta.c.value).where(meta.c.key == "desk_id")).scalar_one_or_none()
             if desk_id is None:
+                if existed and s.execute(select(func.count()).select_from(mutations)).scalar_one():
+                    # Work without a desk id cannot be sent under a new one (its seqs would be reused).
+                    self.engine.dispose()
+                    raise OutboxDamaged(self.path)
                 desk_id = new_id()
                 s.execute(meta.insert().values(key="desk_id", value=desk_id))
         self.desk_id: str = desk_id
@@ -94,19 +128,65 @@ class Outbox:
         (see DeskStore) record exactly that one.
         """
         json.dumps(payload)  # fail here, not at push time, on anything JSON cannot carry
-        with db.write_session(self.engine) as s:
-            last = s.execute(select(func.max(mutations.c.seq)).where(mutations.c.desk_id == self.desk_id)).scalar()
-            mutation = Mutation(
-                id=mutation_id or new_id(),
-                desk_id=self.desk_id,
-                seq=(last or 0) + 1,
-                staff_id=staff_id,
-                made_at=made_at or utcnow(),
-                type=type,
-                payload=payload,
-            )
-            s.execute(mutations.insert().values(**mutation.model_dump(), state=PENDING))
+        with _storage_errors(), db.write_session(self.engine) as s:
+            return self._append(s, staff_id, type, payload, mutation_id=mutation_id, made_at=made_at)
+
+    def _append(
+        self,
+        s: Any,
+        staff_id: str,
+        type: str,
+        payload: dict[str, Any],
+        *,
+        mutation_id: str | None = None,
+        made_at: dt.datetime | None = None,
+    ) -> Mutation:
+        last = s.execute(select(func.max(mutations.c.seq)).where(mutations.c.desk_id == self.desk_id)).scalar()
+        mutation = Mutation(
+            id=mutation_id or new_id(),
+            desk_id=self.desk_id,
+            seq=(last or 0) + 1,
+            staff_id=staff_id,
+            made_at=made_at or utcnow(),
+            type=type,
+            payload=payload,
+        )
+        s.execute(mutations.insert().values(**mutation.model_dump(), state=PENDING))
         return mutation
+
+    def retry(self, mutation_id: str, staff_id: str) -> Mutation:
+        """Send a rejected mutation again: the same change as a new mutation at the end of the queue.
+
+        A new id and seq, because the server answers a known (desk_id, seq) with its first result.
+        The old row stays, marked retried. Raises LookupError when it is not (or no longer) rejected.
+        """
+        with _storage_errors(), db.write_session(self.engine) as s:
+            old = self._take_rejected(s, mutation_id, RETRIED)
+            return self._append(s, staff_id, old.type, old.payload)
+
+    def discard(self, mutation_id: str, staff_id: str, discard_type: str, reason: str = "") -> Mutation:
+        """Let a rejected mutation go; the returned `discard_type` mutation tells the server (audit)."""
+        with _storage_errors(), db.write_session(self.engine) as s:
+            row = s.execute(select(mutations).where(mutations.c.id == mutation_id)).mappings().first()
+            old = self._take_rejected(s, mutation_id, DISCARDED)
+            payload = {
+                "mutation_id": old.id,
+                "seq": old.seq,
+                "type": old.type,
+                "code": row["code"] if row else None,
+                "reason": reason,
+                "payload": old.payload,
+            }
+            return self._append(s, staff_id, discard_type, payload)
+
+    def _take_rejected(self, s: Any, mutation_id: str, new_state: str) -> Mutation:
+        row = s.execute(
+            select(mutations).where(mutations.c.id == mutation_id, mutations.c.state == REJECTED)
+        ).mappings().first()
+        if row is None:
+            raise LookupError(f"mutation {mutation_id} is not waiting in needs attention")
+        s.execute(update(mutations).where(mutations.c.id == mutation_id).values(state=new_state))
+        return _mutation(row)
 
     def pending(self, limit: int | None = None) -> list[Mutation]:
         """Mutations the server has not answered for yet, oldest (lowest seq) first."""
@@ -150,6 +230,7 @@ class Outbox:
         with self.engine.connect() as conn:
             rows = conn.execute(select(mutations.c.state, func.count()).group_by(mutations.c.state)).all()
         found = {state: n for state, n in rows}
+        # Retried and discarded rows are history: staff already dealt with them.
         return {state: found.get(state, 0) for state in (PENDING, APPLIED, REJECTED)}
 
     def pending_count(self) -> int:
@@ -161,6 +242,55 @@ class Outbox:
         stmt = select(mutations).where(mutations.c.state == REJECTED).order_by(mutations.c.seq)
         with self.engine.connect() as conn:
             return [(_mutation(r), r["code"], r["message"]) for r in conn.execute(stmt).mappings()]
+
+
+def check_intact(path: Path) -> None:
+    """PRAGMA quick_check on a read-only connection: raises OutboxDamaged, never writes the file."""
+    import sqlite3
+
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            verdict = [r[0] for r in con.execute("PRAGMA quick_check").fetchall()]
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        verdict = [str(exc)]
+    if verdict != ["ok"]:
+        raise OutboxDamaged(path)
+
+
+def set_aside(path: Path, now: dt.datetime | None = None) -> Path:
+    """Staff chose to go on at a desk whose outbox is damaged: move the file aside, never delete it.
+
+    The damaged file (with its -wal and -shm) is renamed beside itself, for support to recover
+    what it holds; the next Outbox(path) starts a new one, under a new desk id (its seqs are new).
+    Returns the new name of the file.
+    """
+    stamp = (now or utcnow()).strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.stem}.damaged-{stamp}{path.suffix}")
+    for suffix in ("-wal", "-shm", ""):
+        src = Path(f"{path}{suffix}")
+        if src.exists():
+            src.rename(Path(f"{target}{suffix}"))
+    return target
+
+
+@contextlib.contextmanager
+def _storage_errors() -> Iterator[None]:
+    """A write the disk refused becomes a StorageError in words; the transaction was rolled back."""
+    try:
+        yield
+    except OperationalError as exc:
+        text = str(exc.orig if exc.orig is not None else exc).lower()
+        if "full" in text:
+            raise StorageError(DISK_FULL, code="disk_full") from exc
+        if "malformed" in text or "not a database" in text:
+            raise StorageError(WRITE_FAILED.format(reason="its file is damaged"), code="outbox_damaged") from exc
+        if "readonly" in text or "i/o" in text or "disk" in text:
+            raise StorageError(WRITE_FAILED.format(reason=text), code="write_failed") from exc
+        raise
 
 
 def _mutation(row: Any) -> Mutation:

@@ -29,8 +29,9 @@ from sqlmodel import Field, SQLModel, UniqueConstraint
 
 AttendanceStatus = Literal["present", "absent", "late"]
 ATTENDANCE_STATUSES: tuple[str, ...] = ("present", "absent", "late")
-StaffGroup = Literal["owner", "manager", "front-desk"]
-STAFF_GROUPS: tuple[str, ...] = ("owner", "manager", "front-desk")
+StaffGroup = Literal["owner", "manager", "front-desk", "coach", "kiosk"]
+# The built-in groups (their permissions: sync.permissions); Staff.group may also name a custom group.
+STAFF_GROUPS: tuple[str, ...] = ("owner", "manager", "front-desk", "coach", "kiosk")
 AlertKind = Literal["medical", "allergy", "waiver", "balance", "note"]
 ALERT_KINDS: tuple[str, ...] = ("medical", "allergy", "waiver", "balance", "note")
 # How loud an alert is at the desk (UX.md): red for health, amber for money and paperwork.
@@ -175,8 +176,19 @@ class Staff(SyncedRecord, table=True):
 
     username: str = Field(unique=True)
     display_name: str
-    group: str = "front-desk"  # one of STAFF_GROUPS
+    group: str = "front-desk"  # one of STAFF_GROUPS or a custom group's name
     active: bool = True
+
+
+class MemberCard(SyncedRecord, table=True):
+    """A member card or key tag given to a student, kept as a keyed hash of its number, never the
+    number (sync.member_cards). Its id comes from the hash (`member_card_id`)."""
+
+    __tablename__ = "member_card"
+    card_hash: str = Field(unique=True, max_length=64)
+    student_id: str = Field(index=True)
+    staff_id: str  # who assigned it
+    assigned_at: NaiveDatetime  # desk clock, UTC
 
 
 # Wire names of the shared records, in an order that puts referenced rows first.
@@ -193,6 +205,7 @@ RECORD_TYPES: dict[str, type[SyncedRecord]] = {
     "check_in": CheckIn,
     "attendance_mark": AttendanceMark,
     "attendance": Attendance,
+    "member_card": MemberCard,
 }
 TYPE_OF_RECORD: dict[type[SyncedRecord], str] = {v: k for k, v in RECORD_TYPES.items()}
 

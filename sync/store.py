@@ -25,10 +25,14 @@ from sync import db, queries, search
 from sync.cache import Cache
 from sync.errors import AuthError, RejectedError
 from sync.ids import new_id, utcnow
-from sync.mutations import ATTENDANCE_MARK, CHECK_IN, AttendancePayload, CheckInPayload, Rejected
+from sync.mutations import (
+    ATTENDANCE_MARK, CARD_ASSIGN, CHECK_IN, OUTBOX_DISCARD, AttendancePayload, CardAssignPayload, CheckInPayload, Rejected,
+)
+from sync.member_cards import card_hash
 from sync.outbox import Outbox
-from sync.schema import ATTENDANCE_STATUSES, CheckIn, ClassSchedule, ClassSession, Location, Student
+from sync.schema import ATTENDANCE_STATUSES, CheckIn, ClassSchedule, ClassSession, Location, MemberCard, Student
 from sync.views import (
+    CardCheckIn,
     CheckInOutcome,
     LocationView,
     RejectedView,
@@ -56,6 +60,7 @@ class DeskStore:
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.staff_id: str | None = staff_id
+        self.card_key: str | None = None  # the account's member-card key, from the sign-in (never in a file here)
         self.writer = Writer()
         self.outbox = Outbox(self.data_dir / OUTBOX_FILE)
         self.cache = Cache(self.data_dir / CACHE_FILE, pending=self.outbox.pending)
@@ -143,6 +148,26 @@ class DeskStore:
         await self.writer.run(self._record, staff_id, ATTENDANCE_MARK, payload.model_dump(mode="json"))
         self._wrote()
 
+    async def retry_rejected(self, mutation_id: str) -> None:
+        """Send a change from "needs attention" again (e.g. after the student was put back on file).
+
+        It goes to the end of the queue as a new change and shows here at once; if the server
+        refuses it again, it comes back to "needs attention". LookupError if it is no longer there.
+        """
+        staff_id = self._signed_in()
+        await self.writer.run(self._retry, mutation_id, staff_id)
+        self._wrote()
+
+    async def discard_rejected(self, mutation_id: str, reason: str = "") -> None:
+        """Let a refused change go. The server's audit log records who did it and why."""
+        staff_id = self._signed_in()
+        await self.writer.run(self.outbox.discard, mutation_id, staff_id, OUTBOX_DISCARD, reason)
+        self._wrote()
+
+    def _retry(self, mutation_id: str, staff_id: str) -> None:
+        again = self.outbox.retry(mutation_id, staff_id)
+        self.cache.reapply([again])
+
     def _check_in(self, staff_id: str, student_id: str, location_id: str, session_id: str | None) -> CheckInOutcome:
         with db.read_session(self.cache.engine) as s:
             student = s.get(Student, student_id)
@@ -183,6 +208,39 @@ class DeskStore:
         except Rejected as exc:
             raise RejectedError(exc.message, code=exc.code) from None
 
+    # -- member cards ------------------------------------------------------------------------
+
+    def student_by_card(self, number: str) -> str | None:
+        """The id of the student a member card was given to, or None (the number is only hashed)."""
+        hashed = card_hash(self._card_key(), number)
+        with db.read_session(self.cache.engine) as s:
+            card = s.exec(select(MemberCard).where(MemberCard.card_hash == hashed)).first()
+            return card.student_id if card is not None and s.get(Student, card.student_id) is not None else None
+
+    async def check_in_by_card(self, number: str, location_id: str, now: dt.datetime | None = None) -> CardCheckIn:
+        """A member-card swipe: check its student in to their next class here and return their card.
+
+        An unknown card checks no one in (`CardCheckIn.known` is False). Raises as check_in does.
+        """
+        student_id = self.student_by_card(number)
+        if student_id is None:
+            return CardCheckIn(card=None, outcome=None)
+        before = self.student_card(student_id, location_id, now)
+        outcome = await self.check_in(student_id, location_id, before.suggested_session_id)
+        return CardCheckIn(card=self.student_card(student_id, location_id, now), outcome=outcome)
+
+    async def assign_card(self, number: str, student_id: str) -> None:
+        """Give a member card to a student (taking it from anyone who had it). Stores only its hash."""
+        staff_id = self._signed_in()
+        payload = CardAssignPayload(card_hash=card_hash(self._card_key(), number), student_id=student_id)
+        await self.writer.run(self._record, staff_id, CARD_ASSIGN, payload.model_dump(mode="json"))
+        self._wrote()
+
+    def _card_key(self) -> str:
+        if self.card_key is None:
+            raise AuthError("This desk has no member-card settings yet. Sign in while online once, then swipe again.")
+        return self.card_key
+
     def _signed_in(self) -> str:
         if self.staff_id is None:
             raise AuthError("Please sign in before recording check-ins or attendance.")
@@ -195,6 +253,29 @@ class DeskStore:
             except Exception:  # a broken listener must not undo or hide a recorded write
                 log.exception("write listener %r failed", callback)
 
+    # -- reports (sync.reports): read-only, from the cache, so they work offline ----------------
+
+    def data_as_of(self) -> Any:
+        """How current the cache is: a sync.reports.DataAsOf."""
+        from sync.reports import DataAsOf
+
+        last = self.cache.last_sync()
+        return DataAsOf(last.replace(tzinfo=dt.UTC) if last and last.tzinfo is None else last, self.pending_count())
+
+    def attendance_report(self, location_id: str, start: dt.date, end: dt.date) -> Any:
+        """A sync.reports.AttendanceByClass; raises queries.NotFound for an unknown location."""
+        from sync import reports
+
+        with db.read_session(self.cache.engine) as s:
+            return reports.attendance_by_class(s, location_id, start, end)
+
+    def student_history(self, student_id: str, start: dt.date, end: dt.date) -> Any:
+        """A sync.reports.StudentHistory; raises queries.NotFound for an unknown student."""
+        from sync import reports
+
+        with db.read_session(self.cache.engine) as s:
+            return reports.student_history(s, student_id, start, end)
+
 
 def _summary(s: Any, m: Mutation) -> str:
     """What a mutation was, in words for the "needs attention" list."""
@@ -202,6 +283,8 @@ def _summary(s: Any, m: Mutation) -> str:
     who = f"{student.first_name} {student.last_name}" if student else "a student no longer on file"
     if m.type == CHECK_IN:
         return f"Check-in of {who}"
+    if m.type == CARD_ASSIGN:
+        return f"Member card for {who}"
     if m.type == ATTENDANCE_MARK:
         return f"Attendance of {who} ({m.payload.get('status', '?')})"
     return f"A change made at this desk ({m.type})"

@@ -113,6 +113,19 @@ class CheckInOutcome:
 
 
 @dataclass(frozen=True)
+class CardCheckIn:
+    """What a member-card swipe did: checked a student in (`outcome`, with their card), or found
+    no student with that card (`card` None: offer to assign it)."""
+
+    card: StudentCard | None
+    outcome: CheckInOutcome | None
+
+    @property
+    def known(self) -> bool:
+        return self.card is not None
+
+
+@dataclass(frozen=True)
 class RejectedView:
     """A change the server refused: shown in "needs attention", never dropped."""
 

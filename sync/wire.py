@@ -12,7 +12,13 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 PROTOCOL_VERSION = 1
+# The oldest desk protocol this code still serves; an older desk is told "update required" (426)
+# before anything is pushed, so its outbox stays as it is until the app is updated.
+MIN_PROTOCOL_VERSION = 1
 PROTOCOL_HEADER = "X-Frontdesk-Protocol"
+UPDATE_REQUIRED_STATUS = 426
+MAX_WAIT_SECONDS = 25.0
+MAX_CURSOR = 2**63 - 1  # a change number is a SQLite/PostgreSQL BIGINT
 MAX_PUSH_BATCH = 500
 MAX_PULL_PAGE = 5000
 DEFAULT_PULL_PAGE = 1000
@@ -65,6 +71,7 @@ class StaffPublic(WireModel):
     username: str
     display_name: str
     group: str
+    permissions: list[str] = []  # effective (group + grants); the desk mirrors, the server decides
 
 
 class AccountPublic(WireModel):
@@ -78,6 +85,10 @@ class TokenResponse(WireModel):
     expires_in: int  # seconds the access token is good for
     staff: StaffPublic
     account: AccountPublic
+    # Argon2 hash of the staff member's quick-unlock PIN, so a locked desk unlocks offline too.
+    pin_verifier: str | None = None
+    # The account's member-card key (sync.member_cards): desks hash swiped member cards with it.
+    card_key: str | None = None
 
 
 class Mutation(WireModel):
@@ -123,3 +134,11 @@ class PullResponse(WireModel):
     changes: list[Change]
     cursor: int  # pass as `after` next time
     more: bool  # another page is waiting
+    head: int | None = None  # the account's latest change number: how far a first pull has to go
+
+
+class WaitResponse(WireModel):
+    """The answer of a long-poll: `changed` when the account moved past `after` (pull now)."""
+
+    head: int
+    changed: bool

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from desk.presenters.formatting import clock, session_title
 from sync.store import DeskStore
-from sync.views import CheckInOutcome, LocationView, SessionChoice, StudentCard, StudentHit
+from sync.views import CardCheckIn, CheckInOutcome, LocationView, SessionChoice, StudentCard, StudentHit
 
 SEARCH_LIMIT = 12
 
@@ -43,6 +43,9 @@ class CheckInPresenter:
         # After a check-in the card stays up to show the result, but a second Enter does nothing:
         # a bouncing key must not record the child twice.
         self.done = False
+        # A swiped member card no one has yet, waiting to be given to the student staff pick next
+        # (held in memory only; the store keeps just its keyed hash once assigned).
+        self.pending_card: str | None = None
 
     # --- searching -------------------------------------------------------------------------
     def search(self, text: str) -> list[StudentHit]:
@@ -168,6 +171,36 @@ class CheckInPresenter:
     def clear(self) -> None:
         self.query, self.hits, self.highlighted = "", [], -1
         self.card, self.chosen_session_id, self.done = None, None, False
+
+    # --- member cards ----------------------------------------------------------------------
+    async def check_in_by_card(self, number: str) -> CardCheckIn:
+        return await self.store.check_in_by_card(number, self.location.id)
+
+    def show_swiped(self, result: CardCheckIn) -> None:
+        """A member card checked its student in: their card is up and done, ready for the next child."""
+        self.query, self.hits, self.highlighted = "", [], -1
+        self.card = result.card
+        self.chosen_session_id = result.card.suggested_session_id if result.card else None
+        self.done = True
+
+    def begin_assign(self, number: str) -> None:
+        self.pending_card = number
+
+    def cancel_assign(self) -> None:
+        self.pending_card = None
+
+    def assigning(self) -> bool:
+        """Whether Enter on an open card gives it the swiped card (instead of checking in)."""
+        return self.pending_card is not None and self.card is not None
+
+    async def assign_card(self) -> str:
+        """Give the waiting card to the open card's student; returns their name."""
+        if self.pending_card is None or self.card is None:
+            raise RuntimeError("no card waiting or no student open")
+        number, student = self.pending_card, self.card.student
+        await self.store.assign_card(number, student.id)
+        self.pending_card = None
+        return student.full_name
 
     def _choosable(self) -> list[SessionChoice]:
         return [c for c in (self.card.sessions_today if self.card else ()) if not c.session.cancelled]

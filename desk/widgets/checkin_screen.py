@@ -15,7 +15,7 @@ from desk.presenters.formatting import age_text
 from desk.widgets.common import chip, label
 from desk.widgets.search_field import SearchField
 from desk.widgets.student_card import StudentCardView
-from sync.views import CheckInOutcome, LocationView, StudentHit
+from sync.views import CardCheckIn, CheckInOutcome, LocationView, StudentHit
 
 Notify = Callable[[str, str], None]  # (text, tone)
 HIT_ROW_HEIGHT = 64
@@ -59,6 +59,10 @@ class CheckInScreen(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 16)
         layout.setSpacing(16)
+        self.assign_banner = label("", "assignBanner", wrap=True)
+        self.assign_banner.setAccessibleName("New member card")
+        self.assign_banner.hide()
+        layout.addWidget(self.assign_banner)
         layout.addWidget(self.search)
         layout.addLayout(body, 1)
 
@@ -85,6 +89,7 @@ class CheckInScreen(QWidget):
             self._show_card_or_empty()
 
     def clear(self) -> None:
+        self._show_assigning(None)
         self.presenter.clear()
         self.search.blockSignals(True)
         self.search.clear()
@@ -119,7 +124,9 @@ class CheckInScreen(QWidget):
         self._show_card_or_empty()
 
     def _confirm(self) -> None:
-        if self.presenter.ready():
+        if self.presenter.assigning():
+            self._assign()
+        elif self.presenter.ready():
             self._check_in()
         elif self.presenter.card is None and self.presenter.hits:
             self._pick(self.presenter.highlighted)
@@ -160,6 +167,49 @@ class CheckInScreen(QWidget):
     def _check_in_failed(self, _exc: BaseException) -> None:
         self.presenter.check_in_failed()
         self.search.setFocus()
+
+    # --- member cards ---------------------------------------------------------------------------
+    def member_swipe(self, number: str) -> None:
+        """A member card was swiped anywhere: check its student in, or offer to give it to someone."""
+        Op(self, lambda: self.presenter.check_in_by_card(number), doing="checking in with a member card").success(
+            lambda result: self._swiped(result, number)
+        ).run()
+
+    def _swiped(self, result: CardCheckIn, number: str) -> None:
+        if not result.known or result.outcome is None:
+            self.clear()
+            self.presenter.begin_assign(number)
+            self._show_assigning("New member card: type the student's name, open their card and press Enter "
+                                 "to give them this card. Esc cancels.")
+            self.notify("This member card is not anyone's yet. Find the student to give it to.", "amber")
+            return
+        self._show_assigning(None)
+        self.presenter.cancel_assign()
+        self.presenter.show_swiped(result)
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        self.results.clear()
+        self._show_empty(keep_card=True)
+        self._show_card_or_empty()
+        text = self.presenter.toast_text(result.outcome)
+        self.card.show_done(text)
+        self.notify(text, "amber" if result.outcome.already else "ok")
+        self.search.setFocus()
+
+    def _assign(self) -> None:
+        Op(self, self.presenter.assign_card, doing="giving the member card").success(self._assigned).run()
+
+    def _assigned(self, name: str) -> None:
+        self._show_assigning(None)
+        self.notify(f"Member card given to {name}. Swipe it to check them in.", "ok")
+        self.search.setFocus()
+
+    def _show_assigning(self, text: str | None) -> None:
+        if text is None:
+            self.presenter.cancel_assign()
+        self.assign_banner.setText(text or "")
+        self.assign_banner.setVisible(text is not None)
 
     # --- drawing -----------------------------------------------------------------------------
     def _sync_highlight(self) -> None:

@@ -12,13 +12,16 @@ from desk.errors import ErrorReport
 from desk.presenters.checkin import CheckInPresenter
 from desk.presenters.formatting import now_at
 from desk.presenters.roster import RosterPresenter
+from desk.presenters.reports import ReportsPresenter
 from desk.widgets.checkin_screen import CheckInScreen
 from desk.widgets.common import label
 from desk.widgets.needs_attention import NeedsAttentionDialog
 from desk.widgets.rail import Rail
+from desk.widgets.reports_screen import ReportsScreen
 from desk.widgets.roster_screen import RosterScreen
 from desk.widgets.status_bar import DeskStatusBar
 from desk.widgets.toast import Toast
+from desk.swipe_handling import Swipe, handle_swipe
 from sync.store import DeskStore
 from sync.views import LocationView, SyncStatus
 
@@ -54,6 +57,12 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(screen)
             self.rail.add(screen.title, key)
             QShortcut(QKeySequence(key), self, activated=lambda i=len(self.rail.buttons) - 1: self.show_screen(i))
+        # Reports keep F5 whatever screens take F3 and F4 above.
+        self.reports = ReportsScreen(ReportsPresenter(store, self.location, account_name), self.notify)
+        self.screens.append(self.reports)
+        self.stack.addWidget(self.reports)
+        self.rail.add(self.reports.title, "F5")
+        QShortcut(QKeySequence("F5"), self, activated=lambda i=len(self.screens) - 1: self.show_screen(i))
         QShortcut(QKeySequence("Ctrl+K"), self, activated=lambda: self.show_screen(0))
         self.rail.chosen.connect(self.show_screen)
 
@@ -134,6 +143,10 @@ class MainWindow(QMainWindow):
         """Where desk.ops.show_error puts a failure: a red toast, so the line at the desk keeps moving."""
         self.toast.show_message(f"{report.title}. {report.text}", "red")
 
+    def handle_swipe(self, swipe: Swipe) -> None:
+        """A card was swiped anywhere in the app (devices.kem): desk.swipe_handling decides what it does."""
+        handle_swipe(self, swipe)
+
     def show_sync_status(self, status: SyncStatus) -> None:
         self.status.show_status(status)
 
@@ -169,7 +182,7 @@ class MainWindow(QMainWindow):
         self.rail.buttons[1].set_count(len(running), f"{len(running)} classes running now")
 
     def show_needs_attention(self) -> None:
-        NeedsAttentionDialog(self.store.rejected(), self).open()
+        NeedsAttentionDialog(self.store.rejected(), self, actions=self.store).open()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.closed.emit()

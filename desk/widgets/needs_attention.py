@@ -1,36 +1,137 @@
-"""Changes the server refused: listed for a person to look at, never dropped silently."""
+"""Changes the server refused: listed for a person to look at, never dropped silently.
+
+Staff pick a line and either send it again (after fixing what was wrong, e.g. the student was put
+back on file) or let it go; letting go is recorded in the server's audit log with who and why.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from collections.abc import Awaitable, Callable
+from typing import Protocol
 
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QInputDialog,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk.ops import Op
 from desk.presenters.formatting import hhmm_local
 from desk.widgets.common import label
 from sync.views import RejectedView
 
+ROLE_ID = Qt.ItemDataRole.UserRole
+
+
+class RejectedActions(Protocol):
+    """What the dialog needs of the desk's store (sync.store.DeskStore has it)."""
+
+    def rejected(self) -> list[RejectedView]: ...
+    def retry_rejected(self, mutation_id: str) -> Awaitable[None]: ...
+    def discard_rejected(self, mutation_id: str, reason: str = "") -> Awaitable[None]: ...
+
 
 class NeedsAttentionDialog(QDialog):
-    def __init__(self, rejected: list[RejectedView], parent: QWidget | None = None):
+    changed = Signal()  # a line was sent again or let go: the status bar's count moves
+
+    def __init__(
+        self,
+        rejected: list[RejectedView],
+        parent: QWidget | None = None,
+        actions: RejectedActions | None = None,
+        ask_reason: Callable[[QWidget], str | None] | None = None,
+    ):
         super().__init__(parent)
+        self.actions = actions
+        self._ask_reason = ask_reason or _ask_reason
         self.setWindowTitle("Needs attention")
         self.setAccessibleName("Needs attention")
         self.resize(640, 420)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 18, 20, 14)
-        intro = (
-            "The server did not accept these changes made at this desk. Check each one and redo it if it is still needed."
-            if rejected else "Nothing needs attention. Every change made here was accepted."
-        )
-        layout.addWidget(label(intro, "", wrap=True))
+        self.intro = label("", "", wrap=True)
+        layout.addWidget(self.intro)
         self.items = QListWidget()
         self.items.setAccessibleName("Refused changes")
         self.items.setWordWrap(True)
-        for r in rejected:
-            item = QListWidgetItem(f"{r.summary} — made at {hhmm_local(r.made_at)}\n{r.message}")
-            item.setData(0x0100, r.mutation_id)  # Qt.UserRole: which change this line is about
-            self.items.addItem(item)
-        self.items.setVisible(bool(rejected))
+        self.items.currentRowChanged.connect(lambda _row: self._enable())
         layout.addWidget(self.items, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.retry_button = QPushButton("Send again")
+        self.retry_button.setAccessibleName("Send the chosen change again")
+        self.retry_button.setToolTip("Send this change to the server again (after fixing what was wrong)")
+        self.discard_button = QPushButton("Let it go…")
+        self.discard_button.setAccessibleName("Let the chosen change go")
+        self.discard_button.setToolTip("Remove it from this list; the office can still see it in the audit log")
+        self.retry_button.clicked.connect(self.retry_selected)
+        self.discard_button.clicked.connect(self.discard_selected)
+        if actions is not None:
+            buttons.addButton(self.retry_button, QDialogButtonBox.ButtonRole.ActionRole)
+            buttons.addButton(self.discard_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        self.show_rejected(rejected)
+
+    def show_rejected(self, rejected: list[RejectedView]) -> None:
+        self.intro.setText(
+            "The server did not accept these changes made at this desk. Pick one to send it again "
+            "once it is fixed, or let it go if it is no longer needed."
+            if rejected else "Nothing needs attention. Every change made here was accepted."
+        )
+        self.items.clear()
+        for r in rejected:
+            item = QListWidgetItem(f"{r.summary} — made at {hhmm_local(r.made_at)}\n{r.message}")
+            item.setData(ROLE_ID, r.mutation_id)
+            self.items.addItem(item)
+        self.items.setVisible(bool(rejected))
+        if rejected:
+            self.items.setCurrentRow(0)
+        self._enable()
+
+    def selected_id(self) -> str | None:
+        item = self.items.currentItem()
+        return item.data(ROLE_ID) if item is not None else None
+
+    def retry_selected(self) -> None:
+        chosen = self.selected_id()
+        if chosen is None or self.actions is None:
+            return
+        actions = self.actions
+        Op(self, lambda: actions.retry_rejected(chosen), doing="sending the change again").success(
+            lambda _: self._reload()
+        ).run()
+
+    def discard_selected(self) -> None:
+        chosen = self.selected_id()
+        if chosen is None or self.actions is None:
+            return
+        reason = self._ask_reason(self)
+        if reason is None:
+            return  # they changed their mind
+        actions = self.actions
+        Op(self, lambda: actions.discard_rejected(chosen, reason), doing="letting the change go").success(
+            lambda _: self._reload()
+        ).run()
+
+    def _reload(self) -> None:
+        if self.actions is not None:
+            self.show_rejected(self.actions.rejected())
+        self.changed.emit()
+
+    def _enable(self) -> None:
+        on = self.actions is not None and self.selected_id() is not None
+        self.retry_button.setEnabled(on)
+        self.discard_button.setEnabled(on)
+
+
+def _ask_reason(parent: QWidget) -> str | None:
+    text, ok = QInputDialog.getText(
+        parent, "Let this change go", "Why is it no longer needed? (kept in the office's log)"
+    )
+    return text.strip() if ok else None

@@ -12,6 +12,7 @@ from sync.views import SyncStatus
 
 class DeskStatusBar(QStatusBar):
     attention_clicked = Signal()
+    swiper_clicked = Signal()  # opens the swiper's settings and "test your swiper"
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -25,6 +26,12 @@ class DeskStatusBar(QStatusBar):
         self.attention.hide()
         self.addWidget(self.sync_label)  # left, where the eye lands first
         self.addPermanentWidget(self.attention)
+        self.swiper = QPushButton()
+        self.swiper.setObjectName("swiperStatus")
+        self.swiper.setFlat(True)
+        self.swiper.clicked.connect(self.swiper_clicked)
+        self.swiper.hide()  # until a swiper is set up (desk.app installs the keyboard-mode one)
+        self.addPermanentWidget(self.swiper)
         self.line: StatusLine | None = None
 
     def show_status(self, status: SyncStatus) -> None:
@@ -37,6 +44,13 @@ class DeskStatusBar(QStatusBar):
         self.attention.setText(line.attention)
         self.attention.setToolTip("Changes the server refused. Click to see them.")
         self.attention.setVisible(bool(line.attention))
+
+    def show_swiper(self, text: str, tooltip: str, tone: str = "neutral") -> None:
+        self.swiper.setText(text)
+        self.swiper.setToolTip(tooltip)
+        self.swiper.setAccessibleName(tooltip)
+        set_tone(self.swiper, tone)
+        self.swiper.show()
 
     def text(self) -> str:
         """Everything the bar says, as one line (what staff read, and what tests check)."""

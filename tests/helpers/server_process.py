@@ -195,6 +195,9 @@ class ThreadedServer:
 
     def stop(self) -> None:
         if self._server is not None:
+            from server.live import bell_of
+
+            bell_of(self.app).close()  # open long-polls answer now, as `serve` does on SIGTERM
             self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(10)

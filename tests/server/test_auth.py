@@ -19,7 +19,9 @@ def test_login_gives_tokens_staff_and_account(client, server_account):
     desk_id = new_id()
     s = login(client, desk_id=desk_id)
     body = s["body"]
+    permissions = body["staff"].pop("permissions")
     assert body["staff"] == {"id": server_account["staff_id"], "username": "alex", "display_name": "Alex", "group": "front-desk"}
+    assert "check_in" in permissions and "staff.manage" not in permissions
     assert body["account"] == {"slug": "acme", "name": "Acme"}
     assert body["expires_in"] == 15 * 60
     claims = jwt.decode(body["access_token"], options={"verify_signature": False})

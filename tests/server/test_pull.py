@@ -51,9 +51,9 @@ def test_paging_returns_every_change_exactly_once_in_order(client, session, worl
 def test_an_empty_page_keeps_the_cursor(client, session):
     last = _walk(client, session["headers"], limit=5000)[-1]["cursor"]
     r = client.get("/v1/sync/pull", params={"after": last, "limit": 10}, headers=session["headers"]).json()
-    assert r == {"changes": [], "cursor": last, "more": False}
+    assert r == {"changes": [], "cursor": last, "more": False, "head": last}  # head: the account's latest usn
     far = client.get("/v1/sync/pull", params={"after": last + 1000}, headers=session["headers"]).json()
-    assert far == {"changes": [], "cursor": last + 1000, "more": False}
+    assert far == {"changes": [], "cursor": last + 1000, "more": False, "head": last}
 
 
 def test_a_limit_equal_to_what_remains_says_no_more(client, session):

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 
 from server import auth
 from server.api.deps import StateDep
 from server.errors import error_responses
 from sync.wire import LoginRequest, RefreshRequest, TokenResponse
+from sync.wire_staff import LogoutRequest
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -16,10 +17,10 @@ router = APIRouter(prefix="/auth", tags=["auth"])
     responses=error_responses(400, 401, 422, 429, 500),
     summary="Sign a staff member in at a desk",
 )
-def login(state: StateDep, body: LoginRequest) -> TokenResponse:
+def login(state: StateDep, body: LoginRequest, request: Request) -> TokenResponse:
     """Account slug, username and password give a short-lived access token and a refresh token
     bound to the desk. Any failure is the same 401 `bad_credentials`, whichever part was wrong."""
-    return auth.login(state, body)
+    return auth.login(state, body, request.client.host if request.client else None)
 
 
 @router.post(
@@ -32,3 +33,16 @@ def refresh(state: StateDep, body: RefreshRequest) -> TokenResponse:
     """The refresh token is rotated: the one sent is refused from now on. 401 `auth` when it is
     unknown, used, revoked, expired or from another desk."""
     return auth.refresh(state, body)
+
+
+@router.post(
+    "/logout",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(400, 401, 422, 500),
+    summary="Sign out: revoke this desk's refresh token",
+)
+def logout(state: StateDep, body: LogoutRequest) -> Response:
+    """The refresh token is refused from now on. Answers 204 whether or not the token was live."""
+    auth.logout(state, body)
+    return Response(status_code=204)

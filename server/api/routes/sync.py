@@ -2,16 +2,53 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Header, Query, Request
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from server.api.deps import AccountDbDep, CurrentStaff, SessionDep, TokenDep
+from server.api.guards import needs_any
+from server.api.routes import live
 from server.errors import ApiError, error_responses
+from server.live import bell_of
 from server.pull import pull as pull_changes
 from server.push import push as push_mutations
-from sync.wire import DEFAULT_PULL_PAGE, MAX_PULL_PAGE, PullResponse, PushRequest, PushResponse
+from sync.permissions import PULL_ANY_OF
+from sync.schema import Staff
+from sync.wire import (
+    DEFAULT_PULL_PAGE,
+    MAX_PULL_PAGE,
+    MIN_PROTOCOL_VERSION,
+    PROTOCOL_HEADER,
+    UPDATE_REQUIRED_STATUS,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+)
 
-router = APIRouter(prefix="/sync", tags=["sync"])
+UPDATE_REQUIRED = (
+    "This desk's Frontdesk app is too old for the server. Please update the app; "
+    "the work saved on this computer is kept and will be sent after the update."
+)
+
+
+def require_protocol(protocol: Annotated[str | None, Header(alias=PROTOCOL_HEADER)] = None) -> None:
+    """Refuse a desk older than the server's protocol before it sends or reads anything.
+
+    Refusing the whole request (426) rather than each mutation keeps an old desk's outbox
+    pending: its work is sent after the update, not rejected. No header: a tool, not a desk.
+    """
+    if protocol is None:
+        return
+    try:
+        version = int(protocol)
+    except ValueError:
+        version = 0
+    if version < MIN_PROTOCOL_VERSION:
+        raise ApiError(UPDATE_REQUIRED_STATUS, "update_required", UPDATE_REQUIRED)
+
+
+router = APIRouter(prefix="/sync", tags=["sync"], dependencies=[Depends(require_protocol)], responses=error_responses(426))
+router.include_router(live.router)
 
 BUSY = "The server is busy with another change from this account. Please try again."
 
@@ -22,12 +59,14 @@ BUSY = "The server is busy with another change from this account. Please try aga
     responses=error_responses(400, 401, 409, 422, 500),
     summary="Apply a desk's outbox mutations, in order, exactly once each",
 )
-def push(token: TokenDep, staff: CurrentStaff, adb: AccountDbDep, body: PushRequest) -> PushResponse:
+def push(request: Request, token: TokenDep, staff: CurrentStaff, adb: AccountDbDep, body: PushRequest) -> PushResponse:
     """One result per mutation, in order: `applied` with the usn, or `rejected` with a code
     (not_found, invalid, forbidden, seq_reused) and a message. A mutation pushed again returns
     its first result and changes nothing."""
     try:
-        return PushResponse(results=push_mutations(adb, token, body.mutations))
+        results = push_mutations(adb, token, body.mutations)
+        bell_of(request.app).ring(token.account_id)  # committed: the other desks may pull now
+        return PushResponse(results=results)
     except IntegrityError as exc:
         if "applied_mutation" not in str(exc):
             raise  # any other constraint is a bug in an applier: a 500, logged
@@ -43,13 +82,13 @@ def push(token: TokenDep, staff: CurrentStaff, adb: AccountDbDep, body: PushRequ
 @router.get(
     "/pull",
     response_model=PullResponse,
-    responses=error_responses(401, 422, 500),
+    responses=error_responses(401, 403, 422, 500),
     summary="Changes after a cursor, in the account's change order",
 )
 def pull(
-    staff: CurrentStaff,
+    staff: Annotated[Staff, needs_any(PULL_ANY_OF)],
     db: SessionDep,
-    after: Annotated[int, Query(ge=0, description="The cursor of the last page applied (0 at first)")] = 0,
+    after: Annotated[int, Query(ge=0, le=2**63 - 1, description="The cursor of the last page applied (0 at first)")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PULL_PAGE, description="Most changes in this page")] = DEFAULT_PULL_PAGE,
 ) -> PullResponse:
     return pull_changes(db, after, limit)

@@ -1,0 +1,111 @@
+"""First pull of a big account into an empty desk cache, against raw sqlite3 executemany.
+
+What the desk does per page is timed: parse the page's JSON (PullResponse) and store it
+(Cache.apply_pull: upserts, FTS triggers, cursor, one transaction). The baseline inserts the
+same rows, as tuples, into the same tables with executemany in one transaction per page. The
+pages' JSON is made outside the timed part. Peak memory is the process's peak RSS.
+
+    python -m bench.sync_first_pull            # 100k students + 1M attendance rows
+    BENCH_SCALE=0.1 python -m bench.sync_first_pull
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import resource
+import sqlite3
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from bench.dataset import account_changes
+from sync.cache import Cache
+from sync.schema import RECORD_TYPES, Attendance, record_to_wire
+from sync.wire import Change, PullResponse
+
+PAGE = 5000
+
+
+def attendance_changes(students: list[str], count: int, first_usn: int) -> Iterator[Change]:
+    sessions = [str(uuid.UUID(int=i + 1)) for i in range(max(1, count // max(1, len(students)) + 1))]
+    usn = first_usn
+    day = dt.datetime(2025, 1, 6, 16, 0)
+    for i in range(count):
+        student = students[i % len(students)]
+        session = sessions[i // len(students)]
+        usn += 1
+        row = Attendance(id=str(uuid.UUID(int=(1 << 100) + i)), session_id=session, student_id=student, status="present",
+                         mark_id=str(uuid.UUID(int=(1 << 101) + i)), marked_at=day, staff_id="staff", usn=usn)  # fmt: skip
+        yield Change(type="attendance", id=row.id, usn=usn, data=record_to_wire(row))
+
+
+def pages(students_n: int, attendance_n: int) -> Iterator[bytes]:
+    base, _ = account_changes(students_n)
+    students = [c.id for c in base if c.type == "student"]
+
+    def all_changes() -> Iterator[Change]:
+        yield from base
+        yield from attendance_changes(students, attendance_n, base[-1].usn)
+
+    page: list[Change] = []
+    for change in all_changes():
+        page.append(change)
+        if len(page) == PAGE:
+            yield PullResponse(changes=page, cursor=page[-1].usn, more=True).model_dump_json().encode()
+            page = []
+    if page:
+        yield PullResponse(changes=page, cursor=page[-1].usn, more=False).model_dump_json().encode()
+
+
+def run() -> None:
+    scale = float(os.environ.get("BENCH_SCALE", "1"))
+    students_n, attendance_n = int(100_000 * scale), int(1_000_000 * scale)
+    print(f"\nfirst pull: {students_n:,} students (+ families) and {attendance_n:,} attendance rows, pages of {PAGE}")
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = Cache(Path(tmp) / "cache.sqlite3")
+        raw = sqlite3.connect(Path(tmp) / "raw.sqlite3", isolation_level=None)
+        raw.execute("PRAGMA journal_mode=WAL")
+        raw.execute("PRAGMA synchronous=NORMAL")
+        schema = sqlite3.connect(Path(tmp) / "cache.sqlite3")
+        for table in ("location", "family", "student", "attendance"):  # the same tables and indexes, no FTS
+            for (ddl,) in schema.execute(
+                "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL AND type IN ('table', 'index')"
+                " ORDER BY type = 'index'", (table,)):  # fmt: skip
+                raw.execute(ddl)
+        schema.close()
+        ours = base = 0.0
+        rows = 0
+        for body in pages(students_n, attendance_n):
+            t0 = time.perf_counter()
+            page = PullResponse.model_validate_json(body)
+            cache.apply_pull(page.changes, page.cursor)
+            ours += time.perf_counter() - t0
+            rows += len(page.changes)
+            grouped: dict[str, list[tuple]] = {}
+            for c in page.changes:  # tuples made outside the timing: the baseline only inserts
+                cls = RECORD_TYPES[c.type]
+                cols = [name for name in cls.__table__.columns.keys()]  # type: ignore[attr-defined]
+                data = {**(c.data or {}), "id": c.id, "usn": c.usn}
+                grouped.setdefault(c.type, []).append(tuple(data.get(col) for col in cols))
+            t0 = time.perf_counter()
+            raw.execute("BEGIN")
+            for type_name, tuples in grouped.items():
+                cls = RECORD_TYPES[type_name]
+                table = cls.__table__.name  # type: ignore[attr-defined]
+                marks = ",".join("?" * len(tuples[0]))
+                raw.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", tuples)
+            raw.execute("COMMIT")
+            base += time.perf_counter() - t0
+        cache.close()
+        raw.close()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  desk first pull : {rows / ours:>10,.0f} rows/s  ({ours:.1f} s for {rows:,} rows, JSON parse included)")
+    print(f"  raw executemany : {rows / base:>10,.0f} rows/s  ({base:.1f} s)")
+    print(f"  ratio           : {base / ours:.2f} of the raw rate (goal >= 0.50); peak RSS {peak_mb:,.0f} MB")
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,50 @@
+"""The desk mirrors what the signed-in staff member may do: screens they may not use are hidden
+from the rail and their keys do nothing. The server still decides; this only keeps the desk
+from offering what would be refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QMainWindow, QWidget
+
+from sync.permissions import ATTENDANCE_VIEW, AUDIT_VIEW, CHECK_IN, REPORTS_RUN, STAFF_MANAGE, expand
+
+# What each screen needs, by the attribute the main window (or desk.security) keeps it under.
+SCREEN_NEEDS: dict[str, str] = {
+    "checkin": CHECK_IN,
+    "roster": ATTENDANCE_VIEW,
+    "reports": REPORTS_RUN,
+    "staff_screen": STAFF_MANAGE,
+    "audit_screen": AUDIT_VIEW,
+}
+
+
+def needed_for(window: QMainWindow, screen: QWidget) -> str | None:
+    for attr, permission in SCREEN_NEEDS.items():
+        if getattr(window, attr, None) is screen:
+            return permission
+    return None  # a screen nobody listed here stays open to all (its own actions are checked)
+
+
+def apply_permissions(window: QMainWindow, permissions: Iterable[str]) -> list[int]:
+    """Show only the screens the staff member may use; returns their indexes."""
+    perms = expand(permissions)
+    allowed: list[int] = []
+    shortcuts = {sc.key().toString(): sc for sc in window.findChildren(QShortcut)}
+    for i, screen in enumerate(window.screens):  # type: ignore[attr-defined]
+        need = needed_for(window, screen)
+        ok = need is None or need in perms
+        button = window.rail.buttons[i]  # type: ignore[attr-defined]
+        button.setVisible(ok)
+        key = button.key.text()
+        if key in shortcuts:
+            shortcuts[key].setEnabled(ok)
+        if ok:
+            allowed.append(i)
+    current = window.screens.index(window.current_screen())  # type: ignore[attr-defined]
+    if allowed and current not in allowed:
+        window.show_screen(allowed[0])  # type: ignore[attr-defined]
+    return allowed

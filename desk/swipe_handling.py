@@ -1,0 +1,97 @@
+"""A swipe reaching the main window: a member card checks in, anything else is only said.
+
+Kept out of main_window.py so the window stays about layout. Payment cards and bad reads leave
+the screen exactly as it was (a half-typed name stays); a member card brings up check-in.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+from desk.presenters.swipes import layout_warning, swipe_notice, swiper_status
+from desk.usb_swiper import UsbSwiper
+from desk.widgets.swiper_settings import SwiperDialog
+from devices.cards import MemberSwipe, Swipe
+from devices.hid import HidState
+from devices.kem import KemSwipeFilter
+
+if TYPE_CHECKING:
+    from desk.widgets.main_window import MainWindow
+
+__all__ = ["Swipe", "handle_swipe", "install_swiper", "open_swiper_settings", "swipe_again_sound"]
+
+
+def handle_swipe(window: MainWindow, swipe: Swipe) -> None:
+    text, tooltip, tone = swiper_status(getattr(window, "swiper_kind", "keyboard"), swipe,
+                                        getattr(window, "layout_problem", None))
+    window.status.show_swiper(text, tooltip, tone)
+    dialog = getattr(window, "swiper_dialog", None)
+    if dialog is not None and dialog.isVisible():
+        dialog.show_result(swipe)  # testing the swiper: nobody is checked in
+        return
+    notice = swipe_notice(swipe)
+    if notice is not None:
+        window.toast.show_message(notice.text, notice.tone)
+        if notice.bad_read:
+            swipe_again_sound()
+        return
+    assert isinstance(swipe, MemberSwipe)
+    window.show_screen(window.screens.index(window.checkin))
+    window.checkin.member_swipe(swipe.number)
+
+
+def open_swiper_settings(window: MainWindow) -> SwiperDialog:
+    kind = getattr(window, "swiper_kind", "keyboard")
+    usb = getattr(window, "usb_swiper", None)
+    state = usb.state if usb is not None and kind == "usb" else None
+    text = state.message if state is not None else swiper_status(kind, None)[1]
+    dialog = SwiperDialog(kind, text, window, udev_rule=state.udev_rule if state is not None else "")
+    window.swiper_dialog = dialog
+    dialog.open()
+    return dialog
+
+
+def swipe_again_sound() -> None:
+    """Two quick beeps: unlike the single one of a check-in, heard without looking up."""
+    QApplication.beep()
+    QTimer.singleShot(180, QApplication.beep)
+
+
+def install_swiper(window: MainWindow, *, usb: bool = True, usb_options: dict | None = None) -> KemSwipeFilter:
+    """Catch swipes while the main window is open: keyboard-mode bursts app-wide, and a USB HID
+    swiper when one is plugged in (`usb`); both go to handle_swipe."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    kem = KemSwipeFilter(parent=window)
+    kem.install(app)
+    kem.swiped.connect(window.handle_swipe)
+    window.closed.connect(kem.uninstall)
+    window.swiper_kind = "keyboard"
+    window.usb_swiper = None
+    # A keyboard layout that garbles swipes is said at once (status bar, amber), not at the first bad read.
+    window.layout_problem = layout_warning(QGuiApplication.inputMethod().locale().name())
+    window.status.show_swiper(*swiper_status("keyboard", None, window.layout_problem))
+    window.status.swiper_clicked.connect(lambda: open_swiper_settings(window))
+    if usb:
+        reader = UsbSwiper(window, **(usb_options or {}))
+        reader.swiped.connect(window.handle_swipe)
+        reader.state_changed.connect(lambda state: _usb_state(window, state))
+        window.closed.connect(reader.stop)
+        window.usb_swiper = reader
+        reader.start()
+    return kem
+
+
+def _usb_state(window: MainWindow, state: HidState) -> None:
+    """A USB swiper in use takes over the status item; without one, the keyboard-mode swiper is in use."""
+    window.swiper_kind = "usb" if state.kind in ("connected", "permission") else "keyboard"
+    if state.kind == "connected":
+        window.status.show_swiper("▭ USB swiper", state.message, "neutral")
+    elif state.kind == "permission":
+        window.status.show_swiper("▭ USB swiper", state.message, "amber")
+    else:
+        window.status.show_swiper(*swiper_status("keyboard", None, getattr(window, "layout_problem", None)))

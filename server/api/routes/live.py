@@ -1,0 +1,41 @@
+"""Live between desks: a long-poll that returns as soon as another desk's change is committed."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from server.account_db import current_usn
+from server.api.deps import AccountDbDep, CurrentStaff, TokenDep
+from server.errors import error_responses
+from server.live import bell_of
+from sync.wire import MAX_CURSOR, MAX_WAIT_SECONDS, WaitResponse
+
+router = APIRouter()
+
+
+@router.get(
+    "/wait",
+    response_model=WaitResponse,
+    responses=error_responses(401, 422),
+    summary="Wait (long-poll) until the account has changes after a cursor",
+)
+async def wait(
+    request: Request,
+    token: TokenDep,
+    staff: CurrentStaff,
+    adb: AccountDbDep,
+    after: Annotated[int, Query(ge=0, le=MAX_CURSOR, description="The desk's cursor (or the head of its last wait)")] = 0,
+    timeout: Annotated[float, Query(gt=0, le=MAX_WAIT_SECONDS, description="Seconds to wait at most")] = 10.0,
+) -> WaitResponse:
+    """Answers at once when the account's change number is already past `after`; otherwise when a
+    push commits (same server process) or within a second of it (another process), or at `timeout`
+    with `changed: false`. The desk then pulls, and waits again from `head`."""
+
+    def head() -> int:
+        with adb.read_session() as db:
+            return current_usn(db)
+
+    now = await bell_of(request.app).wait_past(token.account_id, after, head, timeout, request.is_disconnected)
+    return WaitResponse(head=now, changed=now > after)

@@ -1,0 +1,143 @@
+"""What a staff member may do: the permission names, the built-in groups, and who needs what.
+
+Shared by both sides because both need the same words: the server decides (server/permissions.py
+resolves a staff member's group, custom group and per-user grants, and refuses what is missing);
+the desk only mirrors the signed-in staff member's list to hide what they may not do.
+
+Attendance has three levels (none / view / full): "attendance.view" sees the register,
+"attendance.take" marks it, and take implies view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+
+CHECK_IN = "check_in"
+ATTENDANCE_VIEW = "attendance.view"
+ATTENDANCE_TAKE = "attendance.take"
+FAMILY_VIEW = "family.view"
+FAMILY_EDIT = "family.edit"
+LEDGER_VIEW = "ledger.view"
+CHARGE_POST = "charge.post"
+PAYMENT_TAKE = "payment.take"
+LEDGER_VOID = "ledger.void"
+LEDGER_REFUND = "ledger.refund"
+REPORTS_RUN = "reports.run"
+DATA_IMPORT = "data.import"
+STAFF_MANAGE = "staff.manage"
+SETTINGS_MANAGE = "settings.manage"
+AUDIT_VIEW = "audit.view"
+
+# Words for the staff screen, in the order it lists them.
+PERMISSIONS: dict[str, str] = {
+    CHECK_IN: "Check students in",
+    ATTENDANCE_VIEW: "See class attendance",
+    ATTENDANCE_TAKE: "Take attendance",
+    FAMILY_VIEW: "See families",
+    FAMILY_EDIT: "Edit families",
+    LEDGER_VIEW: "See balances and payments",
+    CHARGE_POST: "Post charges",
+    PAYMENT_TAKE: "Take payments",
+    LEDGER_VOID: "Void entries",
+    LEDGER_REFUND: "Refund payments",
+    REPORTS_RUN: "Run reports",
+    DATA_IMPORT: "Import data",
+    STAFF_MANAGE: "Manage staff",
+    SETTINGS_MANAGE: "Manage settings",
+    AUDIT_VIEW: "See the audit log",
+}
+ALL_PERMISSIONS: frozenset[str] = frozenset(PERMISSIONS)
+
+# Permissions that bring another with them.
+IMPLIES: dict[str, frozenset[str]] = {
+    ATTENDANCE_TAKE: frozenset({ATTENDANCE_VIEW}),
+    FAMILY_EDIT: frozenset({FAMILY_VIEW}),
+    CHARGE_POST: frozenset({LEDGER_VIEW}),
+    PAYMENT_TAKE: frozenset({LEDGER_VIEW}),
+    LEDGER_VOID: frozenset({LEDGER_VIEW}),
+    LEDGER_REFUND: frozenset({LEDGER_VIEW}),
+}
+
+# Reports today are attendance sheets the desk prints for coaches; money reports may need their own permission.
+_FRONT_DESK = frozenset({CHECK_IN, ATTENDANCE_TAKE, FAMILY_VIEW, FAMILY_EDIT, LEDGER_VIEW, CHARGE_POST, PAYMENT_TAKE, REPORTS_RUN})
+BUILTIN_GROUPS: dict[str, frozenset[str]] = {
+    "owner": ALL_PERMISSIONS,
+    # Settings (payment gateway, account-wide rules) stay with the owner.
+    "manager": ALL_PERMISSIONS - {SETTINGS_MANAGE},
+    "front-desk": _FRONT_DESK,
+    "coach": frozenset({ATTENDANCE_TAKE}),  # their rosters, nothing about money or families
+    "kiosk": frozenset({CHECK_IN}),  # a self check-in terminal
+}
+BUILTIN_GROUP_LABELS: dict[str, str] = {
+    "owner": "Owner",
+    "manager": "Manager",
+    "front-desk": "Front desk",
+    "coach": "Coach",
+    "kiosk": "Kiosk",
+}
+
+# The permission each mutation type needs. A type not listed here (and not under a listed
+# prefix) is refused: a new kind of change must say who may make it.
+MUTATION_PERMISSIONS: dict[str, str] = {
+    "check_in": CHECK_IN,
+    "attendance.mark": ATTENDANCE_TAKE,
+}
+MUTATION_PREFIX_PERMISSIONS: dict[str, str] = {
+    "card": FAMILY_EDIT,  # member cards belong to a family's file
+    "family": FAMILY_EDIT,
+    "contact": FAMILY_EDIT,
+    "student": FAMILY_EDIT,
+    "note": FAMILY_EDIT,
+    "alert": FAMILY_EDIT,
+    "charge": CHARGE_POST,
+    "payment": PAYMENT_TAKE,
+    "void": LEDGER_VOID,
+    "refund": LEDGER_REFUND,
+}
+
+# Kinds of change any signed-in staff member may make (letting go of their own refused change).
+MUTATIONS_FOR_ANYONE: frozenset[str] = frozenset({"outbox.discard"})
+
+# Pulling the account's records needs at least one of these (a kiosk needs the roster to check in).
+PULL_ANY_OF: frozenset[str] = frozenset({CHECK_IN, ATTENDANCE_VIEW, FAMILY_VIEW})
+
+AttendanceLevel = Literal["none", "view", "full"]
+
+
+def expand(permissions: Iterable[str]) -> frozenset[str]:
+    """The permissions with what they imply; unknown names are dropped."""
+    out = {p for p in permissions if p in ALL_PERMISSIONS}
+    for p in list(out):
+        out |= IMPLIES.get(p, frozenset())
+    return frozenset(out)
+
+
+def mutation_permission(mutation_type: str) -> str | None:
+    """The permission a mutation type needs, or None when no one may make it."""
+    if mutation_type in MUTATION_PERMISSIONS:
+        return MUTATION_PERMISSIONS[mutation_type]
+    prefix = mutation_type.split(".", 1)[0].split("_", 1)[0]
+    return MUTATION_PREFIX_PERMISSIONS.get(prefix)
+
+
+def mutation_allowed(permissions: Iterable[str], mutation_type: str) -> bool:
+    if mutation_type in MUTATIONS_FOR_ANYONE:
+        return True
+    needed = mutation_permission(mutation_type)
+    return needed is not None and needed in expand(permissions)
+
+
+def attendance_level(permissions: Iterable[str]) -> AttendanceLevel:
+    perms = expand(permissions)
+    if ATTENDANCE_TAKE in perms:
+        return "full"
+    return "view" if ATTENDANCE_VIEW in perms else "none"
+
+
+def may(permissions: Iterable[str], permission: str) -> bool:
+    return permission in expand(permissions)
+
+
+# The groups hold what their permissions imply too (coach: take attendance, so see it).
+BUILTIN_GROUPS.update({name: expand(perms) for name, perms in BUILTIN_GROUPS.items()})

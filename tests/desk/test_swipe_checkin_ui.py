@@ -1,0 +1,163 @@
+"""Swipes at the desk on the real sync stack: member cards check in with zero keys, nothing else
+changes the screen, and no card data reaches any file or log (the PCI test)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from desk.presenters.formatting import now_at
+from desk.swipe_handling import install_swiper
+from desk.widgets.main_window import MainWindow
+from sync.member_cards import new_card_key
+from sync.store import DeskStore
+from tests.desk.desk_helpers import config_for, ops_done, signed_in_desk, until
+from tests.desk.test_checkin_ui import a_child_with_a_class_today
+from tests.fixtures import cards as tc
+from tests.helpers.keys import type_text
+from tests.sync.data import world
+
+pytestmark = [pytest.mark.gui, pytest.mark.asyncio(loop_factories=["qasync"])]
+
+MEMBER = "00423817"
+SWIPER_GAP_MS = 3  # a keyboard-mode swiper types a key every few milliseconds
+
+
+def member_swipe(number: str = MEMBER) -> str:
+    return f";{number}?\r"
+
+
+def pick_student(qtbot, screen, student) -> None:
+    qtbot.keyClicks(screen.search, student.first_name)
+    ids = [h.id for h in screen.presenter.hits]
+    for _ in range(ids.index(student.student_id)):
+        qtbot.keyClick(screen.search, Qt.Key.Key_Down)
+    qtbot.keyClick(screen.search, Qt.Key.Key_Return)  # the card opens
+    assert screen.presenter.card is not None and screen.presenter.card.student.id == student.student_id
+
+
+async def test_a_member_card_is_given_once_then_checks_in_with_zero_keys(qtbot, live_server, account, tmp_path, memory_keyring):
+    config = config_for(live_server.url, account, tmp_path / "desk")
+    async with signed_in_desk(qtbot, config, account["password"]) as (session, window):
+        screen = window.checkin
+        student, _klass = a_child_with_a_class_today(session.store, window.location)
+        assert "Swiper" in window.status.swiper.text() and window.status.swiper.isVisible()
+
+        # An unknown card: nothing is recorded, the desk offers to give it to a student.
+        pending = session.store.pending_count()
+        type_text(member_swipe(), gap_ms=SWIPER_GAP_MS)
+        await ops_done()
+        assert screen.assign_banner.isVisible() and "New member card" in screen.assign_banner.text()
+        assert screen.search.text() == "" and session.store.pending_count() == pending
+        pick_student(qtbot, screen, student)
+        qtbot.keyClick(screen.search, Qt.Key.Key_Return)  # Enter gives the card instead of checking in
+        await ops_done()
+        assert window.toast.last_text == f"Member card given to {student.full_name}. Swipe it to check them in."
+        assert not screen.assign_banner.isVisible()
+
+        # From another screen, with a name half typed elsewhere: the swipe checks in and shows who.
+        qtbot.keyClick(window, Qt.Key.Key_F2)
+        assert window.current_screen() is window.roster
+        type_text(member_swipe(), gap_ms=SWIPER_GAP_MS)
+        await ops_done()
+        assert window.current_screen() is screen
+        assert window.toast.last_text.startswith(f"{student.full_name} checked in")
+        assert screen.presenter.card is not None and screen.card.name.text() == student.full_name
+        assert screen.search.text() == "" and screen.search.hasFocus()
+        assert any(r.student_id == student.student_id and r.checked_in
+                   for s in session.store.sessions_on(window.location.id, now_at(window.location.timezone).date())
+                   for r in session.store.roster(s.id))
+        type_text(member_swipe(), gap_ms=SWIPER_GAP_MS)
+        await ops_done()
+        assert window.toast.last_text.startswith(f"{student.full_name} is already checked in")
+
+
+async def test_payment_cards_and_bad_reads_leave_the_screen_as_it_was(qtbot, tmp_path):
+    demo = world()
+    store = DeskStore(tmp_path / "desk", staff_id="staff-0001")
+    store.card_key = new_card_key()
+    changes = demo.changes()
+    store.cache.apply_pull(changes, cursor=len(changes))
+    window = MainWindow(store, staff_name="Alex", account_name="Test gym", location_code="DT")
+    qtbot.addWidget(window)
+    try:
+        install_swiper(window, usb=False)
+        window.show()
+        window.activateWindow()
+        await until(window.isActiveWindow, what="the main window active")
+        screen = window.checkin
+        screen.search.setFocus()
+        qtbot.keyClicks(screen.search, "Emm")
+        hits = list(screen.presenter.hits)
+        assert hits
+        pending = store.pending_count()
+
+        type_text(tc.magtek(tc.VISA), gap_ms=SWIPER_GAP_MS)
+        await ops_done()
+        assert window.toast.last_text.startswith("Visa ending 1111 is a payment card")
+        assert "payment screen" in window.toast.last_text
+        assert (screen.search.text(), screen.presenter.hits) == ("Emm", hits)
+
+        type_text(tc.magtek(tc.AMEX)[:30], gap_ms=SWIPER_GAP_MS)  # the swipe stops halfway
+        await until(lambda: window.toast.last_text.startswith("Swipe again"), what="the bad read said")
+        assert (screen.search.text(), screen.presenter.hits) == ("Emm", hits)
+        assert window.status.swiper.property("tone") == "amber"
+        window.toast.last_text = ""
+        type_text("%E?;E?\r", gap_ms=SWIPER_GAP_MS)
+        assert window.toast.last_text.startswith("Swipe again")
+        assert store.pending_count() == pending and screen.search.text() == "Emm"
+    finally:
+        window.close()
+        await ops_done()
+        store.close()
+
+
+def _written_files(*roots: Path) -> list[Path]:
+    return [p for root in roots for p in root.rglob("*") if p.is_file()]
+
+
+async def test_no_card_data_reaches_any_file_or_log(qtbot, live_server, account, tmp_path, memory_keyring, caplog):
+    """PCI: swipe test cards through check-in (member and payment), sync, then search every file the
+    desk and the server wrote (cache, outbox, account database with its audit log, registry, logs)
+    and every log line for the card numbers and track data. Only brand and last four may show."""
+    caplog.set_level(logging.DEBUG)
+    log_file = tmp_path / "desk.log"
+    handler = logging.FileHandler(log_file)
+    handler.setLevel(logging.DEBUG)
+    logging.getLogger().addHandler(handler)
+    swipes = [tc.magtek(pan) for pan in tc.ALL_PANS] + [tc.magtek(tc.VISA)[:40], member_swipe()]
+    try:
+        async with signed_in_desk(qtbot, config_for(live_server.url, account, tmp_path / "desk"), account["password"]) as (
+            session, window,
+        ):
+            student, _ = a_child_with_a_class_today(session.store, window.location)
+            screen = window.checkin
+            for swipe in swipes:
+                type_text(swipe, gap_ms=SWIPER_GAP_MS)
+                await ops_done()
+            await until(lambda: window.toast.last_text.startswith("Swipe again") or screen.assign_banner.isVisible())
+            pick_student(qtbot, screen, student)
+            qtbot.keyClick(screen.search, Qt.Key.Key_Return)  # give the member card
+            await ops_done()
+            type_text(member_swipe(), gap_ms=SWIPER_GAP_MS)  # and check in with it
+            await ops_done()
+            assert window.toast.last_text.startswith(f"{student.full_name} ")
+            await until(lambda: session.engine.status.pending == 0 and session.engine.status.online, what="all sent")
+    finally:
+        logging.getLogger().removeHandler(handler)
+        handler.close()
+
+    secrets = set(tc.ALL_PANS) | {MEMBER}
+    secrets |= {s.strip() for s in swipes}  # whole swipes
+    secrets |= {s.split("?")[0] for s in swipes}  # track 1 text alone
+    secrets |= {pan[6:12] for pan in tc.ALL_PANS if len(set(pan[6:12])) > 2}  # the hidden middle digits
+    files = _written_files(tmp_path / "desk", account["data_dir"], log_file.parent)
+    assert any(f.name.startswith("outbox") for f in files) and any("registry" in f.name for f in files)
+    assert len(files) >= 5
+    found = {(str(f), s) for f in files for s in secrets if s.encode() in f.read_bytes()}
+    assert found == set()
+    logged = caplog.text + log_file.read_text()
+    assert [s for s in secrets if s in logged] == []
