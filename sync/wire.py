@@ -35,19 +35,28 @@ UtcDateTime = Annotated[dt.datetime, AfterValidator(_naive_utc)]
 
 
 class WireModel(BaseModel):
+    """What a desk sends: an unknown field is a mistake, refused with a clear 422."""
+
     model_config = ConfigDict(extra="forbid")
 
 
-class ErrorBody(WireModel):
+class ResponseModel(BaseModel):
+    """What the server answers: a desk ignores fields a newer server added, so adding one to an
+    answer never strands the desks that have not updated yet."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class ErrorBody(ResponseModel):
     code: str
     message: str
 
 
-class ErrorResponse(WireModel):
+class ErrorResponse(ResponseModel):
     error: ErrorBody
 
 
-class Health(WireModel):
+class Health(ResponseModel):
     status: Literal["ok"] = "ok"
     protocol: int = PROTOCOL_VERSION
     version: str
@@ -66,7 +75,7 @@ class RefreshRequest(WireModel):
     desk_id: str = Field(min_length=1, max_length=36)
 
 
-class StaffPublic(WireModel):
+class StaffPublic(ResponseModel):
     id: str
     username: str
     display_name: str
@@ -74,12 +83,12 @@ class StaffPublic(WireModel):
     permissions: list[str] = []  # effective (group + grants); the desk mirrors, the server decides
 
 
-class AccountPublic(WireModel):
+class AccountPublic(ResponseModel):
     slug: str
     name: str
 
 
-class TokenResponse(WireModel):
+class TokenResponse(ResponseModel):
     access_token: str
     refresh_token: str
     expires_in: int  # seconds the access token is good for
@@ -107,7 +116,7 @@ class PushRequest(WireModel):
     mutations: list[Mutation] = Field(min_length=1, max_length=MAX_PUSH_BATCH)
 
 
-class MutationResult(WireModel):
+class MutationResult(ResponseModel):
     id: str
     seq: int
     status: Literal["applied", "rejected"]
@@ -116,11 +125,11 @@ class MutationResult(WireModel):
     message: str | None = None  # the same for a person
 
 
-class PushResponse(WireModel):
+class PushResponse(ResponseModel):
     results: list[MutationResult]
 
 
-class Change(WireModel):
+class Change(ResponseModel):
     """A row as it is now on the server, or its tombstone."""
 
     type: str  # a key of sync.schema.RECORD_TYPES
@@ -130,14 +139,14 @@ class Change(WireModel):
     data: dict[str, Any] | None = None  # sync.schema.record_to_wire(row); None when deleted
 
 
-class PullResponse(WireModel):
+class PullResponse(ResponseModel):
     changes: list[Change]
     cursor: int  # pass as `after` next time
     more: bool  # another page is waiting
     head: int | None = None  # the account's latest change number: how far a first pull has to go
 
 
-class WaitResponse(WireModel):
+class WaitResponse(ResponseModel):
     """The answer of a long-poll: `changed` when the account moved past `after` (pull now)."""
 
     head: int

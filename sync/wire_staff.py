@@ -7,14 +7,14 @@ from typing import Any
 
 from pydantic import Field
 
-from sync.wire import WireModel
+from sync.wire import ResponseModel, WireModel
 
 USERNAME = Field(min_length=1, max_length=64, pattern=r"^\S(.*\S)?$")
 PIN = Field(min_length=4, max_length=8, pattern=r"^[0-9]+$")
 GROUP_NAME = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
 
 
-class StaffDetail(WireModel):
+class StaffDetail(ResponseModel):
     id: str
     username: str
     display_name: str
@@ -25,7 +25,7 @@ class StaffDetail(WireModel):
     has_pin: bool
 
 
-class StaffList(WireModel):
+class StaffList(ResponseModel):
     staff: list[StaffDetail]
 
 
@@ -55,14 +55,14 @@ class PinSet(WireModel):
     pin: str = PIN
 
 
-class GroupDetail(WireModel):
+class GroupDetail(ResponseModel):
     name: str
     label: str
     permissions: list[str]
     built_in: bool
 
 
-class GroupList(WireModel):
+class GroupList(ResponseModel):
     groups: list[GroupDetail]
     permissions: dict[str, str]  # every permission name with its words, for the staff screen
 
@@ -78,7 +78,7 @@ class GroupUpdate(WireModel):
     permissions: list[str] | None = Field(default=None, max_length=50)
 
 
-class AuditEntry(WireModel):
+class AuditEntry(ResponseModel):
     id: str
     at: dt.datetime  # server time, with its UTC offset
     staff_id: str | None
@@ -90,7 +90,7 @@ class AuditEntry(WireModel):
     detail: dict[str, Any]
 
 
-class AuditPage(WireModel):
+class AuditPage(ResponseModel):
     events: list[AuditEntry]
     next_before: str | None  # pass as `before` for the older page; None at the start of the log
 
