@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desk.boot import DeskConfig, DeskSession, SignInFlow
 from desk.errors import describe_error
-from desk.ops import Op
+from desk.ops import PROGRESS_DELAY_MS, Op
 from desk.security import install_desk_security
 from desk.theme import apply_theme
 from desk.swipe_handling import install_swiper
@@ -53,8 +53,8 @@ def config_from(args: argparse.Namespace) -> DeskConfig:
                       idle_lock_seconds=max(0.0, args.idle_lock_minutes * 60))
 
 
-async def signed_in_session(config: DeskConfig, password: str | None = None) -> DeskSession | None:
-    """A signed-in session, or None when the person closed the sign-in window."""
+async def signed_in_session(config: DeskConfig, password: str | None = None, notice: str = "") -> DeskSession | None:
+    """A signed-in session, or None when the person closed the sign-in window (which shows `notice`)."""
     session: DeskSession | None = None
     first_error: BaseException | None = None
     if config.server_url and config.account:
@@ -78,6 +78,8 @@ async def signed_in_session(config: DeskConfig, password: str | None = None) -> 
             first_error = exc  # said in the sign-in window, where it can be fixed
     flow = SignInFlow(config, session)
     window = SignInWindow(flow.attempt, server=config.server_url, account=config.account, username=config.username)
+    if notice:
+        window.show_notice(notice)
     if first_error is not None:
         window.show_alert(describe_error(first_error, "signing in"))
     done: asyncio.Future[DeskSession | None] = asyncio.get_running_loop().create_future()
@@ -109,11 +111,13 @@ async def first_sync(session: DeskSession) -> None:
     """A desk that has never synced has no classes to show: fetch them first, with progress."""
     if session.store.locations():
         return
+    rebuilt = session.store.cache.rebuilt
     label = (
         "This desk's local copy could not be used, so it is being downloaded again. Work not yet sent is kept…"
-        if session.store.cache.rebuilt else f"Getting {session.account_name}'s classes and students from the server…"
+        if rebuilt else f"Getting {session.account_name}'s classes and students from the server…"
     )
-    op = Op(None, session.engine.sync_now, doing="getting the account's data").with_progress(label)
+    # A rebuild says so at once: staff should know why this start takes longer than usual.
+    op = Op(None, session.engine.sync_now, doing="getting the account's data").with_progress(label, 0 if rebuilt else PROGRESS_DELAY_MS)
     unsubscribe = session.engine.subscribe_progress(op.set_progress)  # the bar fills page by page
     task = op.run()
     try:
@@ -146,18 +150,52 @@ def open_main_window(session: DeskSession) -> MainWindow:
 
 
 async def run_desk(config: DeskConfig, password: str | None = None) -> int:
-    session = await signed_in_session(config, password)
-    if session is None:
-        return 1
-    try:
-        await first_sync(session)
-        window = open_main_window(session)
-        closed = asyncio.get_running_loop().create_future()
-        window.closed.connect(lambda: closed.done() or closed.set_result(None))
-        await closed
-    finally:
-        await session.close()
-    return 0
+    notice = ""
+    while True:
+        session = await signed_in_session(config, password, notice)
+        if session is None:
+            return 1
+        password = None  # after a sign-out the sign-in window asks; the demo's password is used once
+        try:
+            await first_sync(session)
+            signed_out = await run_signed_in(session)
+            if signed_out is None:
+                return 0
+            notice = signed_out
+        finally:
+            await session.close()
+
+
+async def run_signed_in(session: DeskSession) -> str | None:
+    """The main window until it is closed (None) or staff sign out (what the sign-in window then says)."""
+    window = open_main_window(session)
+    ended: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+    window.sign_out_requested.connect(lambda: ended.done() or ended.set_result(True))
+    window.closed.connect(lambda: ended.done() or ended.set_result(False))
+    if not await ended:
+        return None
+    name = session.staff_name
+    await sign_out(session, window)
+    return signed_out_notice(name, session.store.pending_count())
+
+
+async def sign_out(session: DeskSession, window: MainWindow) -> None:
+    """Hide the desk at once, stop syncing, then revoke the sign-in on the server and in the keyring.
+
+    The outbox is a file in the desk's folder: what was not sent yet stays there and is sent after
+    the next sign-in, by whoever signs in.
+    """
+    window.close()
+    await session.engine.stop()  # no push with a token that is being revoked
+    await session.auth.sign_out()
+
+
+def signed_out_notice(name: str, pending: int) -> str:
+    who = f"{name} signed out" if name else "Signed out"
+    if not pending:
+        return f"{who}. Everything made at this desk reached the server."
+    changes = "1 change not sent yet stays" if pending == 1 else f"{pending} changes not sent yet stay"
+    return f"{who}. {changes} on this computer and will be sent after the next sign-in."
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -50,6 +50,8 @@ class DeskLock(QObject):
         self.screen.hide()
         self.screen.pin_entered.connect(self._pin_entered)
         self.screen.password_entered.connect(self._password_entered)
+        if hasattr(window, "sign_out_requested"):
+            self.screen.sign_out_requested.connect(window.sign_out_requested)  # desk.app does the signing out
         self._tasks: set[asyncio.Task] = set()
         self._disabled_shortcuts: list[QShortcut] = []
         self._muted: list[QObject] = []

@@ -34,6 +34,7 @@ class Op(Generic[T]):
         self._on_success: Callable[[T], object] | None = None
         self._on_failure: Callable[[BaseException], object] | None = None
         self._progress_label: str | None = None
+        self._progress_delay_ms = PROGRESS_DELAY_MS
         self._dialog: QProgressDialog | None = None
 
     def success(self, callback: Callable[[T], object]) -> Op[T]:
@@ -44,9 +45,10 @@ class Op(Generic[T]):
         self._on_failure = callback
         return self
 
-    def with_progress(self, label: str) -> Op[T]:
-        """Show a busy dialog with `label` (and Cancel) if the work takes more than a moment."""
+    def with_progress(self, label: str, delay_ms: int = PROGRESS_DELAY_MS) -> Op[T]:
+        """Show a busy dialog with `label` (and Cancel) if the work takes more than `delay_ms`."""
         self._progress_label = label
+        self._progress_delay_ms = delay_ms
         return self
 
     def run(self) -> asyncio.Task:
@@ -54,7 +56,7 @@ class Op(Generic[T]):
         _running.add(task)
         task.add_done_callback(self._finished)
         if self._progress_label is not None:
-            QTimer.singleShot(PROGRESS_DELAY_MS, lambda: self._show_progress(task))
+            QTimer.singleShot(self._progress_delay_ms, lambda: self._show_progress(task))
         return task
 
     async def _guarded(self) -> T:

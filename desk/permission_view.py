@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QWidget
 
-from sync.permissions import ATTENDANCE_VIEW, AUDIT_VIEW, CHECK_IN, REPORTS_RUN, STAFF_MANAGE, expand
+from sync.permissions import ATTENDANCE_VIEW, AUDIT_VIEW, CHECK_IN, REPORTS_RUN, STAFF_MANAGE, attendance_level, expand
 
 # What each screen needs, by the attribute the main window (or desk.security) keeps it under.
 SCREEN_NEEDS: dict[str, str] = {
@@ -44,6 +44,9 @@ def apply_permissions(window: QMainWindow, permissions: Iterable[str]) -> list[i
             shortcuts[key].setEnabled(ok)
         if ok:
             allowed.append(i)
+    roster = getattr(window, "roster", None)
+    if roster is not None and hasattr(roster, "set_can_mark"):
+        roster.set_can_mark(attendance_level(perms) == "full")  # "view": the register shows, keys say why not
     current = window.screens.index(window.current_screen())  # type: ignore[attr-defined]
     if allowed and current not in allowed:
         window.show_screen(allowed[0])  # type: ignore[attr-defined]

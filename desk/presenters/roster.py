@@ -52,6 +52,13 @@ class Counts:
         return " · ".join(parts)
 
 
+KEYS_HINT = "P present · A absent · L late · Space cycles · ↑ ↓ move · ← classes"
+VIEW_ONLY_TEXT = (
+    "You can see attendance but not take it: P, A, L and Space do nothing for you. "
+    "A manager can give you \"Take attendance\" on the staff screen."
+)
+
+
 @dataclass(frozen=True)
 class Mark:
     session_id: str
@@ -68,6 +75,8 @@ class RosterPresenter:
         self.session_index = -1
         self.rows: list[RosterRow] = []
         self.cursor = -1
+        # Attendance "view" (sync.permissions): the register shows, marks are not taken here.
+        self.can_mark = True
 
     def day(self) -> dt.date:
         return self.today or now_at(self.location.timezone).date()
@@ -154,7 +163,7 @@ class RosterPresenter:
     def mark(self, status: str) -> Mark | None:
         """Show the mark at once and say what to record; the caller records it through the store."""
         row, session = self._row(), self.current_session
-        if row is None or session is None:
+        if row is None or session is None or not self.can_mark:
             return None
         self.rows[self.cursor] = replace(row, status=status)
         return Mark(session.id, row.student_id, status)
@@ -170,6 +179,11 @@ class RosterPresenter:
             absent=statuses.count("absent"),
             unmarked=statuses.count(None),
         )
+
+    def keys_text(self) -> str:
+        if self.can_mark:
+            return KEYS_HINT
+        return VIEW_ONLY_TEXT
 
     def empty_roster_text(self) -> str:
         if self.current_session is None:

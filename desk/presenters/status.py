@@ -29,6 +29,11 @@ def describe(status: SyncStatus) -> StatusLine:
     if status.needs_sign_in:
         text = f"○ Signed out by the server · {pending} · sign in again to send them"
         tone = RED
+    elif status.online and status.error:
+        # Reached the server but it would not take the work (an app too old for it, a server
+        # problem): the work is kept here; say why in the server's own words.
+        text = f"● Online · {pending} · not sent: {_short(status.error)}"
+        tone = AMBER
     elif status.online:
         synced = f"synced {hhmm_local(status.last_sync)}" if status.last_sync else "syncing…"
         text = f"● Online · {pending} · {synced}"
@@ -42,9 +47,19 @@ def describe(status: SyncStatus) -> StatusLine:
     return StatusLine(text=text, tone=tone, attention=attention, tooltip=tooltip)
 
 
+def _short(words: str, limit: int = 110) -> str:
+    """The message cut at a sentence or clause end, so the bar keeps what happened and what to do."""
+    if len(words) <= limit:
+        return words
+    ends = [i + 1 for i in range(limit) if words[i] in ".;" and words[i + 1:i + 2] == " "]
+    return words[:ends[-1]].rstrip(";").rstrip() if ends else words[:limit].rstrip() + "…"
+
+
 def _tooltip(status: SyncStatus) -> str:
     if status.needs_sign_in:
         return "The server no longer accepts this desk's sign-in. Changes are kept here until you sign in."
+    if status.online and status.error:
+        return f"{status.error} Nothing made here is lost: it is sent as soon as the server takes it."
     if not status.online:
         why = status.error or "The server cannot be reached."
         return f"{why} Check-ins and attendance still work here and are sent when the connection is back."

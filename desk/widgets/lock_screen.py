@@ -14,6 +14,7 @@ from desk.widgets.common import label
 class LockScreen(QWidget):
     pin_entered = Signal(str)
     password_entered = Signal(str, str)  # username, password (the same person, or a switch of user)
+    sign_out_requested = Signal()  # leave the desk signed out, back at the sign-in window
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -42,6 +43,10 @@ class LockScreen(QWidget):
         self.password.returnPressed.connect(self._password)
         self.switch_button = QPushButton("Sign in")
         self.switch_button.clicked.connect(self._password)
+        self.sign_out_button = QPushButton("Sign out")
+        self.sign_out_button.setAccessibleName("Sign out")
+        self.sign_out_button.setToolTip("Sign out of this desk. Work not sent yet stays here and is sent after the next sign-in.")
+        self.sign_out_button.clicked.connect(self.sign_out_requested)
         self.message = label("", "signInError", wrap=True)
         self.message.setAccessibleName("Unlock problem")
         self.message.hide()
@@ -69,6 +74,8 @@ class LockScreen(QWidget):
         box.addLayout(form)
         box.addWidget(self.switch_button)
         box.addWidget(self.message)
+        box.addSpacing(10)
+        box.addWidget(self.sign_out_button)
         outer = QVBoxLayout(self)
         outer.addStretch(1)
         outer.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)

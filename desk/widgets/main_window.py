@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QMainWindow, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from desk.errors import ErrorReport
 from desk.presenters.checkin import CheckInPresenter
@@ -28,6 +28,7 @@ from sync.views import LocationView, SyncStatus
 
 class MainWindow(QMainWindow):
     closed = Signal()
+    sign_out_requested = Signal()  # desk.app signs out and goes back to the sign-in window
 
     def __init__(
         self,
@@ -78,6 +79,11 @@ class MainWindow(QMainWindow):
         self.location_box.currentIndexChanged.connect(self._location_chosen)
         self.staff = label(f"Signed in: {staff_name}", "staffName")
         self.staff.setAccessibleName(f"Signed in as {staff_name}")
+        self.sign_out_button = QPushButton("Sign out")
+        self.sign_out_button.setObjectName("signOut")
+        self.sign_out_button.setAccessibleName("Sign out")
+        self.sign_out_button.setToolTip("Sign out of this desk. Work not sent yet stays here and is sent after the next sign-in.")
+        self.sign_out_button.clicked.connect(self.sign_out_requested)
 
         top = QWidget()
         top.setObjectName("topBar")
@@ -91,6 +97,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.location_box)
         bar.addSpacing(12)
         bar.addWidget(self.staff)
+        bar.addWidget(self.sign_out_button)
 
         right = QVBoxLayout()
         right.setContentsMargins(0, 0, 0, 0)
@@ -110,6 +117,8 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self.toast = Toast(central)
         self._sign_out = sign_out
+        if sign_out is not None:
+            self.sign_out_requested.connect(sign_out)
 
         self.show_sync_status(status or SyncStatus(pending=store.pending_count()))
         self._update_rail_counts()

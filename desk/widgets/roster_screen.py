@@ -19,7 +19,7 @@ from desk import theme
 from desk.ops import Op
 from desk.presenters.formatting import clock_range
 from desk.presenters.roster import MARK_WORDS, Mark, RosterPresenter, SessionLine
-from desk.widgets.common import ALERT_WORDS, label
+from desk.widgets.common import ALERT_WORDS, label, set_tone
 from sync.views import LocationView, RosterRow
 
 Notify = Callable[[str, str], None]
@@ -106,7 +106,8 @@ class RosterScreen(QWidget):
         self.right_stack = QStackedWidget()
         self.right_stack.addWidget(self.table)
         self.right_stack.addWidget(self.roster_empty)
-        self.keys = label("P present · A absent · L late · Space cycles · ↑ ↓ move · ← classes", "hint")
+        self.keys = label(self.presenter.keys_text(), "hint", wrap=True)
+        self.keys.setAccessibleName("Keys")
 
         right = QVBoxLayout()
         right.setSpacing(6)
@@ -144,6 +145,12 @@ class RosterScreen(QWidget):
 
     def refresh(self) -> None:
         self.reload()
+
+    def set_can_mark(self, allowed: bool) -> None:
+        """Attendance "full" marks with P/A/L/Space; "view" shows the register and says why keys do nothing."""
+        self.presenter.can_mark = allowed
+        self.keys.setText(self.presenter.keys_text())
+        set_tone(self.keys, "neutral" if allowed else "amber")
 
     def reload(self) -> None:
         lines = self.presenter.load_sessions()
@@ -222,6 +229,9 @@ class RosterScreen(QWidget):
         self._draw_cursor_and_counts()
 
     def _mark_key(self, key: str) -> None:
+        if not self.presenter.can_mark:
+            self.notify(self.presenter.keys_text(), "amber")
+            return
         row_index = self.presenter.cursor
         mark = self.presenter.cycle() if key == " " else self.presenter.mark_key(key)
         if mark is None:

@@ -43,6 +43,9 @@ class SignInWindow(QWidget):
         self.error = label("", "signInError", wrap=True)
         self.error.setAccessibleName("Sign-in problem")
         self.error.hide()
+        self.notice = label("", "signInNotice", wrap=True)  # e.g. after a sign-out: what stayed on this desk
+        self.notice.setAccessibleName("Sign-in notice")
+        self.notice.hide()
         self.button = QPushButton("Sign in")
         self.button.setObjectName("primary")
         self.button.setAccessibleName("Sign in")
@@ -65,6 +68,7 @@ class SignInWindow(QWidget):
         layout.addWidget(label("Sign in to Frontdesk", "signInTitle"))
         layout.addWidget(label("Use the user name and password your manager gave you.", "muted", wrap=True))
         layout.addLayout(form)
+        layout.addWidget(self.notice)
         layout.addWidget(self.error)
         layout.addWidget(self.button)
         layout.addStretch(1)
@@ -131,6 +135,11 @@ class SignInWindow(QWidget):
         else:
             text = report.text
         self._show_error(text)
+
+    def show_notice(self, text: str) -> None:
+        self.notice.setText(text)
+        self.notice.setAccessibleDescription(text)
+        self.notice.show()
 
     def _show_error(self, text: str) -> None:
         self.error.setText(text)

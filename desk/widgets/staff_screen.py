@@ -16,8 +16,9 @@ from PySide6.QtWidgets import (
 from desk.ops import Op
 from desk.widgets.common import label
 from desk.widgets.grants_dialog import GrantsDialog
+from desk.widgets.group_dialog import GroupDialog
 from sync.staff_client import StaffApi
-from sync.wire_staff import GroupDetail, StaffCreate, StaffDetail, StaffUpdate
+from sync.wire_staff import GroupCreate, GroupDetail, StaffCreate, StaffDetail, StaffUpdate
 
 COLUMNS = ("Name", "User name", "Group", "Status", "PIN")
 
@@ -54,10 +55,15 @@ class StaffScreen(QWidget):
         self.pin_button.clicked.connect(self._pin_clicked)
         self.grants_button = QPushButton("Permissions…")
         self.grants_button.clicked.connect(self._grants_clicked)
+        self.new_group_button = QPushButton("New group…")
+        self.new_group_button.setAccessibleName("New group")
+        self.new_group_button.setToolTip("Make a custom group with the permissions you pick")
+        self.new_group_button.clicked.connect(self._new_group_clicked)
         actions = QHBoxLayout()
         for b in (self.toggle, self.group_button, self.grants_button, self.password_button, self.pin_button):
             actions.addWidget(b)
         actions.addStretch(1)
+        actions.addWidget(self.new_group_button)
 
         self.new_username = QLineEdit()
         self.new_username.setAccessibleName("New user name")
@@ -134,6 +140,17 @@ class StaffScreen(QWidget):
         await self.load()
         return changed
 
+    async def create_group(self, body: GroupCreate) -> GroupDetail:
+        made = await self.api.create_group(body)
+        self.notify(f"Group {made.label} is made; pick it with Change group or for a new staff member", "ok")
+        self.groups = []  # read again, so both the group lists show the new one
+        self.new_group.clear()
+        await self.load()
+        return made
+
+    def group_dialog(self) -> GroupDialog:
+        return GroupDialog(self.words, self.groups, self)
+
     async def set_grants(self, staff_id: str, grants: list[str]) -> StaffDetail:
         changed = await self.api.update(staff_id, StaffUpdate(grants=grants))
         self.notify(f"{changed.display_name}'s permissions are saved", "ok")
@@ -196,6 +213,14 @@ class StaffScreen(QWidget):
             return
         dialog = self.grants_dialog(s)
         dialog.accepted.connect(lambda: Op(self, lambda: self.set_grants(s.id, dialog.grants()), doing="saving permissions").run())
+        dialog.open()  # not exec(): a nested loop would stall the desk's asyncio tasks
+
+    def _new_group_clicked(self) -> None:
+        if not self.words:
+            self.notify("The staff list is still loading. Try again in a moment.", "amber")
+            return
+        dialog = self.group_dialog()
+        dialog.accepted.connect(lambda: Op(self, lambda: self.create_group(dialog.body()), doing="making a group").run())
         dialog.open()  # not exec(): a nested loop would stall the desk's asyncio tasks
 
     def _password_clicked(self) -> None:

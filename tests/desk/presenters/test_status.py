@@ -32,3 +32,13 @@ def test_never_synced_and_rejected_changes():
 def test_signed_out_by_the_server_is_red():
     line = describe(SyncStatus(online=False, pending=4, needs_sign_in=True))
     assert line.tone == RED and "sign in again" in line.text
+
+
+def test_reached_but_refused_says_why_in_the_servers_words_and_what_to_do():
+    told = ("This desk's Frontdesk app is too old for the server. Please update the app; "
+            "the work saved on this computer is kept and will be sent after the update.")
+    line = describe(SyncStatus(online=True, pending=2, error=told))
+    assert line.text == "● Online · 2 pending · not sent: This desk's Frontdesk app is too old for the server. Please update the app"
+    assert line.tone == AMBER and told in line.tooltip
+    short = describe(SyncStatus(online=True, pending=0, error="The server had a problem."))
+    assert short.text.endswith("not sent: The server had a problem.")
