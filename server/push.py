@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 from server.account_db import AccountDatabase, AppliedMutation, audit, current_usn, next_usn
 from server.permissions import permission_refusal, source_of
 from server.tokens import AccessClaims
+from server.push_marks import MarkRun, fast
 from sync.mutations import OUTBOX_DISCARD, Rejected, apply_mutation
 from sync.schema import TYPE_OF_RECORD, Staff
 from sync.wire import Mutation, MutationResult
@@ -15,6 +16,7 @@ OTHER_DESK = "This change was made on another desk and cannot be sent from this 
 SEQ_REUSED = "This desk sent a different change under a number it had already used; it was not recorded."
 ID_REUSED = "This change was already received under another number; it was not recorded again."
 STAFF_NOT_ALLOWED = "The staff member who made this change is not active on this account; it was not recorded."
+_MESSAGES = {"other_desk": OTHER_DESK, "seq_reused": SEQ_REUSED, "id_reused": ID_REUSED, "staff": STAFF_NOT_ALLOWED}
 
 
 def push(adb: AccountDatabase, token: AccessClaims, mutations: list[Mutation]) -> list[MutationResult]:
@@ -24,7 +26,26 @@ def push(adb: AccountDatabase, token: AccessClaims, mutations: list[Mutation]) -
     batch, so the desk can send it again and nothing is half written.
     """
     with adb.write_session() as db:
-        results = [_push_one(db, token, m) for m in mutations]
+        results: list[MutationResult] = []
+        bulk = db.get_bind().dialect.name == "sqlite"  # push_marks writes SQLite's SQL to the driver
+        i = 0
+        while i < len(mutations):
+            if not (bulk and fast(mutations[i])):
+                results.append(_push_one(db, token, mutations[i]))
+                i += 1
+                continue
+            # A run of attendance marks goes the bulk way (server.push_marks); the ORM's pending
+            # writes go first so the run reads them, and its objects are expired after, as stale.
+            j = i
+            while j < len(mutations) and fast(mutations[j]):
+                j += 1
+            db.flush()
+            run = MarkRun(db, token, mutations[i:j], messages=_MESSAGES)
+            results += [run.push_one(m, lambda m, code, msg: _rejected_unrecorded_in(run, token, m, code, msg))
+                        for m in mutations[i:j]]  # fmt: skip
+            run.write()
+            db.expire_all()
+            i = j
         db.commit()
     return results
 
@@ -132,6 +153,13 @@ def _rejected_unrecorded(db: Session, token: AccessClaims, m: Mutation, code: st
         claimed_desk_id=m.desk_id,
         pushed_by=token.staff_id,
     )
+    return MutationResult(id=m.id, seq=m.seq, status="rejected", code=code, message=message)
+
+
+def _rejected_unrecorded_in(run: MarkRun, token: AccessClaims, m: Mutation, code: str, message: str) -> MutationResult:
+    """As `_rejected_unrecorded`, its audit row written with the run's."""
+    run.audit("mutation.rejected", staff_id=m.staff_id, desk_id=token.desk_id, mutation_id=m.id, seq=m.seq,
+              type=m.type, code=code, claimed_desk_id=m.desk_id, pushed_by=token.staff_id)  # fmt: skip
     return MutationResult(id=m.id, seq=m.seq, status="rejected", code=code, message=message)
 
 

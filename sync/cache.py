@@ -184,16 +184,16 @@ class Cache:
         Returns how many changes were stored (unknown record types, from a newer server, are
         skipped: this desk has nowhere to show them).
         """
-        latest: dict[tuple[str, str], Change] = {}
+        latest: dict[str, dict[str, Change]] = {}  # by type, then id: the last version of each row
         for change in changes:
             if change.type in RECORD_TYPES:
-                latest[(change.type, change.id)] = change
+                latest.setdefault(change.type, {})[change.id] = change
             else:
                 log.info("pull: skipping a %r record this desk does not know", change.type)
         with db.write_session(self.engine) as s:
             for type_name, cls in RECORD_TYPES.items():
                 table = cls.__table__  # type: ignore[attr-defined]
-                mine = [c for (t, _), c in latest.items() if t == type_name]
+                mine = list(latest.get(type_name, {}).values())
                 gone = [c.id for c in mine if c.deleted]
                 rows = [_row(type_name, c) for c in mine if not c.deleted]
                 if gone:
@@ -206,7 +206,7 @@ class Cache:
                     s.connection().exec_driver_sql(sql, [_bound(row, names, procs) for row in rows])
             s.execute(update(sync_state).values(cursor=cursor))
             self._reapply(s, self.pending())
-        return len(latest)
+        return sum(len(rows) for rows in latest.values())
 
     def apply_local(self, draft: Mutation, record: Callable[[], Mutation]) -> Mutation:
         """Show a new local change in the cache, recording it with `record` (the outbox append).
@@ -271,7 +271,8 @@ def _bound(row: dict, names: list[str], procs: list[Callable[[object], object] |
 
 def _row(type_name: str, change: Change) -> dict:
     """The column values of a pulled row, validated like `record_from_wire` would (dates parsed)."""
-    return _row_model(type_name).model_validate({**(change.data or {}), "id": change.id, "usn": change.usn}).model_dump()
+    # The model's own field dict: every field is a scalar, so model_dump would only copy it.
+    return _row_model(type_name).model_validate({**(change.data or {}), "id": change.id, "usn": change.usn}).__dict__
 
 
 @functools.cache

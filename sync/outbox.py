@@ -29,6 +29,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    bindparam,
     func,
     select,
     update,
@@ -209,19 +210,28 @@ class Outbox:
         """
         newly_rejected: list[str] = []
         with db.write_session(self.engine) as s:
+            applied = [{"b_id": r.id, "b_seq": r.seq, "b_usn": r.usn} for r in results if r.status == "applied"]
+            if applied:  # the usual answer, a whole batch applied: one executemany
+                s.execute(
+                    update(mutations)
+                    .where(mutations.c.id == bindparam("b_id"), mutations.c.seq == bindparam("b_seq"), mutations.c.state == PENDING)
+                    .values(state=APPLIED, usn=bindparam("b_usn")),
+                    applied,
+                )
             for r in results:
-                values: dict[str, Any] = {"state": APPLIED if r.status == "applied" else REJECTED}
                 if r.status == "applied":
-                    values["usn"] = r.usn
-                else:
-                    values["code"] = r.code or "rejected"
-                    values["message"] = r.message or "The server did not accept this change."
+                    continue
+                values: dict[str, Any] = {
+                    "state": REJECTED,
+                    "code": r.code or "rejected",
+                    "message": r.message or "The server did not accept this change.",
+                }
                 done = s.execute(
                     update(mutations)
                     .where(mutations.c.id == r.id, mutations.c.seq == r.seq, mutations.c.state == PENDING)
                     .values(**values)
                 )
-                if done.rowcount and r.status == "rejected":
+                if done.rowcount:
                     newly_rejected.append(r.id)
         return newly_rejected
 

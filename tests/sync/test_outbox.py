@@ -89,3 +89,16 @@ def test_payload_that_json_cannot_carry_is_refused_before_anything_is_written(ou
         outbox.append("staff", "check_in", {"when": object()})
     assert outbox.counts()["pending"] == 0
     assert outbox.append("staff", "check_in", {}).seq == 1
+
+
+def test_a_whole_batch_of_answers_is_stored_at_once_and_only_for_pending_rows(outbox: Outbox):
+    made = [outbox.append("staff", "attendance.mark", {"n": i}) for i in range(300)]
+    outbox.record_results([MutationResult(id=made[0].id, seq=made[0].seq, status="rejected", code="x", message="y")])
+    answers = [MutationResult(id=m.id, seq=m.seq, status="applied", usn=1000 + m.seq) for m in made[:200]]
+    answers.append(MutationResult(id=made[250].id, seq=made[250].seq + 1, status="applied", usn=5))  # not its seq
+    assert outbox.record_results(answers) == []
+    assert outbox.counts() == {"pending": 100, "applied": 199, "rejected": 1}  # the rejected one stays so
+    assert made[250].id in {m.id for m in outbox.pending()}
+    with outbox.engine.connect() as conn:
+        usns = dict(conn.exec_driver_sql("SELECT seq, usn FROM mutations WHERE state = 'applied'").all())
+    assert usns == {m.seq: 1000 + m.seq for m in made[1:200]}

@@ -1,0 +1,106 @@
+"""Attendance marks take the server's bulk way (server.push_marks): the same guarantees as one by one."""
+
+from __future__ import annotations
+
+import json
+
+from sync.ids import new_id
+from sync.schema import attendance_id
+from tests.server.api import check_in, count, push, query
+
+
+def mark(session: dict, seq: int, session_id: str, student_id: str, status: str = "present", **over) -> dict:
+    m = check_in(session, seq, student_id, "unused")
+    m["type"] = "attendance.mark"
+    m["payload"] = {"mark_id": new_id(), "session_id": session_id, "student_id": student_id, "status": status}
+    m.update(over)
+    return m
+
+
+def test_a_rejected_mark_in_the_middle_blocks_nothing_and_writes_nothing(client, session, world, db_path):
+    s, students = world["session_id"], world["student_ids"]
+    batch = [
+        mark(session, 1, s, students[0]),
+        mark(session, 2, s, new_id()),  # no such student
+        mark(session, 3, new_id(), students[1]),  # no such class
+        mark(session, 4, s, students[1], status="bogus"),  # not a status
+        mark(session, 5, s, students[2], status="late"),
+    ]
+    results = push(client, session, batch).json()["results"]
+    assert [(r["seq"], r["status"], r["code"]) for r in results] == [
+        (1, "applied", None),
+        (2, "rejected", "not_found"),
+        (3, "rejected", "not_found"),
+        (4, "rejected", "invalid"),
+        (5, "applied", None),
+    ]
+    assert all(r["message"] for r in results if r["status"] == "rejected")
+    assert sorted(query(db_path, "SELECT student_id, status FROM attendance")) == sorted([(students[0], "present"), (students[2], "late")])
+    assert count(db_path, "attendance_mark") == 2
+    assert query(db_path, "SELECT seq, status, code FROM applied_mutation ORDER BY seq") == [
+        (r["seq"], r["status"], r["code"]) for r in results
+    ]
+    audited = query(db_path, "SELECT action, json_extract(detail, '$.seq') FROM audit_event WHERE action LIKE 'mutation.%'")
+    assert sorted(audited, key=lambda a: a[1]) == [(f"mutation.{r['status']}", r["seq"]) for r in results]
+    # The change numbers: two rows per applied mark, each its own, the counter at the last.
+    usns = [r[0] for r in query(db_path, "SELECT usn FROM attendance UNION ALL SELECT usn FROM attendance_mark")]
+    assert len(set(usns)) == 4 and max(usns) == results[4]["usn"] == query(db_path, "SELECT usn FROM change_counter")[0][0]
+    assert push(client, session, batch).json()["results"] == results  # a replay: the first answers
+
+
+def test_duplicates_within_one_batch(client, session, world, db_path):
+    s, students = world["session_id"], world["student_ids"]
+    first = mark(session, 1, s, students[0])
+    again = dict(first)  # the same mutation twice in one batch: one copy, the first answer twice
+    other_id_same_seq = mark(session, 1, s, students[1])
+    same_id_other_seq = {**mark(session, 2, s, students[2]), "id": first["id"]}
+    same_mark_again = mark(session, 3, s, students[0], status="absent")
+    same_mark_again["payload"]["mark_id"] = first["payload"]["mark_id"]  # a mark the server already ordered
+    results = push(client, session, [first, again, other_id_same_seq, same_id_other_seq, same_mark_again]).json()["results"]
+    assert results[1] == results[0] and results[0]["status"] == "applied"
+    assert [(r["status"], r["code"]) for r in results[2:]] == [("rejected", "seq_reused"), ("rejected", "invalid"), ("applied", None)]
+    assert results[4]["usn"] == results[0]["usn"]  # it wrote nothing: as of then
+    assert query(db_path, "SELECT student_id, status FROM attendance") == [(students[0], "present")]
+    assert count(db_path, "attendance_mark") == 1
+    assert query(db_path, "SELECT seq, mutation_id FROM applied_mutation ORDER BY seq") == [
+        (1, first["id"]),
+        (3, same_mark_again["id"]),
+    ]
+
+
+def test_marks_and_check_ins_mixed_see_each_other(client, session, world, db_path):
+    """Runs of marks between check-ins: each side reads what the other just wrote in the batch."""
+    s, students, loc = world["session_id"], world["student_ids"], world["location_id"]
+    reg = attendance_id(s, students[0])
+    batch = [
+        mark(session, 1, s, students[0], status="absent"),
+        check_in(session, 2, students[0], loc, session_id=s, mark_id=new_id(), status="late"),
+        mark(session, 3, s, students[0], status="present"),
+        check_in(session, 4, students[0], loc, session_id=s, mark_id=new_id(), status="late"),
+        mark(session, 5, s, students[1], status="absent"),
+    ]
+    results = push(client, session, batch).json()["results"]
+    assert [r["status"] for r in results] == ["applied"] * 5
+    assert [r["usn"] for r in results] == sorted(r["usn"] for r in results)
+    assert query(db_path, "SELECT status, mark_id, usn FROM attendance WHERE id = ?", reg) == [
+        ("late", batch[3]["payload"]["mark_id"], results[3]["usn"])
+    ]
+    assert count(db_path, "attendance_mark") == 5
+    [(history,)] = query(db_path, "SELECT group_concat(status, ',') FROM (SELECT status FROM attendance_mark WHERE student_id = ? ORDER BY usn)", students[0])
+    assert history == "absent,late,present,late"
+    assert query(db_path, "SELECT usn FROM change_counter")[0][0] == max(r["usn"] for r in results)
+
+
+def test_marks_of_another_desk_or_staff_are_refused_and_audited(client, session, world, db_path):
+    s, students = world["session_id"], world["student_ids"]
+    batch = [
+        mark(session, 1, s, students[0], desk_id=new_id()),
+        mark(session, 2, s, students[1], staff_id=new_id()),
+        mark(session, 3, s, students[2]),
+    ]
+    results = push(client, session, batch).json()["results"]
+    assert [(r["status"], r["code"]) for r in results] == [("rejected", "forbidden"), ("rejected", "forbidden"), ("applied", None)]
+    assert query(db_path, "SELECT seq FROM applied_mutation ORDER BY seq") == [(2,), (3,)]  # another desk's seq is not kept
+    details = [json.loads(d) for (d,) in query(db_path, "SELECT detail FROM audit_event WHERE action LIKE 'mutation.%'")]
+    assert sorted(d["seq"] for d in details) == [1, 2, 3]
+    assert count(db_path, "attendance") == 1
