@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 # --- server: a real server on loopback with one small seeded account -----------------------------
+from tests.helpers.keyrings import memory_keyring  # noqa: F401  (a fixture for sync and desk tests)
 from tests.helpers.server_process import ThreadedServer, make_account
 
 

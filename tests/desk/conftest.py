@@ -58,21 +58,6 @@ def styled_app(qapp: QApplication) -> QApplication:
 
 
 @pytest.fixture
-def memory_keyring():
-    import keyring
-
-    from tests.helpers.keyrings import MemoryKeyring
-
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
-        yield backend
-    finally:
-        keyring.set_keyring(previous)
-
-
-@pytest.fixture
 def no_keyring():
     """A computer without a password store (headless Linux by default)."""
     import keyring

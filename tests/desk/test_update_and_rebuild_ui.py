@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from desk.app import first_sync, signed_in_session
 from desk.boot import DeskSession
 from sync.store import CACHE_FILE
 from tests.desk.desk_helpers import FAST_ENGINE, config_for, ops_done, signed_in_desk, until
+from tests.helpers.damage import damage_table
 
 pytestmark = [pytest.mark.gui, pytest.mark.asyncio(loop_factories=["qasync"])]
 
@@ -49,18 +49,6 @@ async def test_update_required_is_said_in_the_status_bar_and_the_work_waits(qtbo
         await until(lambda: session.store.pending_count() == 0, timeout=15, what="the kept check-in sent")
         await until(lambda: "not sent" not in bar.text(), what="the bar back to normal")
         assert session.store.rejected() == []
-
-
-def _damage_table(path: Path, table: str) -> None:
-    """Overwrite the root page of one table with noise (as a crash or a bad disk would)."""
-    con = sqlite3.connect(path)
-    page_size = con.execute("PRAGMA page_size").fetchone()[0]
-    [root] = con.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()
-    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    con.close()
-    with open(path, "r+b") as f:
-        f.seek((root - 1) * page_size)
-        f.write(b"\xde\xad\xbe\xef" * 8)
 
 
 class ProgressSeen(QObject):
@@ -96,7 +84,7 @@ async def test_a_damaged_cache_is_downloaded_again_with_progress_and_the_outbox_
     finally:
         await ops_done()
         await first.close()
-    _damage_table(first.store.data_dir / CACHE_FILE, "student")
+    damage_table(first.store.data_dir / CACHE_FILE, "student")
 
     seen = ProgressSeen()
     QApplication.instance().installEventFilter(seen)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import keyring
 import keyring.backend
 import keyring.errors
+import pytest
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
@@ -22,3 +26,15 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
     def delete_password(self, service: str, username: str) -> None:
         if self.items.pop((service, username), None) is None:
             raise keyring.errors.PasswordDeleteError(username)
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """This process's keyring for the test: an empty in-memory one; the old one comes back after."""
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)

@@ -16,7 +16,6 @@ import pytest_asyncio
 
 from sync.client import ApiClient
 from sync.store import DeskStore
-from tests.helpers.keyrings import MemoryKeyring
 from tests.helpers.server_process import account_db_path
 from tests.sync.data import World, world
 
@@ -90,17 +89,6 @@ def server_rows(data_dir: Path, sql: str, *params: object) -> list[tuple]:
         return con.execute(sql, params).fetchall()
     finally:
         con.close()
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
-        yield backend
-    finally:
-        keyring.set_keyring(previous)
 
 
 @pytest.fixture

@@ -18,18 +18,7 @@ from sync.store import CACHE_FILE, OUTBOX_FILE, DeskStore
 from tests.sync.conftest import sign_in
 from tests.sync.data import world
 from tests.sync.test_engine import assert_server_has_exactly, desk_online, picks
-
-
-def _damage_table(path: Path, table: str) -> None:
-    """Overwrite the root page of one table with noise, leaving the rest of the file readable."""
-    con = sqlite3.connect(path)
-    page_size = con.execute("PRAGMA page_size").fetchone()[0]
-    [root] = con.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()
-    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    con.close()
-    with open(path, "r+b") as f:
-        f.seek((root - 1) * page_size)
-        f.write(b"\xde\xad\xbe\xef" * 8)  # the b-tree page header: its type and cell count
+from tests.helpers.damage import damage_table
 
 
 def test_a_cache_with_a_torn_page_is_found_by_quick_check_and_rebuilt(tmp_path: Path):
@@ -37,7 +26,7 @@ def test_a_cache_with_a_torn_page_is_found_by_quick_check_and_rebuilt(tmp_path: 
     first = Cache(path)
     first.apply_pull(world().changes(), cursor=30)
     first.close()
-    _damage_table(path, "student")
+    damage_table(path, "student")
     con = sqlite3.connect(path)  # the version stamp alone still reads fine: only quick_check sees it
     assert con.execute("SELECT cursor FROM sync_state").fetchone() == (30,)
     con.close()
@@ -57,7 +46,7 @@ async def test_a_rebuilt_cache_is_pulled_again_with_progress_and_the_outbox_repl
     await store.check_in(p.student_ids[0], p.location_id, p.session_ids[0])  # offline work: not sent yet
     await store.mark_attendance(p.session_ids[0], p.student_ids[1], "late")
     store.close()
-    _damage_table(store.data_dir / CACHE_FILE, "student")
+    damage_table(store.data_dir / CACHE_FILE, "student")
 
     again = desks("a")
     assert again.cache.rebuilt and again.pending_count() == 2 and again.locations() == []
@@ -83,7 +72,7 @@ def test_a_damaged_outbox_is_kept_byte_for_byte_and_nothing_more_is_recorded(tmp
         box.append("staff", "check_in", {"n": i, "pad": "x" * 200})
     box.close()
     path = tmp_path / OUTBOX_FILE
-    _damage_table(path, "mutations")
+    damage_table(path, "mutations")
     before = hashlib.sha256(path.read_bytes()).hexdigest()
     with pytest.raises(OutboxDamaged) as caught:
         DeskStore(tmp_path)
@@ -143,7 +132,7 @@ def test_staff_may_set_a_damaged_outbox_aside_and_it_is_kept_for_support(tmp_pat
     for i in range(50):
         box.append("staff", "check_in", {"n": i, "pad": "x" * 200})
     box.close()
-    _damage_table(tmp_path / OUTBOX_FILE, "mutations")
+    damage_table(tmp_path / OUTBOX_FILE, "mutations")
     before = hashlib.sha256((tmp_path / OUTBOX_FILE).read_bytes()).hexdigest()
     kept = set_aside(tmp_path / OUTBOX_FILE)
     assert kept.parent == tmp_path and "damaged" in kept.name
