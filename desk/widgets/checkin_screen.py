@@ -155,14 +155,7 @@ class CheckInScreen(QWidget):
         if card is None or card.student.id != student_id:
             return  # staff already moved on to the next child: leave what they are typing alone
         self.presenter.after_check_in()
-        self.search.blockSignals(True)
-        self.search.clear()
-        self.search.blockSignals(False)
-        self.results.clear()
-        self._show_empty(keep_card=True)
-        self._show_card_or_empty()
-        self.card.show_done(text)
-        self.search.setFocus()
+        self._show_done(text)
 
     def _check_in_failed(self, _exc: BaseException) -> None:
         self.presenter.check_in_failed()
@@ -186,15 +179,19 @@ class CheckInScreen(QWidget):
         self._show_assigning(None)
         self.presenter.cancel_assign()
         self.presenter.show_swiped(result)
+        text = self.presenter.toast_text(result.outcome)
+        self.notify(text, "amber" if result.outcome.already else "ok")
+        self._show_done(text)
+
+    def _show_done(self, text: str) -> None:
+        """The checked-in student's card stays up with the result; the field is empty, ready for the next child."""
         self.search.blockSignals(True)
         self.search.clear()
         self.search.blockSignals(False)
         self.results.clear()
         self._show_empty(keep_card=True)
         self._show_card_or_empty()
-        text = self.presenter.toast_text(result.outcome)
         self.card.show_done(text)
-        self.notify(text, "amber" if result.outcome.already else "ok")
         self.search.setFocus()
 
     def _assign(self) -> None:
