@@ -30,6 +30,7 @@ from sync.schema import (
     SyncedRecord,
     attendance_id,
 )
+from sync import ledger_mutations
 from sync.member_cards import member_card_id
 from sync.wire import Mutation, UtcDateTime
 
@@ -92,15 +93,16 @@ CHECK_IN = "check_in"
 ATTENDANCE_MARK = "attendance.mark"
 CARD_ASSIGN = "card.assign"
 OUTBOX_DISCARD = "outbox.discard"
-PAYLOADS: dict[str, type[_Payload]] = {
+PAYLOADS: dict[str, type[BaseModel]] = {
     CHECK_IN: CheckInPayload,
     ATTENDANCE_MARK: AttendancePayload,
     CARD_ASSIGN: CardAssignPayload,
     OUTBOX_DISCARD: DiscardPayload,
+    **ledger_mutations.PAYLOADS,  # money: sync.ledger_mutations
 }
 
 
-def parse_payload(mutation: Mutation) -> _Payload:
+def parse_payload(mutation: Mutation) -> BaseModel:
     cls = PAYLOADS.get(mutation.type)
     if cls is None:
         raise Rejected("invalid", f"This desk sent a kind of change the server does not know ({mutation.type!r}).")
@@ -126,6 +128,8 @@ def apply_mutation(db: Session, mutation: Mutation, next_usn: NextUsn) -> list[S
         return _assign_card(db, mutation, payload, next_usn)
     if isinstance(payload, DiscardPayload):
         return []  # nothing to write; server.push records who let which change go, and why
+    if mutation.type in ledger_mutations.PAYLOADS:
+        return ledger_mutations.apply_ledger(db, mutation, payload, next_usn)
     raise AssertionError(f"no applier for {mutation.type}")  # PAYLOADS and this list disagree
 
 

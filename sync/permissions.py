@@ -82,6 +82,10 @@ BUILTIN_GROUP_LABELS: dict[str, str] = {
 MUTATION_PERMISSIONS: dict[str, str] = {
     "check_in": CHECK_IN,
     "attendance.mark": ATTENDANCE_TAKE,
+    # Money corrections that move no cash stay with those who may void (managers by default).
+    "ledger.adjust": LEDGER_VOID,
+    "ledger.credit": LEDGER_VOID,
+    "drawer.count": PAYMENT_TAKE,  # whoever takes money counts their drawer
 }
 MUTATION_PREFIX_PERMISSIONS: dict[str, str] = {
     "card": FAMILY_EDIT,  # member cards belong to a family's file

@@ -10,7 +10,7 @@ Conventions:
   Anki's USN). On the desk, a row written locally and not yet confirmed by a pull has usn None.
 - Datetimes are naive UTC (SQLite and PostgreSQL `timestamp` both drop the offset); they are
   shown in the location's time zone. Dates are plain local dates of the location.
-- Money is integer cents (no money in this slice yet).
+- Money is integer cents, in the account's one currency; never a float (tests/sync/test_no_float_money.py).
 - No foreign-key constraints: a pull may bring rows in any order, and the server's mutation
   appliers check references themselves so that a bad reference is a clean rejection.
 """
@@ -192,6 +192,84 @@ class MemberCard(SyncedRecord, table=True):
     assigned_at: NaiveDatetime  # desk clock, UTC
 
 
+LedgerKind = Literal["charge", "payment", "credit", "void", "refund", "adjustment"]
+LEDGER_KINDS: tuple[str, ...] = ("charge", "payment", "credit", "void", "refund", "adjustment")
+ChargeCategory = Literal["tuition", "registration", "drop_in", "fee", "other"]
+CHARGE_CATEGORIES: tuple[str, ...] = ("tuition", "registration", "drop_in", "fee", "other")
+PaymentMethodName = Literal["cash", "check", "card_present", "card_keyed", "terminal", "credit"]
+PAYMENT_METHODS: tuple[str, ...] = ("cash", "check", "card_present", "card_keyed", "terminal", "credit")
+CARD_METHODS: frozenset[str] = frozenset({"card_present", "card_keyed"})  # need the gateway: online only
+# Methods a desk records by itself, offline too (DESIGN.md): the money is in the drawer or elsewhere.
+RECORDED_METHODS: frozenset[str] = frozenset({"cash", "check", "terminal", "credit"})
+
+
+class LedgerEntry(SyncedRecord, table=True):
+    """One immutable line of a family's ledger (append-only fact; sync.ledger derives the rest).
+
+    `amount_cents` is the entry's signed effect on the family's balance (what the family owes):
+    a charge is positive, a payment or credit negative, a refund positive (money went back), a
+    void the exact negation of the entry it voids, an adjustment either sign. A payment from
+    account credit moves no money: its amount is 0 and its allocations say what it paid.
+    A correction (void, refund, adjustment) names the entry it corrects in `corrects_id`.
+    """
+
+    __tablename__ = "ledger_entry"
+    family_id: str = Field(index=True, max_length=36)
+    location_id: str = Field(max_length=36)
+    student_id: str | None = Field(default=None, max_length=36)
+    kind: str  # one of LEDGER_KINDS
+    category: str = ""  # charges: one of CHARGE_CATEGORIES
+    description: str = ""
+    amount_cents: int
+    corrects_id: str | None = Field(default=None, index=True, max_length=36)
+    method: str = ""  # payments and refunds: one of PAYMENT_METHODS
+    receipt_no: str | None = Field(default=None, unique=True, max_length=32)  # payments and refunds
+    check_number: str = ""
+    tendered_cents: int | None = None  # cash: what was handed over
+    change_cents: int | None = None  # cash: what was given back
+    card_brand: str = ""  # cards: brand and last four only, never the number (PCI DSS)
+    card_last4: str = ""
+    approval_code: str = ""
+    gateway_ref: str = ""  # the gateway's id of the charge, for voids and refunds
+    reason: str = ""  # corrections: why
+    staff_id: str = Field(max_length=36)
+    desk_id: str = Field(max_length=36)
+    made_at: NaiveDatetime  # desk clock, UTC
+    business_date: dt.date  # local date at the location when made: decides void (same day) or refund
+
+
+class LedgerAllocation(SyncedRecord, table=True):
+    """Part of a payment (or credit) applied to one charge. Append-only; sync.ledger caps it at
+    what the charge still owed, in server order, so two desks paying one charge offline both count
+    and the excess becomes credit."""
+
+    __tablename__ = "ledger_allocation"
+    family_id: str = Field(index=True, max_length=36)
+    payment_id: str = Field(index=True, max_length=36)
+    charge_id: str = Field(index=True, max_length=36)
+    amount_cents: int  # > 0
+
+
+class DrawerCount(SyncedRecord, table=True):
+    """End of shift: what the desk expected by method against the cash counted (append-only)."""
+
+    __tablename__ = "drawer_count"
+    location_id: str = Field(index=True, max_length=36)
+    desk_id: str = Field(max_length=36)
+    staff_id: str = Field(max_length=36)  # whose shift
+    period_start: NaiveDatetime  # UTC
+    period_end: NaiveDatetime  # UTC
+    opening_float_cents: int = 0
+    expected_cash_cents: int  # float + cash payments - cash refunds in the period
+    expected_check_cents: int = 0
+    expected_card_cents: int = 0
+    expected_terminal_cents: int = 0
+    counted_cash_cents: int
+    difference_cents: int  # counted - expected cash: negative is short
+    note: str = ""
+    counted_at: NaiveDatetime  # desk clock, UTC
+
+
 # Wire names of the shared records, in an order that puts referenced rows first.
 RECORD_TYPES: dict[str, type[SyncedRecord]] = {
     "location": Location,
@@ -207,6 +285,9 @@ RECORD_TYPES: dict[str, type[SyncedRecord]] = {
     "attendance_mark": AttendanceMark,
     "attendance": Attendance,
     "member_card": MemberCard,
+    "ledger_entry": LedgerEntry,
+    "ledger_allocation": LedgerAllocation,
+    "drawer_count": DrawerCount,
 }
 TYPE_OF_RECORD: dict[type[SyncedRecord], str] = {v: k for k, v in RECORD_TYPES.items()}
 
