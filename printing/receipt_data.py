@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-MethodKind = Literal["cash", "check", "card", "other"]
+MethodKind = Literal["cash", "check", "card", "terminal", "credit", "other"]
 Layout = Literal["thermal", "page"]
 _FOUR_DIGITS = re.compile(r"\d{4}")
 _DIGITS = re.compile(r"\d")
@@ -47,6 +47,10 @@ class PaymentMethod:
             return f"{self.brand or 'Card'} **** {self.last4}"
         if self.kind == "check":
             return f"Check #{self.check_number}" if self.check_number else "Check"
+        if self.kind == "terminal":
+            return "Card terminal"
+        if self.kind == "credit":
+            return "Account credit"
         return self.kind.title()
 
 

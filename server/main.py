@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 import server
-from server.api.routes import audit, auth, health, staff, sync
+from server.api.routes import audit, auth, health, receipts, staff, sync
 from server.errors import install_error_handlers
 from server.passwords import warm_up
 from server.settings import Settings
@@ -41,5 +41,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(sync.router)
     v1.include_router(staff.router)
     v1.include_router(audit.router)
+    v1.include_router(receipts.router)
     app.include_router(v1)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from platformdirs import user_data_dir
 from pydantic import Field
@@ -24,3 +25,17 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(default=15, ge=1)
     refresh_token_days: int = Field(default=60, ge=1)
     log_level: str = "info"
+    # The card gateway (server.payments). Only the built-in sandbox exists so far: it charges
+    # nobody, and it is what the demo and the tests use. Its credentials, once a real one is
+    # added, live here on the server only; no desk ever sees them.
+    gateway: Literal["sandbox"] = "sandbox"
+    gateway_timezone: str = "America/Chicago"  # where the sandbox's business day (settlement) ends
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    # Emailed receipts. No host: email is off, and the desk is told so (printing still works).
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = Field(default="", repr=False)
+    smtp_starttls: bool = True  # STARTTLS when the server offers it; required for a non-loopback host
+    smtp_from: str = "receipts@frontdesk.local"
+    smtp_timeout_seconds: float = 15.0
