@@ -38,3 +38,11 @@ def live_server(server_data_dir):
     """The app on uvicorn in a thread of this process, over real HTTP on 127.0.0.1."""
     with ThreadedServer(server_data_dir) as server:
         yield server
+
+
+# --- printing: a real CUPS daemon with a cups-pdf printer as the default (tests.printing.cups) ----
+@pytest.fixture(scope="session")
+def cups_pdf():
+    from tests.printing import cups
+
+    yield from cups.cups_pdf_printer()

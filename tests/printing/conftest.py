@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterator
 
-import pytest
+import pytest  # noqa: F401
 
 from printing.receipt_data import PaymentMethod, ReceiptData, ReceiptLine
-from tests.printing import cups
 
-
-@pytest.fixture(scope="session")
-def cups_pdf() -> Iterator[cups.CupsPdf]:
-    yield from cups.cups_pdf_printer()
+# cups_pdf (a real CUPS daemon with a cups-pdf default printer) is in tests/conftest.py: the desk's
+# tests print through it too.
 
 
 def logo_png() -> bytes:
