@@ -8,6 +8,7 @@ from server.account_db import AccountDatabase, AppliedMutation, audit, current_u
 from server.permissions import permission_refusal, source_of
 from server.tokens import AccessClaims
 from server.push_marks import MarkRun, fast
+from sync.edit_mutations import edited_fields
 from sync.mutations import OUTBOX_DISCARD, Rejected, apply_mutation
 from sync.schema import TYPE_OF_RECORD, Staff
 from sync.wire import Mutation, MutationResult
@@ -70,6 +71,7 @@ def _push_one(db: Session, token: AccessClaims, m: Mutation) -> MutationResult:
     if refused is not None:
         return _record(db, token, m, refused, [])
 
+    before = edited_fields(db, m.type, m.payload)  # an edit's audit keeps the values it overwrites
     savepoint = db.begin_nested()
     try:
         written = apply_mutation(db, m, lambda: next_usn(db))
@@ -79,7 +81,11 @@ def _push_one(db: Session, token: AccessClaims, m: Mutation) -> MutationResult:
         return _record(db, token, m, rejected, [])
     if m.type == OUTBOX_DISCARD:
         _audit_discard(db, token, m)
-    return _record(db, token, m, None, written)
+    changes = None
+    if before is not None and written:
+        after = edited_fields(db, m.type, m.payload) or {}
+        changes = {name: {"before": value, "after": after.get(name)} for name, value in before.items()}
+    return _record(db, token, m, None, written, changes=changes)
 
 
 def _audit_discard(db: Session, token: AccessClaims, m: Mutation) -> None:
@@ -102,7 +108,8 @@ def _audit_discard(db: Session, token: AccessClaims, m: Mutation) -> None:
     )
 
 
-def _record(db: Session, token: AccessClaims, m: Mutation, rejected: Rejected | None, written: list) -> MutationResult:
+def _record(db: Session, token: AccessClaims, m: Mutation, rejected: Rejected | None, written: list,
+            changes: dict | None = None) -> MutationResult:  # fmt: skip
     usns = [row.usn for row in written if row.usn is not None]
     row = AppliedMutation(
         mutation_id=m.id,
@@ -134,6 +141,7 @@ def _record(db: Session, token: AccessClaims, m: Mutation, rejected: Rejected | 
         made_at=m.made_at.isoformat(),  # the desk's clock; the event's own time is the server's
         source=source_of(db, m.staff_id),
         written=[[TYPE_OF_RECORD.get(type(r)), r.id] for r in written],
+        **({"changes": changes} if changes is not None else {}),
     )
     # Flush now: the unique constraints, not only the lookups above, make a second copy impossible.
     db.flush()

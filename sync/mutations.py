@@ -30,7 +30,7 @@ from sync.schema import (
     SyncedRecord,
     attendance_id,
 )
-from sync import ledger_mutations
+from sync import edit_mutations, ledger_mutations
 from sync.member_cards import member_card_id
 from sync.wire import Mutation, UtcDateTime
 
@@ -99,6 +99,7 @@ PAYLOADS: dict[str, type[BaseModel]] = {
     CARD_ASSIGN: CardAssignPayload,
     OUTBOX_DISCARD: DiscardPayload,
     **ledger_mutations.PAYLOADS,  # money: sync.ledger_mutations
+    **edit_mutations.PAYLOADS,  # the family file, last writer wins per field: sync.edit_mutations
 }
 
 
@@ -130,6 +131,8 @@ def apply_mutation(db: Session, mutation: Mutation, next_usn: NextUsn) -> list[S
         return []  # nothing to write; server.push records who let which change go, and why
     if mutation.type in ledger_mutations.PAYLOADS:
         return ledger_mutations.apply_ledger(db, mutation, payload, next_usn)
+    if mutation.type in edit_mutations.PAYLOADS:
+        return edit_mutations.apply_edit(db, mutation.type, payload, next_usn)
     raise AssertionError(f"no applier for {mutation.type}")  # PAYLOADS and this list disagree
 
 
