@@ -3,6 +3,7 @@
 from bench import sync_first_pull, sync_latency, sync_push
 from bench import receipt_render, search_typing, swipe_checkin
 from bench import push_permissions
+from bench import import_rows
 
 search_typing.run()
 receipt_render.run()
@@ -11,3 +12,4 @@ sync_first_pull.run()
 sync_push.run()
 sync_latency.run()
 push_permissions.run()
+import_rows.run()

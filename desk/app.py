@@ -21,14 +21,20 @@ import qasync
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desk.boot import DeskConfig, DeskSession, SignInFlow
+from desk.diagnostics import app_version
 from desk.errors import describe_error
+from desk.logs import setup_logging
 from desk.ops import PROGRESS_DELAY_MS, Op
+from desk.presenters.first_run import FirstRun, config_with_settings, needs_first_run
 from desk.security import install_desk_security
+from desk.settings import DeskSettings, SettingsStore
 from desk.theme import apply_theme
 from desk.swipe_handling import install_swiper
+from desk.widgets.first_run import FirstRunWindow
 from desk.widgets.main_window import MainWindow
 from desk.widgets.sign_in import SignInWindow
 from sync.errors import StorageError, SyncError
+from sync.money_desk import MoneyDesk
 from sync.outbox import OutboxDamaged, set_aside
 
 log = logging.getLogger("frontdesk.desk")
@@ -42,15 +48,38 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--username", default="", help="staff user name to sign in with")
     parser.add_argument("--data-dir", type=Path, default=None, help="where this desk keeps its data")
     parser.add_argument("--location", default=None, help="location code to start at, e.g. DT")
-    parser.add_argument("--idle-lock-minutes", type=float, default=5.0,
-                        help="lock the desk after this many idle minutes; unlock with a PIN (0: never)")
+    parser.add_argument("--idle-lock-minutes", type=float, default=None,
+                        help="lock the desk after this many idle minutes; unlock with a PIN (0: never; "
+                             "default: this desk's settings, 5)")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check this installation (window, receipts, printers, local files) offscreen and exit")
+    parser.add_argument("--kiosk", action="store_true",
+                        help="open the self check-in kiosk (full screen; sign in as a kiosk staff member) "
+                             "instead of the desk; staff leave it with a PIN")
     return parser.parse_args(argv)
 
 
-def config_from(args: argparse.Namespace) -> DeskConfig:
-    return DeskConfig(server_url=args.server.rstrip("/"), account=args.account, username=args.username,
-                      data_dir=args.data_dir, location_code=args.location,
-                      idle_lock_seconds=max(0.0, args.idle_lock_minutes * 60))
+def config_from(args: argparse.Namespace, settings: DeskSettings | None = None) -> DeskConfig:
+    """The command line, and for what it leaves out, this desk's saved settings (desk.settings)."""
+    settings = settings or DeskSettings()
+    minutes = args.idle_lock_minutes if args.idle_lock_minutes is not None else settings.idle_lock_minutes
+    config = DeskConfig(server_url=args.server.rstrip("/"), account=args.account, username=args.username,
+                        data_dir=args.data_dir, location_code=args.location, idle_lock_seconds=max(0.0, minutes * 60))
+    return config_with_settings(config, settings)
+
+
+async def first_run_session(config: DeskConfig, settings: SettingsStore) -> DeskSession | None:
+    """The set-up of a new desk (server, sign-in, location, printer, swiper); None if it was closed."""
+    window = FirstRunWindow(FirstRun(config, settings))
+    done: asyncio.Future[DeskSession | None] = asyncio.get_running_loop().create_future()
+    window.finished.connect(lambda s: done.done() or done.set_result(s))
+    window.cancelled.connect(lambda: done.done() or done.set_result(None))
+    window.show()
+    window.activateWindow()
+    session = await done
+    if session is None and window.presenter.session is not None:
+        await window.presenter.session.close()  # signed in, then closed before Finish: nothing kept
+    return session
 
 
 async def signed_in_session(config: DeskConfig, password: str | None = None, notice: str = "") -> DeskSession | None:
@@ -127,17 +156,21 @@ async def first_sync(session: DeskSession) -> None:
         unsubscribe()
 
 
-def open_main_window(session: DeskSession) -> MainWindow:
+def open_main_window(session: DeskSession, settings: SettingsStore | None = None) -> MainWindow:
     """The main window wired to the session's sync engine; syncing starts here."""
     window = MainWindow(
         session.store, staff_name=session.staff_name, account_name=session.account_name,
         location_code=session.config.location_code, status=session.engine.status,
+        # Card payments go to the server on the session's client; a charge made here is sent before a card pays it.
+        money=MoneyDesk(session.store, session.client, send_pending=session.engine.sync_now),
+        settings=settings,
     )
     unsubscribe = [session.engine.subscribe(window.show_sync_status),
                    session.engine.subscribe_changes(window.data_changed)]
     window.closed.connect(lambda: [stop() for stop in unsubscribe])
     install_swiper(window)  # a keyboard-mode swipe anywhere in the app never lands in a text field
     install_desk_security(window, session)  # screens by permission, idle lock, staff and audit screens
+    window.help.attach(session)  # Help > Copy diagnostics names the server, account and sync state
     session.start()
     screen = window.screen().availableGeometry()
     window.setGeometry(screen)  # a window manager maximizes; without one (kiosk, Xvfb) this fills the screen
@@ -149,16 +182,22 @@ def open_main_window(session: DeskSession) -> MainWindow:
     return window
 
 
-async def run_desk(config: DeskConfig, password: str | None = None) -> int:
+async def run_desk(config: DeskConfig, password: str | None = None, *, kiosk: bool = False,
+                   settings: SettingsStore | None = None) -> int:
     notice = ""
+    settings = settings or SettingsStore()
     while True:
-        session = await signed_in_session(config, password, notice)
+        if needs_first_run(config, settings.current) and not password:
+            session = await first_run_session(config, settings)
+            config = config_with_settings(config, settings.current)
+        else:
+            session = await signed_in_session(config, password, notice)
         if session is None:
             return 1
         password = None  # after a sign-out the sign-in window asks; the demo's password is used once
         try:
             await first_sync(session)
-            signed_out = await run_signed_in(session)
+            signed_out = await run_signed_in(session, kiosk=kiosk, settings=settings)
             if signed_out is None:
                 return 0
             notice = signed_out
@@ -166,9 +205,16 @@ async def run_desk(config: DeskConfig, password: str | None = None) -> int:
             await session.close()
 
 
-async def run_signed_in(session: DeskSession) -> str | None:
-    """The main window until it is closed (None) or staff sign out (what the sign-in window then says)."""
-    window = open_main_window(session)
+async def run_signed_in(session: DeskSession, *, kiosk: bool = False,
+                        settings: SettingsStore | None = None) -> str | None:
+    """The main window (or the kiosk's) until it is closed (None) or staff sign out (what the
+    sign-in window then says)."""
+    if kiosk:
+        from desk.kiosk.launch import open_kiosk_window  # full screen, no rail; left with a staff PIN
+
+        window = open_kiosk_window(session)
+    else:
+        window = open_main_window(session, settings)
     ended: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
     window.sign_out_requested.connect(lambda: ended.done() or ended.set_result(True))
     window.closed.connect(lambda: ended.done() or ended.set_result(False))
@@ -200,8 +246,12 @@ def signed_out_notice(name: str, pending: int) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per sync request drowns what matters
+    if args.self_test:
+        from desk.self_test import run_self_test  # its own throw-away folder, log and offscreen app
+
+        return run_self_test()
+    log_file = setup_logging(args.data_dir)  # rotating file + console; card data redacted on every line
+    log.info("Frontdesk %s starting; log file %s", app_version(), log_file)
     password = os.environ.pop(PASSWORD_ENV, None) or None  # read once; children do not inherit it
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl+C in a terminal ends the app (Qt would swallow it)
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -211,8 +261,11 @@ def main(argv: list[str] | None = None) -> int:
     # run_desk decides when the app ends.
     app.setQuitOnLastWindowClosed(False)
     apply_theme(app)
+    settings = SettingsStore()  # the platform's configuration folder (FRONTDESK_CONFIG_DIR overrides)
+    if settings.notice:
+        log.warning("%s", settings.notice)
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
-        return runner.run(run_desk(config_from(args), password))
+        return runner.run(run_desk(config_from(args, settings.current), password, kiosk=args.kiosk, settings=settings))
 
 
 if __name__ == "__main__":

@@ -52,7 +52,9 @@ class DeskSession:
         self.store = DeskStore(desk_data_dir(config.server_url, config.account, base=config.data_dir))
         self.http = httpx.AsyncClient(timeout=HTTP_TIMEOUT)
         self.client = ApiClient(self.http, config.server_url)
-        self.auth = DeskAuth(self.client, config.server_url, config.account, self.store.desk_id, config.desk_name)
+        # The desk code of each sign-in goes into the outbox file: receipt numbers work offline and after a restart.
+        self.auth = DeskAuth(self.client, config.server_url, config.account, self.store.desk_id, config.desk_name,
+                             keep_desk_code=self.store.keep_desk_code)  # fmt: skip
         self.auth.subscribe(self._signed)
         # Staff who signed in here before may sign in while the server is out of reach (sync.offline_signin).
         self.auth.offline_verifiers = OfflineVerifiers(self.store.data_dir / OFFLINE_FILE, days=config.offline_days)

@@ -10,15 +10,19 @@ from collections.abc import Iterable
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QWidget
 
-from sync.permissions import ATTENDANCE_VIEW, AUDIT_VIEW, CHECK_IN, REPORTS_RUN, STAFF_MANAGE, attendance_level, expand
+from sync.permissions import (
+    ATTENDANCE_VIEW, AUDIT_VIEW, CHECK_IN, DATA_IMPORT, LEDGER_VIEW, REPORTS_RUN, STAFF_MANAGE, attendance_level, expand,
+)
 
 # What each screen needs, by the attribute the main window (or desk.security) keeps it under.
 SCREEN_NEEDS: dict[str, str] = {
     "checkin": CHECK_IN,
     "roster": ATTENDANCE_VIEW,
+    "families": LEDGER_VIEW,
     "reports": REPORTS_RUN,
     "staff_screen": STAFF_MANAGE,
     "audit_screen": AUDIT_VIEW,
+    "import_screen": DATA_IMPORT,
 }
 
 
@@ -47,6 +51,9 @@ def apply_permissions(window: QMainWindow, permissions: Iterable[str]) -> list[i
     roster = getattr(window, "roster", None)
     if roster is not None and hasattr(roster, "set_can_mark"):
         roster.set_can_mark(attendance_level(perms) == "full")  # "view": the register shows, keys say why not
+    families = getattr(window, "families", None)
+    if families is not None and hasattr(families, "set_permissions"):
+        families.set_permissions(perms)  # take payment, post charge, void, refund: shown to who may
     current = window.screens.index(window.current_screen())  # type: ignore[attr-defined]
     if allowed and current not in allowed:
         window.show_screen(allowed[0])  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ from desk.idle_lock import DeskLock
 from desk.permission_view import apply_permissions
 from sync.auth import SignedIn
 
-MANAGER_KEYS = {"staff_screen": "F8", "audit_screen": "F9"}
+MANAGER_KEYS = {"import_screen": "F7", "staff_screen": "F8", "audit_screen": "F9"}
 LOCK_KEY = "Ctrl+L"
 
 
@@ -32,6 +32,16 @@ def add_screen(window: QMainWindow, attr: str, screen: QWidget, key: str) -> Non
     QShortcut(QKeySequence(key), window, activated=lambda i=len(window.screens) - 1: window.show_screen(i))  # type: ignore[attr-defined]
 
 
+def _import_screen(window: QMainWindow, session) -> QWidget:
+    """Import from the previous software and export everything (data.import; online only)."""
+    from desk.presenters.imports import ImportPresenter
+    from desk.widgets.import_screen import ImportScreen
+    from sync.imports_client import ImportApi
+
+    presenter = ImportPresenter(ImportApi(session.client), window.location.id)  # type: ignore[attr-defined]
+    return ImportScreen(presenter, window.notify)  # type: ignore[attr-defined]
+
+
 def install_desk_security(window: QMainWindow, session, *, manager_screens: bool = True) -> DeskLock:
     if manager_screens:
         from desk.widgets.audit_screen import AuditScreen
@@ -39,6 +49,7 @@ def install_desk_security(window: QMainWindow, session, *, manager_screens: bool
         from sync.staff_client import StaffApi
 
         api = StaffApi(session.client)
+        add_screen(window, "import_screen", _import_screen(window, session), MANAGER_KEYS["import_screen"])
         add_screen(window, "staff_screen", StaffScreen(api, window.notify), MANAGER_KEYS["staff_screen"])  # type: ignore[attr-defined]
         add_screen(window, "audit_screen", AuditScreen(api, window.notify), MANAGER_KEYS["audit_screen"])  # type: ignore[attr-defined]
     if session.auth.current is not None:

@@ -1,6 +1,7 @@
 """A swipe reaching the main window: a member card checks in, anything else is only said.
 
-Kept out of main_window.py so the window stays about layout. Payment cards and bad reads leave
+Kept out of main_window.py so the window stays about layout. While the take-payment dialog is
+open, every swipe goes to it (a payment card pays). Otherwise payment cards and bad reads leave
 the screen exactly as it was (a half-typed name stays); a member card brings up check-in.
 """
 
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 
 from desk.presenters.swipes import layout_warning, swipe_notice, swiper_status
 from desk.usb_swiper import UsbSwiper
+from desk.widgets.payment_dialog import PaymentDialog
 from desk.widgets.swiper_settings import SwiperDialog
 from devices.cards import MemberSwipe, Swipe
 from devices.hid import HidState
@@ -33,6 +35,10 @@ def handle_swipe(window: MainWindow, swipe: Swipe) -> None:
     if dialog is not None and dialog.isVisible():
         dialog.show_result(swipe)  # testing the swiper: nobody is checked in
         return
+    payment = open_payment_dialog(window)
+    if payment is not None:
+        payment.card_swiped(swipe)  # a payment card pays; anything else is said in the dialog
+        return
     notice = swipe_notice(swipe)
     if notice is not None:
         window.toast.show_message(notice.text, notice.tone)
@@ -42,6 +48,13 @@ def handle_swipe(window: MainWindow, swipe: Swipe) -> None:
     assert isinstance(swipe, MemberSwipe)
     window.show_screen(window.screens.index(window.checkin))
     window.checkin.member_swipe(swipe.number)
+
+
+def open_payment_dialog(window: MainWindow) -> PaymentDialog | None:
+    """The take-payment dialog open now, if any: while it is, every swipe goes to it."""
+    families = getattr(window, "families", None)
+    dialog = getattr(families, "dialog", None)
+    return dialog if isinstance(dialog, PaymentDialog) and dialog.isVisible() else None
 
 
 def open_swiper_settings(window: MainWindow) -> SwiperDialog:

@@ -7,16 +7,19 @@ SQLModel.metadata it is told to) never gets them, and SHARED_TABLES stays the wh
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DDL, JSON, Column, Index, Engine, MetaData, UniqueConstraint, create_engine, event, select, update
+from sqlalchemy import DDL, JSON, Column, Index, Engine, MetaData, UniqueConstraint, event, select, update
 from pydantic import NaiveDatetime  # plain DateTime column (SQLModel maps datetime to a tz-aware one)
 from sqlmodel import Field, Session, SQLModel
 
+from server.migrate import describe_url, ensure_current
+from server.migrations import ACCOUNT
+from server.pg_admin import pg_engine
 from server.sqlite import sqlite_engine, writer
 from sync.ids import new_id, utcnow
-from sync.schema import SHARED_TABLES
 
 
 class AccountBase(SQLModel):
@@ -129,15 +132,25 @@ def next_usn(db: Session) -> int:
     The counter row is updated in the database (not cached), so a rolled-back savepoint gives its
     numbers back, and its row lock keeps usn order equal to commit order.
     """
-    return db.execute(update(_counter).where(_counter.c.id == 1).values(usn=_counter.c.usn + 1).returning(_counter.c.usn)).scalar_one()
+    return reserve_usns(db, 1)
 
 
 def reserve_usns(db: Session, count: int) -> int:
     """Reserve `count` consecutive change numbers; returns the first."""
     last = db.execute(
         update(_counter).where(_counter.c.id == 1).values(usn=_counter.c.usn + count).returning(_counter.c.usn)
-    ).scalar_one()
+    ).scalar_one_or_none()
+    if last is None:
+        # The counter row was fenced off by `move-account` (server.mover): this database is the old
+        # copy of a moved account, and nothing may be written to it any more.
+        from server.errors import ApiError
+
+        raise ApiError(503, "busy", MOVED, headers={"Retry-After": "1"})
     return last - count + 1
+
+
+MOVED = "This account's data was just moved on the server. Please try again."
+FENCED_ID = 0  # the counter row's id in a database left behind by a move
 
 
 def current_usn(db: Session) -> int:
@@ -166,28 +179,40 @@ def audit(
     )
 
 
+def account_engine(url: str, *, create: bool = False) -> Engine:
+    """An engine on an account's database: a SQLite file (which must exist unless `create`) or a URL."""
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if not create and not path.exists():
+            # Opening would make an empty database and hide that the account's data is gone.
+            raise FileNotFoundError(f"account database {path} is missing")
+        return sqlite_engine(path)
+    return pg_engine(url)  # through PgBouncer too: no prepared statements (server.pg_admin)
+
+
 class AccountDatabase:
-    """The engines of one account's database; tables are created when it is first opened."""
+    """The engines of one account's database; made or brought up to date when it is opened."""
 
     def __init__(self, url: str, *, create: bool = False):
         self.url = url
-        if url.startswith("sqlite:///"):
-            path = Path(url.removeprefix("sqlite:///"))
-            if not create and not path.exists():
-                # Opening would make an empty database and hide that the account's data is gone.
-                raise FileNotFoundError(f"account database {path} is missing")
-            self.engine: Engine = sqlite_engine(path)
-        else:
-            self.engine = create_engine(url, pool_pre_ping=True)
+        self.engine: Engine = account_engine(url, create=create)
         self.writer: Engine = writer(self.engine)
-        self._create_tables()
+        # The migrations (server/migrations/account) make the tables and the change counter's row;
+        # when the database is already at the newest revision this is one query.
+        try:
+            self.revision = ensure_current(self.engine, self.writer, ACCOUNT, where=describe_url(url))
+        except BaseException:
+            self.engine.dispose()  # a refused database leaves no connection behind
+            raise
 
-    def _create_tables(self) -> None:
-        with self.writer.begin() as conn:
-            SQLModel.metadata.create_all(conn, tables=SHARED_TABLES)
-            AccountBase.metadata.create_all(conn)
-            if conn.execute(select(_counter.c.id)).first() is None:
-                conn.execute(_counter.insert().values(id=1, usn=0))
+    replaced_by: AccountDatabase | None = None  # set when the account moved to another database
+
+    def current(self) -> AccountDatabase:
+        """This database, or the one the account moved to since it was handed out."""
+        db = self
+        while db.replaced_by is not None:
+            db = db.replaced_by
+        return db
 
     def read_session(self) -> Session:
         return Session(self.engine)
@@ -200,21 +225,37 @@ class AccountDatabase:
 
 
 class AccountDatabases:
-    """One AccountDatabase per account, opened on first use and kept (no global engine)."""
+    """One AccountDatabase per account, opened on first use and kept (no global engine).
+
+    Each is kept with the location it was opened for (the registry's db_location): when that
+    changes (`move-account`), the next request opens the new one, and the old one is closed.
+    """
 
     def __init__(self) -> None:
-        self._open: dict[str, AccountDatabase] = {}
+        self._open: dict[str, tuple[str, AccountDatabase]] = {}
         self._lock = threading.Lock()
 
-    def get(self, account_id: str, url: str) -> AccountDatabase:
+    def get(self, account_id: str, url: str | Callable[[], str], location: str | None = None) -> AccountDatabase:
+        """`url` may be a function: the URL is then only made (a password decrypted) when opening."""
+        key = location if location is not None else url if isinstance(url, str) else None
         with self._lock:
-            db = self._open.get(account_id)
-            if db is None:
-                db = self._open[account_id] = AccountDatabase(url)
-            return db
+            held = self._open.get(account_id)
+            if held is not None and (key is None or held[0] == key):
+                return held[1]
+            db = AccountDatabase(url if isinstance(url, str) else url())
+            self._open[account_id] = (key or db.url, db)
+        if held is not None:
+            held[1].replaced_by = db  # a long-poll holding the old one follows (AccountDatabase.current)
+            held[1].close()
+        return db
+
+    def opened(self, account_id: str) -> AccountDatabase | None:
+        with self._lock:
+            held = self._open.get(account_id)
+            return held[1] if held is not None else None
 
     def close(self) -> None:
         with self._lock:
-            for db in self._open.values():
+            for _key, db in self._open.values():
                 db.close()
             self._open.clear()

@@ -67,10 +67,10 @@ def login(state: ServerState, req: LoginRequest, address: str | None = None) -> 
         state.throttle.failed(req.account, req.username, address)
         raise _bad_credentials()
     state.throttle.succeeded(req.account, req.username)
-    state.registry.touch_desk(account.id, req.desk_id, req.desk_name)
+    desk_code = state.registry.touch_desk(account.id, req.desk_id, req.desk_name)
     refresh = new_refresh_token()
     state.registry.add_refresh_token(_refresh_row(state, refresh, account.id, staff.id, req.desk_id))
-    return _token_response(state, account, staff, req.desk_id, refresh)
+    return _token_response(state, account, staff, req.desk_id, refresh, desk_code)
 
 
 def refresh(state: ServerState, req: RefreshRequest) -> TokenResponse:
@@ -91,8 +91,8 @@ def refresh(state: ServerState, req: RefreshRequest) -> TokenResponse:
     if account is None or staff is None or not staff.active:
         state.registry.revoke_desk_tokens(row.account_id, row.desk_id)
         raise auth_error()
-    state.registry.touch_desk(account.id, row.desk_id, "")
-    return _token_response(state, account, staff, row.desk_id, new)
+    desk_code = state.registry.touch_desk(account.id, row.desk_id, "")
+    return _token_response(state, account, staff, row.desk_id, new, desk_code)
 
 
 def logout(state: ServerState, req: LogoutRequest) -> None:
@@ -127,7 +127,9 @@ def _refresh_row(state: ServerState, token: str, account_id: str, staff_id: str,
     )
 
 
-def _token_response(state: ServerState, account: Account, staff: Staff, desk_id: str, refresh: str) -> TokenResponse:
+def _token_response(
+    state: ServerState, account: Account, staff: Staff, desk_id: str, refresh: str, desk_code: str | None = None
+) -> TokenResponse:
     lifetime = dt.timedelta(minutes=state.settings.access_token_minutes)
     access = issue_access_token(state.signing_key, AccessClaims(account.id, staff.id, desk_id), lifetime)
     with state.account_db(account).read_session() as db:
@@ -143,4 +145,5 @@ def _token_response(state: ServerState, account: Account, staff: Staff, desk_id:
         account=AccountPublic(slug=account.slug, name=account.name),
         pin_verifier=pin.pin_hash if pin is not None else None,
         card_key=state.registry.card_key(account.id),
+        desk_code=desk_code,
     )

@@ -24,6 +24,22 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="where the registry, account databases and signing key live (default: $FRONTDESK_DATA_DIR or the user data dir)",
     )
+    common.add_argument(
+        "--registry-url",
+        default=None,
+        help="the registry's database, e.g. postgresql://frontdesk@db0/frontdesk (default: $FRONTDESK_REGISTRY_URL, "
+        "else registry.sqlite in the data dir)",
+    )
+    placing = argparse.ArgumentParser(add_help=False)
+    placing.add_argument(
+        "--placement", choices=["sqlite", "postgresql"], default=None,
+        help="where new account databases go (default: $FRONTDESK_PLACEMENT, else sqlite)",
+    )  # fmt: skip
+    placing.add_argument(
+        "--pg-server", action="append", default=None, metavar="DSN",
+        help="a PostgreSQL server of the shard map (repeat; default: $FRONTDESK_PG_SERVERS), e.g. "
+        "postgresql://postgres@db1:5432/postgres?pgbouncer=db1:6432",
+    )  # fmt: skip
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", parents=[common], help="run the HTTP API")
@@ -31,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=None, help="port to listen on (default 8800)")
     serve.add_argument("--log-level", default=None, choices=["critical", "error", "warning", "info", "debug"])
 
-    create = sub.add_parser("create-account", parents=[common], help="register a new account with its own database")
+    create = sub.add_parser("create-account", parents=[common, placing], help="register a new account with its own database")
     create.add_argument("slug", help="short name staff type at sign-in, e.g. acme-gym")
     create.add_argument("--name", required=True, help="the business's name as shown to staff")
 
@@ -68,6 +84,32 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument("--seed", type=int, default=1, help="same seed, same names and schedule")
     seed.add_argument("--today", type=dt.date.fromisoformat, default=None, help="YYYY-MM-DD (default: today in Chicago)")
 
+    sub.add_parser("migrate", parents=[common], help="bring the registry and every account database to this version's schema")
+
+    bk = sub.add_parser("backup", parents=[common], help="copy the registry and every account database, while the server runs")
+    bk.add_argument("--out", type=Path, default=None, help="where the backups go (default: DATA_DIR/backups)")
+    bk.add_argument("--keep", type=int, default=7, help="how many backups to keep, newest first (default 7)")
+
+    rs = sub.add_parser("restore", parents=[common], help="put one account's database back from a backup (stop the server first)")
+    rs.add_argument("slug", help="the account")
+    rs.add_argument("backup_dir", type=Path, help="one backup, e.g. DATA_DIR/backups/20261125T153000Z")
+
+    ex = sub.add_parser("export", parents=[common], help="write every record of an account as CSV files or an XLSX workbook")
+    ex.add_argument("slug", help="the account")
+    ex.add_argument("--out", type=Path, required=True, help="the folder the files go into (made if missing)")
+    ex.add_argument("--format", choices=["csv", "xlsx"], default="csv", help="csv: a file per table; xlsx: one workbook")
+
+    mv = sub.add_parser(
+        "move-account", parents=[common, placing],
+        help="move an account's database to another PostgreSQL server while the server runs (its desks wait a moment)",
+    )  # fmt: skip
+    mv.add_argument("slug")
+    mv.add_argument("--to", required=True, metavar="SERVER", help="a server's name in the shard map (see `shards`)")
+    mv.add_argument("--pause", type=float, default=1.0, help="seconds the servers get to stop using the account first")
+
+    sub.add_parser("shards", parents=[common, placing], help="the PostgreSQL servers of the shard map and their accounts")
+    sub.add_parser("new-secret-key", help="print a new key for $FRONTDESK_SECRET_KEY (account database passwords)")
+
     demo = sub.add_parser("demo", parents=[common], help="seed a demo account, serve it and open a desk signed in")
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8800)
@@ -103,11 +145,130 @@ def _serve(args: argparse.Namespace, data_dir: Path) -> int:
     return 0
 
 
+def _migrate(data_dir: Path) -> int:
+    from server.migrate import MigrationError, migrate_all
+
+    failed = 0
+    try:
+        for outcome in migrate_all(data_dir):
+            if outcome.error is not None:
+                failed += 1
+                print(f"{outcome.label}: NOT migrated: {outcome.error}", file=sys.stderr)
+            else:
+                print(f"{outcome.label}: {outcome.upgrade.describe()}")
+    except MigrationError as exc:
+        print(f"frontdesk-server: {exc}", file=sys.stderr)
+        return 1
+    return 1 if failed else 0
+
+
+def _backup(args: argparse.Namespace, data_dir: Path) -> int:
+    from server.backup import BackupError, backup
+
+    try:
+        result = backup(data_dir, args.out, keep=args.keep)
+    except BackupError as exc:
+        print(f"frontdesk-server: {exc}", file=sys.stderr)
+        return 1
+    for entry in [result.manifest["registry"], *result.manifest["accounts"]]:
+        label = entry.get("slug", "registry")
+        print(f"{label}: {entry['file']}, {entry['size']} bytes, revision {entry['revision']}")
+    for path in result.pruned:
+        print(f"removed the older backup {path.name}")
+    for problem in result.problems:
+        print(f"NOT backed up: {problem}", file=sys.stderr)
+    print(f"Backup written to {result.path}")
+    return 1 if result.problems else 0
+
+
+def _restore(args: argparse.Namespace, data_dir: Path) -> int:
+    from server.backup import BackupError, restore
+    from server.migrate import MigrationError
+
+    try:
+        result = restore(data_dir, args.slug, args.backup_dir)
+    except (BackupError, MigrationError) as exc:
+        print(f"frontdesk-server: {exc}", file=sys.stderr)
+        return 1
+    print(f"Restored {result.slug!r} from {args.backup_dir} (revision {result.revision}).")
+    if result.set_aside is not None:
+        print(f"The database it replaced is kept as {result.set_aside}.")
+    return 0
+
+
+def _export(args: argparse.Namespace, data_dir: Path) -> int:
+    from server.accounts import AdminError
+    from server.export_files import export_account
+
+    try:
+        paths = export_account(data_dir, args.slug, args.out, args.format)
+    except AdminError as exc:
+        print(f"frontdesk-server: {exc}", file=sys.stderr)
+        return 1
+    for path in paths:
+        print(f"wrote {path}")
+    return 0
+
+
+def _placement(args: argparse.Namespace):
+    from server.accounts import AdminError
+    from server.placement import Placement, PlacementError
+
+    try:
+        return Placement.of(args.placement, args.pg_server)
+    except PlacementError as exc:
+        raise AdminError(str(exc)) from None
+
+
+def _shards(args: argparse.Namespace, data_dir: Path) -> int:
+    from server.accounts import AdminError
+    from server.mover import MoveError, move_account, shard_map
+
+    try:
+        placement = _placement(args)
+        if args.command == "shards":
+            for line in shard_map(data_dir, placement):
+                print(line)
+            return 0
+        result = move_account(data_dir, args.slug, args.to, placement, pause=args.pause, say=print)
+    except (AdminError, MoveError) as exc:
+        print(f"frontdesk-server: {exc}", file=sys.stderr)
+        return 1
+    print(f"Moved {result.slug!r} to {result.to}: {result.rows} rows, change number {result.usn}, {result.seconds:.1f} s of pause.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "new-secret-key":
+        from server.secrets_box import new_key
+
+        print(new_key())
+        return 0
     data_dir: Path = args.data_dir or default_data_dir()
+    if args.registry_url:
+        from server.registry import REGISTRY_URL_ENV
+
+        os.environ[REGISTRY_URL_ENV] = args.registry_url  # every command below opens the registry from it
+    if args.command in ("move-account", "shards"):
+        return _shards(args, data_dir)
     if args.command == "serve":
+        from server.migrate import SchemaTooNew, refuse_newer
+
+        try:
+            refuse_newer(data_dir)  # never serve, nor touch, a database a newer server has upgraded
+        except SchemaTooNew as exc:
+            print(f"frontdesk-server: {exc}", file=sys.stderr)
+            return 2
         return _serve(args, data_dir)
+    if args.command == "migrate":
+        return _migrate(data_dir)
+    if args.command == "backup":
+        return _backup(args, data_dir)
+    if args.command == "restore":
+        return _restore(args, data_dir)
+    if args.command == "export":
+        return _export(args, data_dir)
     if args.command == "demo":
         from server import demo
 
@@ -117,8 +278,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "create-account":
-            account = admin.create_account(data_dir, args.slug, name=args.name)
-            print(f"Created account {account.slug!r} ({account.name}) in {data_dir}")
+            account = admin.create_account(data_dir, args.slug, name=args.name, placement=_placement(args))
+            where = account.db_location if "://" in account.db_location else data_dir
+            print(f"Created account {account.slug!r} ({account.name}) in {where}")
         elif args.command == "add-staff":
             staff_id = admin.add_staff(
                 data_dir, args.slug, args.username, _password(), group=args.group, display_name=args.display_name

@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sync.wire import ErrorResponse
@@ -15,6 +16,7 @@ log = logging.getLogger("frontdesk.server")
 
 BAD_CREDENTIALS = "Wrong account, username or password."
 SIGN_IN_AGAIN = "Your session has ended. Please sign in again."
+UNREACHABLE = "The server could not reach this account's data just now. Please try again in a moment."
 
 
 class ApiError(Exception):
@@ -48,6 +50,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict]:
         422: "The request does not have the expected shape",
         429: "Too many attempts",
         500: "Server error",
+        503: "Busy (the account's database is being moved, or was out of reach); nothing was written, send again",
     }
     return {s: {"model": ErrorResponse, "description": descriptions.get(s, "Error")} for s in statuses}
 
@@ -70,6 +73,17 @@ def _validation_message(exc: RequestValidationError) -> tuple[int, str, str]:
     return 422, "invalid_request", "The request is not valid: " + "; ".join(parts) + more + "."
 
 
+def _unreachable(exc: Exception) -> bool:
+    """A database out of reach (a lost or refused connection, a busy SQLite file), not a bug."""
+    if getattr(exc, "connection_invalidated", False):
+        return True
+    orig = getattr(exc, "orig", None)
+    if type(orig).__module__.startswith("psycopg"):
+        return True  # psycopg's OperationalError: connecting failed or the server ended the session
+    text = str(orig or exc)
+    return "database is locked" in text or "database is busy" in text
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
@@ -85,6 +99,18 @@ def install_error_handlers(app: FastAPI) -> None:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         message = exc.detail if isinstance(exc.detail, str) else "The request could not be handled."
         return error_response(exc.status_code, code, message, getattr(exc, "headers", None))
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+        if not _unreachable(exc):
+            return await _unexpected(request, exc)
+        # The account's database went away mid-request: its server restarted, or `move-account`
+        # closed the old copy's connections. Nothing half-written stays (the transaction rolled
+        # back), so the desk may simply send again, which it does by itself on a 503.
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        log.warning("database unreachable in %s %s: %s", request.method, request.url.path, first)
+        return error_response(503, "busy", UNREACHABLE, {"Retry-After": "2"})
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -2,8 +2,10 @@
 
 Push rings the bell of the account after its transaction committed; every request waiting on
 that account returns at once and its desk pulls. The bell lives in this process only, so a
-waiter also re-reads the account's change number every `RECHECK` seconds: with several server
-processes a change made through another one is still seen within that time.
+waiter also re-reads the account's change number every `recheck` seconds: with several server
+processes a change made through another one is still seen within that time. For an account in
+PostgreSQL the bell also tells the other processes at once, through the account's database
+(LISTEN/NOTIFY, server.live_pg); its waiters then re-read only now and then, as a safety net.
 """
 
 from __future__ import annotations
@@ -12,17 +14,29 @@ import asyncio
 import threading
 import time
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 RECHECK = 0.5
+RELAYED_RECHECK = 5.0  # when another process's changes are announced (LISTEN), looking is only a safety net
 
 _Waiter = tuple[asyncio.AbstractEventLoop, asyncio.Event]
 
 
+class Relay(Protocol):
+    """Tells other server processes that an account changed, and hears them (server.live_pg)."""
+
+    def publish(self, account_id: str) -> None: ...
+    def listening(self, account_id: str) -> bool: ...
+    def watch(self, account_id: str) -> None: ...
+
+
 class ChangeBell:
-    def __init__(self) -> None:
+    def __init__(self, recheck: float = RECHECK, relay: Relay | None = None) -> None:
         self._waiters: dict[str, set[_Waiter]] = {}
         self._lock = threading.Lock()
         self.closing = False
+        self.recheck = recheck
+        self.relay = relay
 
     def close(self) -> None:
         """The server is stopping: every wait answers now, so no desk holds the shutdown up.
@@ -40,6 +54,16 @@ class ChangeBell:
 
     def ring(self, account_id: str) -> None:
         """Safe from any thread (push runs in the threadpool)."""
+        self.wake(account_id)
+        if self.relay is not None:
+            self.relay.publish(account_id)
+
+    def waiting_on(self, account_id: str) -> int:
+        with self._lock:
+            return len(self._waiters.get(account_id, ()))
+
+    def wake(self, account_id: str) -> None:
+        """Wake this process's waiters on the account (another process's change, or this one's)."""
         with self._lock:
             waiters = list(self._waiters.get(account_id, ()))
         for loop, event in waiters:
@@ -65,6 +89,8 @@ class ChangeBell:
         me = (loop, event)
         with self._lock:
             self._waiters.setdefault(account_id, set()).add(me)
+        if self.relay is not None:
+            self.relay.watch(account_id)
         try:
             deadline = time.monotonic() + timeout
             while True:
@@ -73,8 +99,9 @@ class ChangeBell:
                 left = deadline - time.monotonic()
                 if now > after or left <= 0 or self.closing or (gone is not None and await gone()):
                     return now
+                relayed = self.relay is not None and self.relay.listening(account_id)
                 try:
-                    await asyncio.wait_for(event.wait(), min(left, RECHECK))
+                    await asyncio.wait_for(event.wait(), min(left, max(self.recheck, RELAYED_RECHECK) if relayed else self.recheck))
                 except TimeoutError:
                     pass
         finally:
@@ -91,9 +118,19 @@ _bells_lock = threading.Lock()
 
 
 def bell_of(app: object) -> ChangeBell:
-    """The bell of one app (each test server has its own)."""
+    """The bell of one app (each test server has its own), told of other processes' changes
+    to accounts in PostgreSQL."""
     with _bells_lock:
-        return _bells.setdefault(id(app), ChangeBell())
+        bell = _bells.get(id(app))
+        if bell is None:
+            state = getattr(getattr(app, "state", None), "frontdesk", None)
+            recheck = state.settings.live_recheck_seconds if state is not None else RECHECK
+            bell = _bells[id(app)] = ChangeBell(recheck)
+            if state is not None:
+                from server.live_pg import PgRelay
+
+                bell.relay = PgRelay(state, bell)
+        return bell
 
 
 def release_waits_on_exit(server: object, app: object) -> None:

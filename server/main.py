@@ -8,9 +8,14 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 import server
-from server.api.routes import audit, auth, health, receipts, staff, sync
+from server.api.routes import audit, auth, health, payments, staff, sync
+from server.api.routes import exports, imports
 from server.errors import install_error_handlers
+from server.importing.jobs import ImportJobs
+from server.live import bell_of
+from server.mail_queue import MailQueue
 from server.passwords import warm_up
+from server.payments import make_gateway
 from server.settings import Settings
 from server.state import ServerState
 
@@ -18,13 +23,19 @@ from server.state import ServerState
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     state = ServerState.open(settings)
+    gateway = make_gateway(settings)  # the desk never sees which one, nor its credentials
     warm_up()
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        mail = app.state.mail = MailQueue(state, ring=bell_of(app).ring)
+        mail.start()
         try:
             yield
         finally:
+            await mail.stop()
+            app.state.imports.close()  # a running import is cancelled (rolled back) before its database closes
+            gateway.close()
             state.close()
 
     app = FastAPI(
@@ -34,6 +45,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.frontdesk = state
+    app.state.gateway = gateway
+    app.state.imports = ImportJobs()  # uploaded files and import jobs (server.importing.jobs)
     install_error_handlers(app)
     v1 = APIRouter(prefix="/v1")
     v1.include_router(health.router)
@@ -41,6 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(sync.router)
     v1.include_router(staff.router)
     v1.include_router(audit.router)
-    v1.include_router(receipts.router)
+    v1.include_router(payments.router)
+    v1.include_router(imports.router)
+    v1.include_router(exports.router)
     app.include_router(v1)
     return app

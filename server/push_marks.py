@@ -17,6 +17,7 @@ Why this keeps the guarantees:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import select, update
@@ -70,6 +71,7 @@ class MarkRun:
         self.applied: list[dict] = []
         self.audits: list[dict] = []
         self.staff: dict[str, Staff | None] = {}
+        self.now = utcnow()  # the run is one transaction: one server time for its rows
         self.refusals: dict[tuple[str, str], Rejected | None] = {}
 
     def _existing(self, cls: type, ids: set) -> set[str]:
@@ -135,10 +137,10 @@ class MarkRun:
 
     def _record(self, m: Mutation, rejected: Rejected | None, written: list[tuple[str, str, int]]) -> MutationResult:
         status = "rejected" if rejected else "applied"
-        usn = None if rejected else (max(w[2] for w in written) if written else self.usn)
+        usn = None if rejected else (written[-1][2] if written else self.usn)  # handed out in order: the last is the highest
         row = dict(mutation_id=m.id, desk_id=m.desk_id, seq=m.seq, staff_id=m.staff_id, type=m.type, status=status,
                    code=rejected.code if rejected else None, message=rejected.message if rejected else None,
-                   usn=usn, applied_at=utcnow())  # fmt: skip
+                   usn=usn, applied_at=self.now)  # fmt: skip
         self.applied.append(row)
         self.by_seq[m.seq] = _Row(row)  # a second copy in the same batch is a replay of this one
         self.known_ids.add(m.id)
@@ -168,7 +170,7 @@ class MarkRun:
         return "kiosk" if staff is not None and staff.group == "kiosk" else "desk"  # as server.permissions.source_of
 
     def audit(self, action: str, *, staff_id=None, desk_id=None, record_type=None, record_id=None, **detail: Any) -> None:
-        self.audits.append(dict(id=new_id(), at=utcnow(), staff_id=staff_id, desk_id=desk_id, action=action,
+        self.audits.append(dict(id=new_id(), at=self.now, staff_id=staff_id, desk_id=desk_id, action=action,
                                 record_type=record_type, record_id=record_id, detail=detail))  # fmt: skip
 
     # -- the writes ----------------------------------------------------------------------------
@@ -190,19 +192,40 @@ class MarkRun:
 def _insert_many(db: Session, table: Any, rows: list[dict], conflict: str = "") -> None:
     """Straight to the driver: SQLAlchemy's per-row parameter handling cost more than SQLite's
     insert. Values go through the same bind processors SQLAlchemy would use (datetimes, JSON),
-    so they are stored exactly as the ORM stores them."""
+    so they are stored exactly as the ORM stores them; a value seen before in the call (the
+    batch's time, a mutation's made_at on its mark, register and audit rows) is converted once."""
     if not rows:
         return
     conn = db.connection()
     dialect = conn.dialect
     names = [c.name for c in table.columns]
     procs = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in table.columns]
-    pairs = list(zip(names, procs, strict=True))
+    converted = [(i, p) for i, p in enumerate(procs) if p is not None]
     columns = ", ".join(f'"{n}"' for n in names)
     marks = ", ".join("?" * len(names))
     sql = f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks}) {conflict}'
-
-    conn.exec_driver_sql(sql, [tuple(v if (v := row.get(n)) is None or p is None else p(v) for n, p in pairs) for row in rows])
+    take = itemgetter(*names)
+    blank = dict.fromkeys(names)
+    memo: dict[Any, Any] = {}
+    params = []
+    for row in rows:
+        try:
+            values = list(take(row))
+        except KeyError:  # a row that leaves columns out: they are NULL
+            values = list(take({**blank, **row}))
+        for i, proc in converted:
+            v = values[i]
+            if v is None:
+                continue
+            if isinstance(v, dict):  # JSON: not hashable, each its own
+                values[i] = proc(v)
+            else:
+                key = (i, v)
+                if key not in memo:
+                    memo[key] = proc(v)
+                values[i] = memo[key]
+        params.append(tuple(values))
+    conn.exec_driver_sql(sql, params)
 
 
 class _Row:

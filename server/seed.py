@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from server.account_db import audit, reserve_usns
 from server.accounts import AdminError, open_account
+from server.seed_ledger import ledger
 from sync.ids import new_id
 from sync.schema import (
     RECORD_TYPES,
@@ -66,6 +67,7 @@ class SeedSummary:
     alerts: int
     first_usn: int
     last_usn: int
+    ledger_entries: int = 0  # this month's tuition charges and the payments made on them
 
 
 def _names() -> dict[str, list[str]]:
@@ -122,9 +124,10 @@ def _seed(db: Session, rng: random.Random, n_families: int, today: dt.date) -> S
     schedules = _schedules(rng, names, locations)
     sessions = _sessions(schedules, locations, today)
     enrollments = _enrollments(rng, students, schedules, today)
+    entries, allocations = ledger(rng, students, enrollments, schedules, locations, today)
 
     rows: dict[type[SyncedRecord], list[SyncedRecord]] = {}
-    for row in [*locations, *families, *contacts, *students, *schedules, *sessions, *enrollments, *alerts]:
+    for row in [*locations, *families, *contacts, *students, *schedules, *sessions, *enrollments, *alerts, *entries, *allocations]:
         rows.setdefault(type(row), []).append(row)
     total = sum(len(r) for r in rows.values())
     usn = first = reserve_usns(db, total)
@@ -145,6 +148,7 @@ def _seed(db: Session, rng: random.Random, n_families: int, today: dt.date) -> S
         alerts=len(alerts),
         first_usn=first,
         last_usn=usn - 1,
+        ledger_entries=len(entries),
     )
 
 

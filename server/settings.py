@@ -20,6 +20,19 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FRONTDESK_", extra="ignore")
 
     data_dir: Path = Field(default_factory=default_data_dir)
+    # The registry's database; empty: DATA_DIR/registry.sqlite. Several servers on several
+    # machines share one in PostgreSQL (postgresql://...); see "Running it for many accounts".
+    registry_url: str = Field(default="", repr=False)
+    # Where create-account puts a new account's database: SQLite files in the data dir, or the
+    # least loaded of the PostgreSQL servers listed by DSN (server.placement, server.pg_admin).
+    placement: Literal["sqlite", "postgresql"] = "sqlite"
+    pg_servers: str = Field(default="", repr=False)
+    # Fernet key(s) of the account database passwords kept in the registry (server.secrets_box).
+    secret_key: str = Field(default="", repr=False)
+    # Seconds between a long-poll's own looks at its account's change number: how soon a change
+    # made through another server process is seen when nothing tells this one (SQLite accounts).
+    # Accounts in PostgreSQL are told at once (LISTEN/NOTIFY, server.live_pg).
+    live_recheck_seconds: float = Field(default=0.5, gt=0, le=30)
     host: str = "127.0.0.1"
     port: int = 8800
     access_token_minutes: int = Field(default=15, ge=1)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import keyring
@@ -55,11 +55,18 @@ class SignedIn:
     offline: bool = False  # resumed from the keyring without reaching the server (tokens renewed later)
     notice: str | None = None  # something to tell the person, in words
     card_key: str | None = None  # the account's member-card key (sync.member_cards); None before a first sign-in
+    desk_code: str | None = None  # this desk's code in receipt numbers, when the server gave one this time
 
 
 class DeskAuth:
-    def __init__(self, client: ApiClient, server_url: str, account: str, desk_id: str, desk_name: str = ""):
+    def __init__(
+        self, client: ApiClient, server_url: str, account: str, desk_id: str, desk_name: str = "",
+        *, keep_desk_code: Callable[[str], Awaitable[None]] | None = None,
+    ):  # fmt: skip
+        """`keep_desk_code`: where the desk code of each token answer goes (DeskStore.keep_desk_code,
+        into the outbox file), so receipt numbers work offline and after a restart."""
         self.client = client
+        self.keep_desk_code = keep_desk_code
         self.account = account
         self.desk_id = desk_id
         self.desk_name = desk_name
@@ -188,7 +195,7 @@ class DeskAuth:
         self.pin_verifier = tokens.pin_verifier
         self.current = SignedIn(
             staff=tokens.staff, account=tokens.account, remembered=remembered, notice=None if remembered else NO_STORE_MESSAGE,
-            card_key=tokens.card_key,
+            card_key=tokens.card_key, desk_code=tokens.desk_code,
         )
         self._notify()
         return self.current
@@ -197,6 +204,7 @@ class DeskAuth:
         """Hold the new tokens; returns whether the keyring has the refresh token."""
         self.client.access_token = tokens.access_token
         self._refresh_token = tokens.refresh_token
+        await self._keep_desk_code(tokens.desk_code)
         entry = {
             "refresh_token": tokens.refresh_token,
             "staff": tokens.staff.model_dump(mode="json"),
@@ -205,6 +213,14 @@ class DeskAuth:
             "card_key": tokens.card_key,  # member cards work offline after a restart too
         }
         return await asyncio.to_thread(_write, self.keyring_key, entry)
+
+    async def _keep_desk_code(self, code: str | None) -> None:
+        if not code or self.keep_desk_code is None:
+            return
+        try:
+            await self.keep_desk_code(code)
+        except Exception:  # a full disk must not undo a sign-in; payments will say what is missing
+            log.exception("could not keep this desk's code")
 
     def _notify(self) -> None:
         for callback in list(self._listeners):

@@ -28,6 +28,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import Session, SQLModel
 
 from sync import db
+from sync.ledger_local import undo_ledger_effects
 from sync.local_effects import undo_local_effects
 from sync.mutations import Rejected, apply_mutation
 from sync.schema import RECORD_TYPES, SHARED_TABLES
@@ -84,6 +85,36 @@ _FTS_DDL = [
         UPDATE student_fts SET family_name = '', squashed = {_SQUASH.format("last_name")}
         WHERE rowid IN (SELECT rowid FROM student WHERE family_id = old.id);
     END""",
+    # Family search (sync.family_search): the family's own name and its guardians' names, each
+    # on the family's or contact's rowid; students are found through student_fts above.
+    """CREATE VIRTUAL TABLE IF NOT EXISTS family_name_fts USING fts5(
+        name, squashed, tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3')""",
+    f"""CREATE TRIGGER IF NOT EXISTS family_name_fts_ai AFTER INSERT ON family BEGIN
+        INSERT INTO family_name_fts(rowid, name, squashed) VALUES (new.rowid, new.name, {_SQUASH.format("new.name")});
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS family_name_fts_au AFTER UPDATE OF name ON family BEGIN
+        DELETE FROM family_name_fts WHERE rowid = old.rowid;
+        INSERT INTO family_name_fts(rowid, name, squashed) VALUES (new.rowid, new.name, {_SQUASH.format("new.name")});
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS family_name_fts_ad AFTER DELETE ON family BEGIN
+        DELETE FROM family_name_fts WHERE rowid = old.rowid;
+    END""",
+    """CREATE VIRTUAL TABLE IF NOT EXISTS contact_name_fts USING fts5(
+        first_name, last_name, squashed, tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3')""",
+    f"""CREATE TRIGGER IF NOT EXISTS contact_name_fts_ai AFTER INSERT ON contact BEGIN
+        INSERT INTO contact_name_fts(rowid, first_name, last_name, squashed)
+        VALUES (new.rowid, new.first_name, new.last_name, {_SQUASH.format("new.last_name")});
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS contact_name_fts_au AFTER UPDATE OF first_name, last_name ON contact BEGIN
+        DELETE FROM contact_name_fts WHERE rowid = old.rowid;
+        INSERT INTO contact_name_fts(rowid, first_name, last_name, squashed)
+        VALUES (new.rowid, new.first_name, new.last_name, {_SQUASH.format("new.last_name")});
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS contact_name_fts_ad AFTER DELETE ON contact BEGIN
+        DELETE FROM contact_name_fts WHERE rowid = old.rowid;
+    END""",
+    # The family list is read in name order (sync.family_search).
+    """CREATE INDEX IF NOT EXISTS family_name_order ON family(name COLLATE NOCASE, id)""",
 ]
 
 
@@ -191,21 +222,21 @@ class Cache:
             else:
                 log.info("pull: skipping a %r record this desk does not know", change.type)
         with db.write_session(self.engine) as s:
-            for type_name, cls in RECORD_TYPES.items():
-                table = cls.__table__  # type: ignore[attr-defined]
-                mine = list(latest.get(type_name, {}).values())
-                gone = [c.id for c in mine if c.deleted]
-                rows = [_row(type_name, c) for c in mine if not c.deleted]
-                if gone:
-                    s.execute(delete(table).where(table.c.id.in_(gone)))
-                if rows:
-                    sql, names, procs = _upsert(type_name)
-                    # Straight to the driver: a first pull brings a million rows, and SQLAlchemy's
-                    # per-row statement handling cost more than SQLite itself. The values go through
-                    # the same bind processors SQLAlchemy would use, so they are stored identically.
-                    s.connection().exec_driver_sql(sql, [_bound(row, names, procs) for row in rows])
+            _store_changes(s, latest)
             s.execute(update(sync_state).values(cursor=cursor))
             self._reapply(s, self.pending())
+        return sum(len(rows) for rows in latest.values())
+
+    def apply_server_changes(self, changes: Sequence[Change]) -> int:
+        """Store rows the server handed back outside a pull (a card payment's ledger rows), so
+        the screen shows them at once. The cursor does not move: the next pull brings the same
+        rows again, with everything before them, and storing a row twice changes nothing."""
+        latest: dict[str, dict[str, Change]] = {}
+        for change in changes:
+            if change.type in RECORD_TYPES:
+                latest.setdefault(change.type, {})[change.id] = change
+        with db.write_session(self.engine) as s:
+            _store_changes(s, latest)
         return sum(len(rows) for rows in latest.values())
 
     def apply_local(self, draft: Mutation, record: Callable[[], Mutation]) -> Mutation:
@@ -233,6 +264,7 @@ class Cache:
         with db.write_session(self.engine) as s:
             for mutation in rejected:
                 undo_local_effects(s, mutation)
+                undo_ledger_effects(s, mutation)
             self._reapply(s, self.pending())
 
     @staticmethod
@@ -245,6 +277,23 @@ class Cache:
                 # The server will say so too, and the staff will see it in "needs attention".
                 log.info("pending mutation %s no longer applies locally: %s", mutation.id, exc.message)
         s.flush()
+
+
+def _store_changes(s: Session, latest: dict[str, dict[str, Change]]) -> None:
+    """Upsert (or delete, for tombstones) the last version of each row, referenced types first."""
+    for type_name, cls in RECORD_TYPES.items():
+        table = cls.__table__  # type: ignore[attr-defined]
+        mine = list(latest.get(type_name, {}).values())
+        gone = [c.id for c in mine if c.deleted]
+        rows = [_row(type_name, c) for c in mine if not c.deleted]
+        if gone:
+            s.execute(delete(table).where(table.c.id.in_(gone)))
+        if rows:
+            sql, names, procs = _upsert(type_name)
+            # Straight to the driver: a first pull brings a million rows, and SQLAlchemy's
+            # per-row statement handling cost more than SQLite itself. The values go through
+            # the same bind processors SQLAlchemy would use, so they are stored identically.
+            s.connection().exec_driver_sql(sql, [_bound(row, names, procs) for row in rows])
 
 
 @functools.cache

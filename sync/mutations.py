@@ -30,7 +30,7 @@ from sync.schema import (
     SyncedRecord,
     attendance_id,
 )
-from sync import edit_mutations, ledger_mutations
+from sync import edit_mutations, kiosk_referrals, ledger_mutations, receipt_mutations
 from sync.member_cards import member_card_id
 from sync.wire import Mutation, UtcDateTime
 
@@ -100,6 +100,8 @@ PAYLOADS: dict[str, type[BaseModel]] = {
     OUTBOX_DISCARD: DiscardPayload,
     **ledger_mutations.PAYLOADS,  # money: sync.ledger_mutations
     **edit_mutations.PAYLOADS,  # the family file, last writer wins per field: sync.edit_mutations
+    **receipt_mutations.PAYLOADS,  # receipts by email, sent by the server's mail queue
+    **kiosk_referrals.PAYLOADS,  # the kiosk sending a family to the front desk
 }
 
 
@@ -133,6 +135,11 @@ def apply_mutation(db: Session, mutation: Mutation, next_usn: NextUsn) -> list[S
         return ledger_mutations.apply_ledger(db, mutation, payload, next_usn)
     if mutation.type in edit_mutations.PAYLOADS:
         return edit_mutations.apply_edit(db, mutation.type, payload, next_usn)
+    if isinstance(payload, kiosk_referrals.KioskReferralPayload):
+        return kiosk_referrals.apply_kiosk_referral(db, mutation.staff_id, mutation.desk_id, mutation.made_at, payload,
+                                                    next_usn)  # fmt: skip
+    if isinstance(payload, receipt_mutations.ReceiptEmailPayload):
+        return receipt_mutations.apply_receipt_email(db, mutation.staff_id, mutation.made_at, payload, next_usn)
     raise AssertionError(f"no applier for {mutation.type}")  # PAYLOADS and this list disagree
 
 

@@ -4,7 +4,10 @@ It is the one file on a desk that cannot be downloaded again, so it is its own S
 synchronous=FULL: when `append` returns, the mutation survives a power cut. Rows are never
 deleted: applied ones are history, rejected ones wait in "needs attention" with the server's
 words. The file also holds this desk's id, made once when the file is created, so a desk's
-(desk_id, seq) pairs never repeat: a new outbox is a new desk to the server.
+(desk_id, seq) pairs never repeat: a new outbox is a new desk to the server. Its `meta` table
+keeps the desk's code for receipt numbers (from the server's sign-in) and the receipt counter,
+which moves in the same transaction as the append of the change that prints the number, so a
+crash can never hand the same receipt number out twice.
 
 Tables are plain SQLAlchemy Core on a private MetaData: they must never land in a server's
 database through SQLModel.metadata.
@@ -56,6 +59,9 @@ DISK_FULL = (
     "This computer's disk is full, so this change was not recorded. Everything recorded before is safe. "
     "Free some disk space (or call support), then do it again."
 )
+DESK_CODE = "desk_code"  # meta key: this desk's code in receipt numbers, handed out by the server
+RECEIPT_COUNTER = "receipt_counter"  # meta key: the last receipt number this desk used
+
 WRITE_FAILED = "This desk could not save the change ({reason}). Everything recorded before is safe; try again or call support."
 
 _metadata = MetaData()
@@ -122,15 +128,49 @@ class Outbox:
         *,
         mutation_id: str | None = None,
         made_at: dt.datetime | None = None,
+        receipt_counter: int | None = None,
     ) -> Mutation:
         """Record one change; it is on disk (fsynced) when this returns.
 
         `mutation_id` and `made_at` let a caller that already applied a draft of the mutation
-        (see DeskStore) record exactly that one.
+        (see DeskStore) record exactly that one. `receipt_counter`: the change carries receipt
+        number `receipt_counter` (the one after `receipt_counter()`), taken in this transaction.
         """
         json.dumps(payload)  # fail here, not at push time, on anything JSON cannot carry
         with _storage_errors(), db.write_session(self.engine) as s:
+            if receipt_counter is not None:
+                self._take_counter(s, expected=receipt_counter)
             return self._append(s, staff_id, type, payload, mutation_id=mutation_id, made_at=made_at)
+
+    # -- receipt numbers ----------------------------------------------------------------------
+
+    def desk_code(self) -> str | None:
+        """This desk's code in receipt numbers, or None before a first sign-in while online."""
+        with self.engine.connect() as conn:
+            return _meta(conn, DESK_CODE)
+
+    def set_desk_code(self, code: str) -> None:
+        with _storage_errors(), db.write_session(self.engine) as s:
+            _set_meta(s, DESK_CODE, code)
+
+    def receipt_counter(self) -> int:
+        """The last receipt counter used at this desk (0 before the first receipt)."""
+        with self.engine.connect() as conn:
+            return int(_meta(conn, RECEIPT_COUNTER) or 0)
+
+    def take_receipt_counter(self) -> int:
+        """Take the next receipt counter on its own (a card payment takes it before its first attempt)."""
+        with _storage_errors(), db.write_session(self.engine) as s:
+            return self._take_counter(s)
+
+    @staticmethod
+    def _take_counter(s: Any, expected: int | None = None) -> int:
+        taken = int(_meta(s, RECEIPT_COUNTER) or 0) + 1
+        if expected is not None and expected != taken:
+            # Only the one writer thread takes numbers; a mismatch is a bug, never a reused number.
+            raise RuntimeError(f"receipt counter moved: expected {expected}, next is {taken}")
+        _set_meta(s, RECEIPT_COUNTER, str(taken))
+        return taken
 
     def _append(
         self,
@@ -301,6 +341,16 @@ def _storage_errors() -> Iterator[None]:
         if "readonly" in text or "i/o" in text or "disk" in text:
             raise StorageError(WRITE_FAILED.format(reason=text), code="write_failed") from exc
         raise
+
+
+def _meta(conn: Any, key: str) -> str | None:
+    return conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar_one_or_none()
+
+
+def _set_meta(s: Any, key: str, value: str) -> None:
+    done = s.execute(update(meta).where(meta.c.key == key).values(value=value))
+    if not done.rowcount:
+        s.execute(meta.insert().values(key=key, value=value))
 
 
 def _mutation(row: Any) -> Mutation:

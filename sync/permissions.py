@@ -86,6 +86,7 @@ MUTATION_PERMISSIONS: dict[str, str] = {
     "ledger.adjust": LEDGER_VOID,
     "ledger.credit": LEDGER_VOID,
     "drawer.count": PAYMENT_TAKE,  # whoever takes money counts their drawer
+    "kiosk.referral": CHECK_IN,  # the kiosk saying why it sent a family to the front desk
 }
 MUTATION_PREFIX_PERMISSIONS: dict[str, str] = {
     "card": FAMILY_EDIT,  # member cards belong to a family's file
@@ -98,6 +99,7 @@ MUTATION_PREFIX_PERMISSIONS: dict[str, str] = {
     "payment": PAYMENT_TAKE,
     "void": LEDGER_VOID,
     "refund": LEDGER_REFUND,
+    "receipt": LEDGER_VIEW,  # emailing a receipt: whoever may see the family's payments
 }
 
 # Kinds of change any signed-in staff member may make (letting go of their own refused change).

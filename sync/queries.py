@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import Session, col, or_, select
 
+from sync.kiosk_referrals import referrals_on
 from sync.schema import (
     Attendance,
     CheckIn,
@@ -119,6 +120,9 @@ def student_card(s: Session, student_id: str, location_id: str, now: dt.datetime
     alerts = list(alerts_for(s.connection(), [(student.id, student.family_id)]).get(student.id, ()))
     if _birthday(student.birth_date, today):
         alerts.append(AlertView("birthday", "blue", f"Birthday today: turns {age_on(student.birth_date, today)}"))
+    for ref in referrals_on(s, location_id, today, student.id):  # the kiosk sent the family over, and why
+        at = ref.when.strftime("%I:%M %p").lstrip("0")
+        alerts.append(AlertView("kiosk", "amber", f"Sent to the front desk by the kiosk at {at}: {ref.why}"))
     hit = StudentHit(
         id=student.id,
         first_name=student.first_name,

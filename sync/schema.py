@@ -270,6 +270,39 @@ class DrawerCount(SyncedRecord, table=True):
     counted_at: NaiveDatetime  # desk clock, UTC
 
 
+class ReceiptEmail(SyncedRecord, table=True):
+    """A receipt to be emailed by the server, and how that went: every desk sees it.
+
+    Asked for at the desk (offline too: it waits in the outbox behind its payment), sent by the
+    server's mail queue (server.mail_queue), which writes the outcome back here.
+    """
+
+    __tablename__ = "receipt_email"
+    entry_id: str = Field(index=True, max_length=36)  # the payment or refund
+    family_id: str = Field(index=True, max_length=36)
+    to_address: str = Field(max_length=254)
+    status: str = "queued"  # queued, sent, failed
+    message: str = ""  # words for the desk when it failed (or why it is still waiting)
+    attempts: int = 0
+    staff_id: str = Field(max_length=36)  # who asked
+    requested_at: NaiveDatetime  # desk clock, UTC
+    sent_at: NaiveDatetime | None = None  # server clock, UTC
+
+
+class KioskReferral(SyncedRecord, table=True):
+    """The self check-in kiosk asked a child's family to see the front desk (an alert blocked the
+    check-in): the desks show who and why. One per student and day (`kiosk_referral_id`)."""
+
+    __tablename__ = "kiosk_referral"
+    student_id: str = Field(index=True, max_length=36)
+    location_id: str = Field(max_length=36)
+    day: dt.date = Field(index=True)  # local date at the location
+    reasons: str  # the blocking alert kinds, comma-separated ("balance,waiver")
+    staff_id: str = Field(max_length=36)  # the kiosk's staff member
+    desk_id: str = Field(max_length=36)
+    made_at: NaiveDatetime  # desk clock, UTC
+
+
 # Wire names of the shared records, in an order that puts referenced rows first.
 RECORD_TYPES: dict[str, type[SyncedRecord]] = {
     "location": Location,
@@ -288,6 +321,8 @@ RECORD_TYPES: dict[str, type[SyncedRecord]] = {
     "ledger_entry": LedgerEntry,
     "ledger_allocation": LedgerAllocation,
     "drawer_count": DrawerCount,
+    "receipt_email": ReceiptEmail,
+    "kiosk_referral": KioskReferral,
 }
 TYPE_OF_RECORD: dict[type[SyncedRecord], str] = {v: k for k, v in RECORD_TYPES.items()}
 

@@ -24,6 +24,7 @@ from sqlmodel import select
 from sync import db, queries, search
 from sync.cache import Cache
 from sync.errors import AuthError, RejectedError
+from sync.ledger_words import money_summary
 from sync.ids import new_id, utcnow
 from sync.mutations import (
     ATTENDANCE_MARK, CARD_ASSIGN, CHECK_IN, OUTBOX_DISCARD, AttendancePayload, CardAssignPayload, CheckInPayload, Rejected,
@@ -195,7 +196,9 @@ class DeskStore:
         self._record(staff_id, CHECK_IN, payload.model_dump(mode="json"))
         return CheckInOutcome(name, session_name, starts_at, already=False, check_in_id=payload.check_in_id)
 
-    def _record(self, staff_id: str, type: str, payload: dict[str, Any]) -> Mutation:
+    def _record(
+        self, staff_id: str, type: str, payload: dict[str, Any], receipt_counter: int | None = None
+    ) -> Mutation:
         """Writer thread: apply a draft to the cache, append it to the outbox, then commit the cache."""
         draft = Mutation(
             id=new_id(), desk_id=self.desk_id, seq=1, staff_id=staff_id, made_at=utcnow(), type=type, payload=payload
@@ -203,10 +206,58 @@ class DeskStore:
         try:
             return self.cache.apply_local(
                 draft,
-                lambda: self.outbox.append(staff_id, type, payload, mutation_id=draft.id, made_at=draft.made_at),
+                lambda: self.outbox.append(
+                    staff_id, type, payload, mutation_id=draft.id, made_at=draft.made_at, receipt_counter=receipt_counter
+                ),
             )
         except Rejected as exc:
             raise RejectedError(exc.message, code=exc.code) from None
+
+    # -- any change, and changes that carry a receipt number (sync.money_desk) -----------------
+
+    async def record(self, type: str, payload: dict[str, Any]) -> Mutation:
+        """Record one change of any type (outbox first, then the cache); RejectedError when the
+        cache says it cannot be right, with nothing written anywhere."""
+        staff_id = self._signed_in()
+        mutation = await self.writer.run(self._record, staff_id, type, payload)
+        self._wrote()
+        return mutation
+
+    async def record_numbered(self, type: str, build: Callable[[int], dict[str, Any]]) -> Mutation:
+        """Record a change that prints this desk's next receipt number.
+
+        `build(counter)` makes the payload on the writer thread; the counter is taken in the same
+        outbox transaction as the append, so a refused change uses no number and a crash reuses none.
+        """
+        staff_id = self._signed_in()
+
+        def numbered() -> Mutation:
+            counter = self.outbox.receipt_counter() + 1
+            return self._record(staff_id, type, build(counter), receipt_counter=counter)
+
+        mutation = await self.writer.run(numbered)
+        self._wrote()
+        return mutation
+
+    async def take_receipt_counter(self) -> int:
+        """The next receipt counter, taken now on its own (card payments, before their first attempt)."""
+        self._signed_in()
+        return await self.writer.run(self.outbox.take_receipt_counter)
+
+    @property
+    def desk_code(self) -> str | None:
+        """This desk's code in receipt numbers (kept in the outbox file), None before a first online sign-in."""
+        return self.outbox.desk_code()
+
+    async def keep_desk_code(self, code: str) -> None:
+        """Keep the desk code the server handed out at sign-in (sync.auth.DeskAuth calls this)."""
+        if code and code != self.outbox.desk_code():
+            await self.writer.run(self.outbox.set_desk_code, code)
+
+    async def apply_server_changes(self, changes: Any) -> None:
+        """Show rows the server wrote outside the outbox (a card payment's) at once."""
+        if changes:
+            await self.writer.run(self.cache.apply_server_changes, changes)
 
     # -- member cards ------------------------------------------------------------------------
 
@@ -243,7 +294,7 @@ class DeskStore:
 
     def _signed_in(self) -> str:
         if self.staff_id is None:
-            raise AuthError("Please sign in before recording check-ins or attendance.")
+            raise AuthError("Please sign in before recording check-ins, attendance or payments.")
         return self.staff_id
 
     def _wrote(self) -> None:
@@ -276,6 +327,23 @@ class DeskStore:
         with db.read_session(self.cache.engine) as s:
             return reports.student_history(s, student_id, start, end)
 
+    def kiosk_referrals(self, location_id: str, day: dt.date) -> list[Any]:
+        """The families the kiosk sent to the front desk at a location on a day (sync.kiosk_referrals)."""
+        from sync.kiosk_referrals import referrals_on
+
+        with db.read_session(self.cache.engine) as s:
+            return referrals_on(s, location_id, day)
+
+    def money_report(self, name: str, *args: Any) -> Any:
+        """A sync.money_reports answer by function name ("family_statement", "end_of_day",
+        "drawer_counts"), read from the cache; raises queries.NotFound for unknown ids."""
+        from sync import money_reports
+
+        if name not in ("family_statement", "end_of_day", "drawer_counts"):
+            raise ValueError(f"no money report {name!r}")
+        with db.read_session(self.cache.engine) as s:
+            return getattr(money_reports, name)(s, *args)
+
 
 def _summary(s: Any, m: Mutation) -> str:
     """What a mutation was, in words for the "needs attention" list."""
@@ -287,4 +355,4 @@ def _summary(s: Any, m: Mutation) -> str:
         return f"Member card for {who}"
     if m.type == ATTENDANCE_MARK:
         return f"Attendance of {who} ({m.payload.get('status', '?')})"
-    return f"A change made at this desk ({m.type})"
+    return money_summary(s, m) or f"A change made at this desk ({m.type})"  # money: what, for which family

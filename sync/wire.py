@@ -98,6 +98,8 @@ class TokenResponse(ResponseModel):
     pin_verifier: str | None = None
     # The account's member-card key (sync.member_cards): desks hash swiped member cards with it.
     card_key: str | None = None
+    # This desk's short code in the account ("D3"), for receipt numbers (sync.ledger.receipt_number).
+    desk_code: str | None = None
 
 
 class Mutation(WireModel):

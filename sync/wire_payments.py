@@ -104,13 +104,3 @@ class PaymentAnswer(ResponseModel):
     usn: int | None = None
     records: list[Change] = Field(default_factory=list)
 
-
-class EmailReceiptRequest(WireModel):
-    """Email a payment's or refund's receipt; without `to`, to the family's primary address."""
-
-    to: str | None = Field(default=None, min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-class EmailReceiptAnswer(ResponseModel):
-    sent_to: str
-    receipt_no: str

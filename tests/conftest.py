@@ -46,3 +46,9 @@ def cups_pdf():
     from tests.printing import cups
 
     yield from cups.cups_pdf_printer()
+
+
+# --- the desk's settings file: never the real one of whoever runs the tests ----------------------
+@pytest.fixture(autouse=True)
+def _desk_config_dir(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("FRONTDESK_CONFIG_DIR", str(tmp_path_factory.mktemp("desk-config")))

@@ -49,3 +49,23 @@ class ReceiptOutput:
             footer_text="Nothing was charged. This is a printer test.",
         )  # fmt: skip
         return await self.print(sample)
+
+
+class ReceiptSender:
+    """What happens after "Print" or "Email" in the receipt question: words for the toast."""
+
+    def __init__(self, receipts, output: ReceiptOutput):  # noqa: ANN001 - sync.receipt_desk.ReceiptDesk
+        self.receipts = receipts
+        self.output = output
+
+    async def send(self, entry_id: str, choice: str) -> PrintOutcome:
+        from sync.receipts import NoReceipt
+
+        try:
+            data = self.receipts.receipt(entry_id)
+        except NoReceipt:
+            return PrintOutcome(False, "This line has no receipt.")
+        if choice == "email":
+            await self.receipts.email(entry_id)  # RejectedError in words (no address) goes to show_error
+            return PrintOutcome(True, f"Receipt {data.receipt_number} will be emailed to the family.")
+        return await self.output.print(data)

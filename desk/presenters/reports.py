@@ -18,6 +18,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from desk.presenters.formatting import clock, now_at
+from desk.presenters.money_reports import drawer_doc, end_of_day_doc, statement_doc
 from printing.errors import PrintError
 from printing.printer import PrintedJob, PrinterChoice, list_printers, print_pdf_async
 from printing.report import ReportCancelled, ReportDoc, ReportTable, render_report
@@ -25,8 +26,16 @@ from sync.reports import AttendanceByClass, DataAsOf, StudentHistory
 from sync.store import DeskStore
 from sync.views import LocationView, StudentHit
 
-Kind = Literal["attendance", "history"]
-KINDS: dict[Kind, str] = {"attendance": "Attendance by class", "history": "Student attendance history"}
+Kind = Literal["attendance", "history", "statement", "end_of_day", "drawer"]
+KINDS: dict[Kind, str] = {
+    "attendance": "Attendance by class",
+    "history": "Student attendance history",
+    "statement": "Family statement",
+    "end_of_day": "End of day (bank deposit)",
+    "drawer": "Cash drawer counts",
+}
+NEEDS_STUDENT: frozenset[str] = frozenset({"history", "statement"})  # a statement finds the family by a student
+ONE_DAY: frozenset[str] = frozenset({"end_of_day", "drawer"})  # made for the "to" date
 STATUS_WORDS = {"present": "Present", "late": "Late", "absent": "Absent", None: "Not marked"}
 Progress = Callable[[int, int], None]
 
@@ -115,6 +124,8 @@ class ReportsPresenter:
         self.store = store
         self.location = location
         self.business_name = business_name
+        self.currency = "USD"
+        self._families: dict[str, str] = {}  # student id -> family id, from the searches made here
 
     def set_location(self, location: LocationView) -> None:
         self.location = location
@@ -131,12 +142,14 @@ class ReportsPresenter:
         """What is missing before a report can be made, in words; None when all is there."""
         if end < start:
             return "The end date is before the start date. Change one of them."
-        if kind == "history" and not student_id:
+        if kind in NEEDS_STUDENT and not student_id:
             return "Choose a student first: type a name and pick it from the list."
         return None
 
     def search_students(self, text: str) -> list[StudentHit]:
-        return self.store.search_students(text, limit=8) if text.strip() else []
+        hits = self.store.search_students(text, limit=8) if text.strip() else []
+        self._families.update({h.id: h.family_id for h in hits})
+        return hits
 
     def as_of(self) -> str:
         return as_of_text(self.store.data_as_of(), self.location.timezone)
@@ -162,6 +175,19 @@ class ReportsPresenter:
             if kind == "attendance":
                 doc = attendance_doc(self.store.attendance_report(location.id, start, end), business, as_of, printed)
                 name = f"attendance-{location.code or 'all'}-{start}-to-{end}.pdf"
+            elif kind == "statement":
+                family_id = self._families.get(student_id or "", "")
+                st = self.store.money_report("family_statement", family_id, start, end)
+                doc = statement_doc(st, business, as_of, printed, self.currency)
+                name = f"statement-{_slug(st.family_name)}-{start}-to-{end}.pdf"
+            elif kind == "end_of_day":
+                day = self.store.money_report("end_of_day", location.id, end)
+                doc = end_of_day_doc(day, business, as_of, printed, self.currency)
+                name = f"end-of-day-{location.code or 'all'}-{end}.pdf"
+            elif kind == "drawer":
+                counts = self.store.money_report("drawer_counts", location.id, end)
+                doc = drawer_doc(counts, location.name, end, business, as_of, printed, self.currency)
+                name = f"drawer-counts-{location.code or 'all'}-{end}.pdf"
             else:
                 history = self.store.student_history(student_id or "", start, end)
                 doc = history_doc(history, business, as_of, printed)

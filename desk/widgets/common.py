@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 from sync.views import AlertView
 
 ALERT_WORDS = {"medical": "Medical", "allergy": "Allergy", "waiver": "Waiver", "balance": "Balance due",
-               "note": "Note", "birthday": "Birthday"}
+               "note": "Note", "birthday": "Birthday", "kiosk": "See the front desk"}
 
 
 def label(text: str = "", role: str = "", parent: QWidget | None = None, wrap: bool = False) -> QLabel:

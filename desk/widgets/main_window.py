@@ -10,18 +10,27 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QMainWindow, QPushButton, 
 
 from desk.errors import ErrorReport
 from desk.presenters.checkin import CheckInPresenter
+from desk.presenters.family import FamilyPresenter
 from desk.presenters.formatting import now_at
 from desk.presenters.roster import RosterPresenter
 from desk.presenters.reports import ReportsPresenter
+from desk.ops import Op
+from desk.presenters.receipt_output import ReceiptOutput, ReceiptSender
+from desk.settings import SettingsStore
 from desk.widgets.checkin_screen import CheckInScreen
 from desk.widgets.common import label
+from desk.widgets.family_screen import FamilyScreen
+from desk.widgets.help_menu import HelpButton
 from desk.widgets.needs_attention import NeedsAttentionDialog
 from desk.widgets.rail import Rail
 from desk.widgets.reports_screen import ReportsScreen
+from desk.widgets.settings_screen import SettingsScreen
 from desk.widgets.roster_screen import RosterScreen
 from desk.widgets.status_bar import DeskStatusBar
 from desk.widgets.toast import Toast
 from desk.swipe_handling import Swipe, handle_swipe
+from sync.money_desk import MoneyDesk
+from sync.receipt_desk import ReceiptDesk
 from sync.store import DeskStore
 from sync.views import LocationView, SyncStatus
 
@@ -39,6 +48,8 @@ class MainWindow(QMainWindow):
         location_code: str | None = None,
         status: SyncStatus | None = None,
         sign_out: Callable[[], None] | None = None,
+        money: MoneyDesk | None = None,
+        settings: SettingsStore | None = None,
     ):
         super().__init__()
         self.store = store
@@ -52,9 +63,13 @@ class MainWindow(QMainWindow):
         self.rail = Rail(account_name)
         self.checkin = CheckInScreen(CheckInPresenter(store, self.location), self.notify)
         self.roster = RosterScreen(RosterPresenter(store, self.location), self.notify)
-        self.screens: list[QWidget] = [self.checkin, self.roster]
+        # Money: desk.app hands in a MoneyDesk on the session's ApiClient; without one, card payments are refused.
+        self.money = money or MoneyDesk(store, None)
+        self.families = FamilyScreen(FamilyPresenter(self.money, self.location), self.notify,
+                                     staff_id=lambda: self.store.staff_id)
+        self.screens: list[QWidget] = [self.checkin, self.roster, self.families]
         self.stack = QStackedWidget()
-        for screen, key in zip(self.screens, ("F1", "F2"), strict=True):
+        for screen, key in zip(self.screens, ("F1", "F2", "F3"), strict=True):
             self.stack.addWidget(screen)
             self.rail.add(screen.title, key)
             QShortcut(QKeySequence(key), self, activated=lambda i=len(self.rail.buttons) - 1: self.show_screen(i))
@@ -64,7 +79,20 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.reports)
         self.rail.add(self.reports.title, "F5")
         QShortcut(QKeySequence("F5"), self, activated=lambda i=len(self.screens) - 1: self.show_screen(i))
+        # This computer's own settings (printer, paper, receipt defaults): desk.settings.
+        self._referrals_said: set[str] = set()
+        self.settings = settings or SettingsStore()
+        self.settings_screen = SettingsScreen(self.settings, self.notify, business_name=account_name)
+        self.screens.append(self.settings_screen)
+        self.stack.addWidget(self.settings_screen)
+        self.rail.add(self.settings_screen.title, "Ctrl+,")
+        QShortcut(QKeySequence("Ctrl+,"), self, activated=lambda i=len(self.screens) - 1: self.show_screen(i))
+        # Receipts after a payment: printed on this desk's printer and paper, or queued for email.
+        self.receipts = ReceiptDesk(store, business_name=account_name, currency=self.money.currency)
+        self.receipt_sender = ReceiptSender(self.receipts, ReceiptOutput(lambda: self.settings.current))
+        self.families.presenter.receipt_hook = self.send_receipt
         QShortcut(QKeySequence("Ctrl+K"), self, activated=lambda: self.show_screen(0))
+        QShortcut(QKeySequence("Ctrl+F"), self, activated=self.open_family_of_student)
         self.rail.chosen.connect(self.show_screen)
 
         self.title = label("", "screenTitle")
@@ -84,6 +112,7 @@ class MainWindow(QMainWindow):
         self.sign_out_button.setAccessibleName("Sign out")
         self.sign_out_button.setToolTip("Sign out of this desk. Work not sent yet stays here and is sent after the next sign-in.")
         self.sign_out_button.clicked.connect(self.sign_out_requested)
+        self.help = HelpButton(self)  # Copy diagnostics, About; desk.app attaches the session
 
         top = QWidget()
         top.setObjectName("topBar")
@@ -97,6 +126,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.location_box)
         bar.addSpacing(12)
         bar.addWidget(self.staff)
+        bar.addWidget(self.help)
         bar.addWidget(self.sign_out_button)
 
         right = QVBoxLayout()
@@ -135,6 +165,17 @@ class MainWindow(QMainWindow):
     def current_screen(self) -> QWidget:
         return self.stack.currentWidget()
 
+    def open_family_of_student(self) -> bool:
+        """Ctrl+F on check-in: the open student's family, on the Families screen (balance, payments)."""
+        card = self.checkin.presenter.card
+        button = self.rail.buttons[self.screens.index(self.families)]
+        if self.current_screen() is not self.checkin or card is None or button.isHidden():
+            return False
+        if not self.families.open_family(card.student.family_id):
+            return False
+        self.show_screen(self.screens.index(self.families))
+        return True
+
     def _location_chosen(self, index: int) -> None:
         if not 0 <= index < len(self.locations):
             return
@@ -145,6 +186,11 @@ class MainWindow(QMainWindow):
         self.current_screen().activate()
 
     # --- what the screens and the sync engine call ------------------------------------------
+    def send_receipt(self, outcome: object, choice: str) -> None:
+        entry_id = getattr(outcome, "entry_id", "")
+        Op(self, lambda: self.receipt_sender.send(entry_id, choice), doing=f"{choice}ing the receipt").success(
+            lambda out: self.notify(out.message, "ok" if out.ok else "red")).run()
+
     def notify(self, text: str, tone: str = "ok") -> None:
         self.toast.show_message(text, tone, beep=tone == "ok")
 
@@ -163,8 +209,18 @@ class MainWindow(QMainWindow):
         """A pull brought changes: marks from other desks show on the open screen at once."""
         if "location" in record_types or not self.locations:
             self._reload_locations()
+        if "kiosk_referral" in record_types:
+            self._say_kiosk_referrals()
         self.current_screen().refresh()
         self._update_rail_counts()
+
+    def _say_kiosk_referrals(self) -> None:
+        """The kiosk sent a family over: said once, in amber, so the desk expects them."""
+        today = now_at(self.location.timezone).date()
+        for ref in self.store.kiosk_referrals(self.location.id, today):
+            if ref.id not in self._referrals_said:
+                self._referrals_said.add(ref.id)
+                self.notify(ref.text(), "amber")
 
     def _reload_locations(self) -> None:
         fresh = self.store.locations()

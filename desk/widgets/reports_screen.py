@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk.ops import Op
-from desk.presenters.reports import KINDS, Kind, MadeReport, PrintOutcome, ReportsPresenter
+from desk.presenters.reports import KINDS, NEEDS_STUDENT, ONE_DAY, Kind, MadeReport, PrintOutcome, ReportsPresenter
 from desk.widgets.common import label, set_tone
 from printing.printer import PrinterChoice
 from sync.views import LocationView
@@ -69,7 +69,8 @@ class ReportsScreen(QWidget):
         form.addRow("Report", self.kind)
         dates = QHBoxLayout()
         dates.addWidget(self.start)
-        dates.addWidget(label("to", "muted"))
+        self.to_label = label("to", "muted")
+        dates.addWidget(self.to_label)
         dates.addWidget(self.end)
         dates.addStretch(1)
         form.addRow("Dates", dates)
@@ -210,7 +211,10 @@ class ReportsScreen(QWidget):
         self.end.setDate(QDate(end.year, end.month, end.day))
 
     def _kind_changed(self) -> None:
-        self._form.setRowVisible(self.student_row, self.kind.currentData() == "history")  # the label goes too
+        kind = self.kind.currentData()
+        self._form.setRowVisible(self.student_row, kind in NEEDS_STUDENT)  # the label goes too
+        for widget in (self.start, self.to_label):  # a day's report is made for the "to" date
+            widget.setVisible(kind not in ONE_DAY)
 
     def _search(self, text: str) -> None:
         self._student_id = None

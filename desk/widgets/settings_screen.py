@@ -112,6 +112,12 @@ class SettingsScreen(QWidget):
         Op(self, lambda: asyncio.to_thread(list_printers), doing="listing printers").success(self._printers_found).run()
         self.printer.setFocus()
 
+    def set_location(self, _location: object) -> None:
+        """The main window's location changed: nothing here depends on it."""
+
+    def refresh(self) -> None:
+        """A pull brought changes: nothing here comes from the account's data."""
+
     def show_settings(self, s: DeskSettings, printers: list[PrinterChoice] | None = None) -> None:
         self._fill_printers(printers or [], s.printer)
         self.paper.setCurrentIndex(max(0, self.paper.findData(s.receipt_layout)))

@@ -79,6 +79,12 @@ def get_current_staff(token: TokenDep, db: SessionDep) -> Staff:
     staff = db.get(Staff, token.staff_id)
     if staff is None or not staff.active:
         raise auth_error("Your staff account is no longer active. Please ask a manager.")
+    # End this read's transaction now, so the request holds no connection it does not use: a push
+    # writes in a session of its own and a long-poll waits for seconds. Through PgBouncer
+    # (transaction pooling) an open transaction pins a server connection; in SQLite it holds back
+    # the WAL's checkpoints. The route's own reads on `db` begin a new transaction.
+    db.expunge(staff)
+    db.rollback()
     return staff
 
 

@@ -34,9 +34,9 @@ def sessions(monkeypatch):
     opened: list = []
     real = desk_app.open_main_window
 
-    def recording(session):
+    def recording(session, settings=None):
         opened.append(session)
-        return real(session)
+        return real(session, settings)
 
     monkeypatch.setattr(desk_app, "open_main_window", recording)
     return opened

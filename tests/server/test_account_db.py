@@ -8,8 +8,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, select
 
 from server.account_db import AccountBase, AccountDatabase, AppliedMutation, AuditEvent, audit, next_usn, reserve_usns
+from server.migrate import model_tables
+from server.migrations import ACCOUNT
 from server.registry import RegistryBase
-from sync.schema import SHARED_TABLES
 
 
 @pytest.fixture
@@ -24,14 +25,15 @@ def test_server_tables_stay_out_of_the_shared_metadata():
     assert not shared & set(AccountBase.metadata.tables)
     assert not shared & set(RegistryBase.metadata.tables)
     assert {"applied_mutation", "change_counter", "tombstone", "audit_event", "staff_credential"} <= set(AccountBase.metadata.tables)
-    assert {"account", "desk", "refresh_token", "account_secret"} == set(RegistryBase.metadata.tables)
+    assert {"account", "desk", "desk_code", "refresh_token", "account_secret"} == set(RegistryBase.metadata.tables)
 
 
 def test_account_database_has_shared_and_server_tables(adb):
     with adb.engine.connect() as conn:
         names = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))}
         mode = conn.execute(text("PRAGMA journal_mode")).scalar()
-    assert {t.name for t in SHARED_TABLES} | set(AccountBase.metadata.tables) == names
+    # Every model's table (server.migrate knows the modules that define them) and Alembic's version table.
+    assert {t.name for t in model_tables(ACCOUNT)} | {"alembic_version"} == names
     assert mode == "wal"
 
 

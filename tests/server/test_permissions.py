@@ -36,10 +36,35 @@ REQUESTS = [
     ("audit.view", "GET", "/v1/audit"),
 ]
 PULL_ANY_OF = {"check_in", "attendance.view", "family.view"}
-# Mutation types that need a permission not yet backed by an applier: allowed ones fail later as
-# "invalid" (unknown kind), refused ones must be "forbidden" before anything is looked at.
-PREFIXED = {"payment.take": "payment.cash", "charge.post": "charge.post", "ledger.void": "void.entry",
-            "ledger.refund": "refund.payment", "family.edit": "family.update"}
+# Money routes: refused with 403 before the body is read; allowed ones then refuse the empty body (422).
+MONEY_REQUESTS = [
+    ("payment.take", "POST", "/v1/payments/card"),
+    ("ledger.void", "POST", "/v1/payments/some-entry/void"),
+    ("ledger.refund", "POST", "/v1/payments/some-entry/refund"),
+]
+# Every kind of change a desk may push, with the permission it needs (None: anyone signed in).
+# Written out by hand; a new kind of change fails test_every_kind_of_change_is_in_the_matrix.
+MUTATIONS: dict[str, str | None] = {
+    "check_in": "check_in", "attendance.mark": "attendance.take", "outbox.discard": None,
+    "card.assign": "family.edit", "family.update": "family.edit", "contact.update": "family.edit",
+    "contact.add": "family.edit", "student.update": "family.edit", "alert.update": "family.edit", "alert.add": "family.edit",
+    "charge.post": "charge.post", "payment.record": "payment.take", "drawer.count": "payment.take",
+    "void.entry": "ledger.void", "ledger.adjust": "ledger.void", "ledger.credit": "ledger.void",
+    "refund.record": "ledger.refund", "receipt.email": "ledger.view", "kiosk.referral": "check_in",
+}
+# Sent with an empty payload: an allowed one fails later as "invalid" (its payload is checked after
+# the permission), a refused one must be "forbidden" before anything is looked at.
+PREFIXED = {mtype: permission for mtype, permission in MUTATIONS.items()
+            if mtype not in ("check_in", "attendance.mark") and permission is not None}
+
+
+def test_every_kind_of_change_is_in_the_matrix():
+    from sync.mutations import PAYLOADS
+    from sync.permissions import mutation_permission
+
+    assert set(MUTATIONS) == set(PAYLOADS)
+    for mtype, permission in MUTATIONS.items():
+        assert (mutation_permission(mtype) if mtype != "outbox.discard" else None) == permission, mtype
 
 
 def test_the_built_in_groups_hold_exactly_the_designed_permissions():
@@ -78,10 +103,13 @@ def test_direct_requests_follow_the_matrix(staffed, group):
             assert r.status_code == 403, (group, path, r.text)
             assert r.json()["error"]["code"] == "forbidden"
             assert "ask a manager" in r.json()["error"]["message"]
+    for permission, method, path in MONEY_REQUESTS:
+        r = client.request(method, path, json={}, headers=s["headers"])
+        assert r.status_code == (422 if permission in EXPECTED[group] else 403), (group, path, r.text)
     r = client.get("/v1/sync/pull", params={"limit": 1}, headers=s["headers"])
     assert r.status_code == (200 if EXPECTED[group] & PULL_ANY_OF else 403)
     refused = query(staffed["db"], "SELECT count(*) FROM audit_event WHERE action = 'request.refused' AND staff_id = ?", s["staff_id"])
-    assert refused[0][0] == sum(p not in EXPECTED[group] for p, _, _ in REQUESTS)
+    assert refused[0][0] == sum(p not in EXPECTED[group] for p, _, _ in REQUESTS + MONEY_REQUESTS)
 
 
 def _mark(s: dict, seq: int, session_id: str, student_id: str) -> dict:
@@ -100,14 +128,14 @@ def test_pushed_mutations_follow_the_matrix(staffed, group):
         ("check_in", check_in(s, 1, student, w["location_id"])),
         ("attendance.take", _mark(s, 2, w["session_id"], student)),
     ]
-    for i, (permission, mtype) in enumerate(PREFIXED.items()):
+    for i, (mtype, permission) in enumerate(PREFIXED.items()):
         m = check_in(s, 3 + i, student, w["location_id"])
         mutations.append((permission, {**m, "type": mtype, "payload": {}}))
     r = push(client, s, [m for _, m in mutations])
     assert r.status_code == 200, r.text
     for (permission, m), result in zip(mutations, r.json()["results"], strict=True):
         allowed = permission in EXPECTED[group]
-        if permission in PREFIXED:
+        if m["type"] in PREFIXED:
             assert result["code"] == ("invalid" if allowed else "forbidden"), (group, m["type"], result)
         elif allowed:
             assert result["status"] == "applied", (group, m["type"], result)

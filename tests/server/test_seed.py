@@ -41,7 +41,7 @@ def test_full_demo_account_has_realistic_sizes(tmp_path):
     assert {r[0] for r in query(db, "SELECT kind FROM alert")} >= {"medical", "allergy", "waiver"}
     assert query(db, "SELECT count(*) FROM contact WHERE is_primary AND (email = '' OR phone = '')") == [(0,)]
     assert query(db, "SELECT count(*) FROM student WHERE family_id NOT IN (SELECT id FROM family)") == [(0,)]
-    usns = [r[0] for r in query(db, " UNION ALL ".join(f"SELECT usn FROM {t}" for t in ("location", "family", "contact", "student", "class_schedule", "class_session", "enrollment", "alert")))]
+    usns = [r[0] for r in query(db, " UNION ALL ".join(f"SELECT usn FROM {t}" for t in ("location", "family", "contact", "student", "class_schedule", "class_session", "enrollment", "alert", "ledger_entry", "ledger_allocation")))]
     assert sorted(usns) == list(range(summary.first_usn, summary.last_usn + 1))
     assert query(db, "SELECT usn FROM change_counter") == [(summary.last_usn,)]
 

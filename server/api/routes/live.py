@@ -30,11 +30,11 @@ async def wait(
     timeout: Annotated[float, Query(gt=0, le=MAX_WAIT_SECONDS, description="Seconds to wait at most")] = 10.0,
 ) -> WaitResponse:
     """Answers at once when the account's change number is already past `after`; otherwise when a
-    push commits (same server process) or within a second of it (another process), or at `timeout`
+    push commits (same server process, or another one for an account in PostgreSQL) or within a second of it (another process, SQLite), or at `timeout`
     with `changed: false`. The desk then pulls, and waits again from `head`."""
 
     def head() -> int:
-        with adb.read_session() as db:
+        with adb.current().read_session() as db:  # current(): the account may move while its desks wait
             return current_usn(db)
 
     now = await bell_of(request.app).wait_past(token.account_id, after, head, timeout, request.is_disconnected)

@@ -12,6 +12,7 @@ from server.errors import ApiError, error_responses
 from server.live import bell_of
 from server.pull import pull as pull_changes
 from server.push import push as push_mutations
+from sync.receipt_mutations import RECEIPT_EMAIL
 from sync.permissions import PULL_ANY_OF
 from sync.schema import Staff
 from sync.wire import (
@@ -66,6 +67,8 @@ def push(request: Request, token: TokenDep, staff: CurrentStaff, adb: AccountDbD
     try:
         results = push_mutations(adb, token, body.mutations)
         bell_of(request.app).ring(token.account_id)  # committed: the other desks may pull now
+        if any(m.type == RECEIPT_EMAIL for m in body.mutations):
+            request.app.state.mail.kick(token.account_id)  # sent off the request path (server.mail_queue)
         return PushResponse(results=results)
     except IntegrityError as exc:
         if "applied_mutation" not in str(exc):

@@ -1,0 +1,228 @@
+"""The Import screen's logic, without widgets: a file from the previous software, its columns, the
+preview with every problem, fixes and skips, the import as a job with progress and cancel, and
+the export of everything.
+
+The server does the reading and the matching (sync.imports_client): the desk never needs every
+family locally. A preview is only good for the choices it was made with: any change (a column,
+the date order, a fix, a skip) makes it stale, and only a fresh preview with no problem left may
+be imported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sync.imports_client import ImportApi
+from sync.wire_imports import ExportFormat, ImportOptions, ImportProblem, JobStatus, PreviewAnswer, UploadAnswer
+
+MAX_FILE_BYTES = 30 * 1024 * 1024  # as the server (server.importing.reading.MAX_BYTES)
+POLL_S = 0.25
+DATE_ORDERS = {"auto": "As the file shows", "mdy": "Month first (3/5/2015 is March 5)", "dmy": "Day first (3/5/2015 is 3 May)"}
+Progress = Callable[[str, int, int], None]
+
+
+class FileTooBig(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class MappingRow:
+    field: str
+    label: str
+    header: str | None
+    sample: str  # what the first row holds in that column
+
+
+@dataclass(frozen=True)
+class ProblemLine:
+    row: int
+    field: str | None
+    column: str  # the file's column, or "" for the whole row
+    message: str
+    value: str
+    error: bool
+    skipped: bool
+    fixed: str | None  # the value typed to replace the file's, if any
+
+
+def money(cents: int) -> str:
+    return f"${cents // 100:,}.{cents % 100:02d}"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
+class ImportPresenter:
+    def __init__(self, api: ImportApi, location_id: str | None = None):
+        self.api = api
+        self.location_id = location_id or None
+        self.upload: UploadAnswer | None = None
+        self.mapping: dict[str, str] = {}
+        self.date_order = "auto"
+        self.fixes: dict[int, dict[str, str]] = {}
+        self.skips: set[int] = set()
+        self.preview: PreviewAnswer | None = None
+        self.stale = True
+        self.job: JobStatus | None = None
+        self._cancel = False
+        self.cancel_sent = False
+
+    # --- the file and its columns ---------------------------------------------------------
+    async def choose_file(self, path: Path) -> UploadAnswer:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise FileTooBig(f"{path.name} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB. Split it into smaller files.")
+        data = await asyncio.to_thread(path.read_bytes)
+        answer = await self.api.upload(path.name, data)
+        self.upload, self.mapping = answer, dict(answer.mapping)
+        self.date_order, self.fixes, self.skips, self.preview, self.stale = "auto", {}, set(), None, True
+        return answer
+
+    def file_words(self) -> str:
+        up = self.upload
+        if up is None:
+            return "No file chosen yet. Export the families and students from your previous software as CSV or Excel, then choose that file."
+        kind = "Excel workbook" + (f", sheet “{up.sheet}”" if up.sheet else "") if up.format == "xlsx" else "CSV"
+        details = [kind]
+        if up.encoding:
+            details.append(up.encoding)
+        if up.delimiter:
+            details.append({",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}.get(up.delimiter, up.delimiter) + " separated")
+        source = "the columns you chose last time for this kind of file" if up.mapping_source == "saved" else "our guesses from the column names"
+        return f"{up.file_name}: {plural(up.rows, 'row')} ({', '.join(details)}). Columns: {source}; check them below."
+
+    def mapping_rows(self) -> list[MappingRow]:
+        up = self.upload
+        if up is None:
+            return []
+        first = up.sample[0] if up.sample else []
+        out = []
+        for f in up.fields:
+            header = self.mapping.get(f.name)
+            sample = first[up.headers.index(header)] if header in up.headers and up.headers.index(header) < len(first) else ""
+            out.append(MappingRow(f.name, f.label, header, sample))
+        return out
+
+    def set_column(self, field: str, header: str | None) -> None:
+        if header:
+            self.mapping[field] = header
+        else:
+            self.mapping.pop(field, None)
+        self.stale = True
+
+    def set_date_order(self, order: str) -> None:
+        if order in DATE_ORDERS and order != self.date_order:
+            self.date_order, self.stale = order, True
+
+    def options(self) -> ImportOptions:
+        return ImportOptions(mapping=dict(self.mapping), date_order=self.date_order, location_id=self.location_id,  # type: ignore[arg-type]
+                             fixes={r: dict(f) for r, f in self.fixes.items()}, skips=sorted(self.skips))  # fmt: skip
+
+    # --- the preview ------------------------------------------------------------------------
+    async def check(self) -> PreviewAnswer:
+        if self.upload is None:
+            raise ValueError("Choose a file first.")
+        answer = await self.api.preview(self.upload.upload_id, self.options())
+        self.preview, self.stale = answer, False
+        return answer
+
+    @property
+    def may_import(self) -> bool:
+        return self.preview is not None and not self.stale and self.preview.ready
+
+    def asks_date_order(self) -> bool:
+        return self.preview is not None and "date_order" in self.preview.questions
+
+    def summary(self) -> str:
+        p = self.preview
+        if p is None:
+            return ""
+        c = p.counts
+        lines = [
+            f"{plural(c.rows, 'row')}: {plural(c.families_new, 'new family', 'new families')}, "
+            f"{plural(c.guardians_new, 'new guardian')}, {plural(c.students_new, 'new student')}.",
+            f"Already on file (matched, not added again): {plural(c.families_matched, 'family', 'families')}, "
+            f"{plural(c.guardians_matched, 'guardian')}, {plural(c.students_matched, 'student')}.",
+        ]
+        extra = [plural(c.enrollments_new, "enrollment"), plural(c.notes_new, "medical note"), plural(c.balances_new, "opening balance")]
+        lines.append("Also " + ", ".join(extra) + (f" ({money(c.balance_due_cents)} owed, {money(c.balance_credit_cents)} credit)."
+                                                    if c.balances_new else "."))  # fmt: skip
+        if c.rows_skipped:
+            lines.append(f"{plural(c.rows_skipped, 'row')} left out.")
+        if c.rows_with_errors:
+            lines.append(f"{plural(c.rows_with_errors, 'row')} {'has' if c.rows_with_errors == 1 else 'have'} a problem: "
+                         "fix the value or tick Skip, then check again.")  # fmt: skip
+        elif self.asks_date_order():
+            lines.append("Say how the birth dates are written (month first or day first), then check again.")
+        elif p.ready:
+            lines.append("Ready to import." if self._anything_new(c) else "Nothing new to import: everything in this file is already on file.")
+        return "\n".join(lines)
+
+    @staticmethod
+    def _anything_new(c) -> bool:  # noqa: ANN001
+        return any((c.families_new, c.guardians_new, c.students_new, c.enrollments_new, c.notes_new, c.balances_new))
+
+    def problem_lines(self) -> list[ProblemLine]:
+        p, up = self.preview, self.upload
+        if p is None or up is None:
+            return []
+        lines = [self._line(pr) for pr in p.problems]
+        shown = {pr.row for pr in p.problems}
+        lines += [ProblemLine(r, None, "", "Skipped: this row is left out.", "", False, True, None) for r in sorted(self.skips - shown)]
+        return sorted(lines, key=lambda line: (line.row, not line.error))
+
+    def _line(self, pr: ImportProblem) -> ProblemLine:
+        column = self.mapping.get(pr.field or "", "")
+        fixed = self.fixes.get(pr.row, {}).get(pr.field or "")
+        return ProblemLine(pr.row, pr.field, column, pr.message, pr.value, pr.severity == "error", pr.row in self.skips, fixed)
+
+    def more_problems(self) -> int:
+        return 0 if self.preview is None else self.preview.problems_total - len(self.preview.problems)
+
+    def skip(self, row: int, skipped: bool = True) -> None:
+        if skipped:
+            self.skips.add(row)
+        else:
+            self.skips.discard(row)
+        self.stale = True
+
+    def fix(self, row: int, field: str, value: str) -> None:
+        self.fixes.setdefault(row, {})[field] = value
+        self.stale = True
+
+    # --- the import ---------------------------------------------------------------------------
+    async def run(self, progress: Progress | None = None) -> JobStatus:
+        """Start the job and follow it to its end; cancel() asks the server to stop it (nothing is then written)."""
+        if not self.may_import or self.upload is None:
+            raise ValueError("Check the file first; every problem must be fixed or skipped.")
+        self._cancel = self.cancel_sent = False
+        job = self.job = await self.api.commit(self.upload.upload_id, self.options())
+        while job.state == "running":
+            if progress is not None:
+                progress(job.phase, job.done, job.total)
+            await asyncio.sleep(POLL_S)
+            if self._cancel and not self.cancel_sent:
+                job = self.job = await self.api.cancel(job.job_id)
+                self.cancel_sent = True  # the server rolls back; the loop waits for it to say so
+                continue
+            job = self.job = await self.api.job(job.job_id)
+        if job.state == "done":
+            self.stale = True  # a second run would match everything now: check again first
+        return job
+
+    def cancel(self) -> None:
+        self._cancel = True
+
+    # --- export -------------------------------------------------------------------------------
+    async def export(self, fmt: ExportFormat, path: Path) -> Path:
+        data = await self.api.export(fmt)
+        await asyncio.to_thread(Path(path).write_bytes, data)
+        return Path(path)
+
+    @staticmethod
+    def export_name(fmt: ExportFormat) -> str:
+        return f"frontdesk-export-{fmt}.zip"

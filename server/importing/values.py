@@ -1,0 +1,199 @@
+"""One cell to a clean value, or a `Bad` that says in words what is wrong with it.
+
+Files from other software are messy: stray spaces and line breaks, names in capitals, phones
+that Excel turned into 3.12555E+09, dates written three ways in one column, balances as
+"$1,045.50", "(45.00)" or "45,50". What can be read safely is read; what cannot is a problem the
+person sees in the preview, never a guess written into the account.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Literal
+
+from sync.ledger import MoneyError, parse_money
+
+DateOrder = Literal["mdy", "dmy"]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # cells a spreadsheet could run (server.exporting escapes them)
+MAX_NAME = 80
+
+
+class Bad(ValueError):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def unescape(value: str) -> str:
+    """A cell our export escaped ('=...) reads back as it was."""
+    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@":
+        return value[1:]
+    return value
+
+
+def text(value: str, max_length: int = 300) -> str:
+    """One line: line breaks and runs of spaces become one space (an Excel address cell holds newlines)."""
+    if value.isprintable() and "  " not in value and value[:1] not in (" ", "'") and value[-1:] != " ":
+        out = value  # already clean: the usual case, and a quick one
+    else:
+        out = ", ".join(" ".join(part.split()) for part in unescape(value).splitlines() if part.strip())
+    if len(out) > max_length:
+        raise Bad("too_long", f"“{out[:40]}…” is longer than {max_length} characters.")
+    return out
+
+
+def name(value: str) -> str:
+    return text(value, MAX_NAME)
+
+
+def split_full_name(value: str) -> tuple[str, str]:
+    """'Smith, Jane' and 'Jane Smith' -> ('Jane', 'Smith'); a single word is a first name."""
+    value = name(value)
+    if "," in value:
+        last, _, first = value.partition(",")
+        return first.strip(), last.strip()
+    first, _, last = value.rpartition(" ")
+    return (first, last) if first else (last, "")
+
+
+def email(value: str) -> str:
+    value = text(value, 254).removeprefix("mailto:").strip()
+    if not value:
+        return ""
+    local, at, domain = value.rpartition("@")
+    if not at or not local or "@" in local or " " in value or "." not in domain or domain.startswith(".") or domain.endswith("."):
+        raise Bad("bad_email", f"“{value}” is not an email address.")
+    return value
+
+
+_PHONE_OK = re.compile(r"^[0-9+()\-. x]*$")
+_DIGIT = re.compile(r"\d")
+_SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+\d+$")
+
+
+def phone(value: str) -> str:
+    value = text(value, 64)
+    if not value:
+        return ""
+    if _SCIENTIFIC.match(value):
+        raise Bad("bad_phone", f"“{value}” is a phone number a spreadsheet turned into a rounded number; its digits are lost.")
+    cleaned = re.sub(r"\s*(ext\.?|extension)\s*", " x", value, flags=re.IGNORECASE).replace("/", "-")
+    if not _PHONE_OK.match(cleaned) or _DIGIT.search(cleaned) is None or len(cleaned) > 32:
+        raise Bad("bad_phone", f"“{value}” is not a phone number.")
+    return cleaned
+
+
+_MONTHS = {m: i + 1 for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"))}
+_ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_NUMERIC = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})(?: \d{1,2}:\d{2}(?::\d{2})?(?: ?[AaPp][Mm])?)?$")
+_WORDY = re.compile(r"^(?:[a-z]+,? )?(?:([a-z]+)\.? (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})|(\d{1,2})(?:st|nd|rd|th)? ([a-z]+)\.?,? (\d{4}))$")
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def date_parts(value: str) -> tuple[int, int] | None:
+    """The first two numbers of a d/m/y-or-m/d/y date, to work out the order of a column; None for other forms."""
+    m = _NUMERIC.match(value.strip())
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def date_order_of(values: list[str]) -> DateOrder | None:
+    """'dmy' when a first number is above 12, 'mdy' when a second one is; None when the column never says."""
+    first_big = second_big = False
+    for value in values:
+        parts = date_parts(value)
+        if parts is None:
+            continue
+        first_big |= parts[0] > 12
+        second_big |= parts[1] > 12
+        if first_big and second_big:
+            return None  # both kinds in one column: each row is read with the order chosen, and errors say so
+    if first_big:
+        return "dmy"
+    return "mdy" if second_big else None
+
+
+def date(value: str, order: DateOrder = "mdy", *, today: dt.date | None = None) -> dt.date | None:
+    """A birth date: 2015-03-05, 3/5/2015 (or 5/3/2015 in d/m/y), 05.03.15, Mar 5, 2015, an Excel day number."""
+    value = text(value, 40)
+    if not value:
+        return None
+    try:
+        day = _date(value.casefold(), order)
+    except ValueError:
+        day = None
+    if day is None:
+        raise Bad("bad_date", f"“{value}” is not a real date.")
+    today = today or dt.date.today()
+    if day > today:
+        raise Bad("bad_date", f"“{value}” is in the future.")
+    if day.year < 1900:
+        raise Bad("bad_date", f"“{value}” is too long ago to be a birth date.")
+    return day
+
+
+def _date(value: str, order: DateOrder) -> dt.date | None:
+    if m := _ISO.match(value):
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    if m := _NUMERIC.match(value):
+        a, b, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        if len(m.group(3)) == 2:
+            year += 2000 if year <= dt.date.today().year % 100 else 1900
+        month, day = (a, b) if order == "mdy" else (b, a)
+        return dt.date(year, month, day)
+    if m := _WORDY.match(value):
+        month_word, day, year = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(5), m.group(4), m.group(6))
+        month = _MONTHS.get(month_word[:3])
+        return dt.date(int(year), month, int(day)) if month else None
+    if value.isdigit() and 10_000 <= int(value) <= 80_000:  # Excel's day number, from a cell formatted as General
+        return EXCEL_EPOCH + dt.timedelta(days=int(value))
+    return None
+
+
+_GENDERS = {"f": "F", "female": "F", "girl": "F", "g": "F", "m": "M", "male": "M", "boy": "M", "b": "M"}
+
+
+def gender(value: str) -> str:
+    value = text(value, 20)
+    return _GENDERS.get(value.casefold(), value)
+
+
+_EUROPEAN = re.compile(r"^(\d+),(\d{1,2})$")
+
+
+def balance(value: str) -> int:
+    """Cents from "$1,045.50", "-45", "(45.00)", "45.00 CR", "45,50"; positive is what the family owes."""
+    raw = text(value, 40)
+    if not raw:
+        return 0
+    v = raw.replace("USD", "").replace("$", "").replace("€", "").replace("£", "").replace(" ", "")
+    negative = False
+    if v.startswith("(") and v.endswith(")"):
+        v, negative = v[1:-1], True
+    if v.upper().endswith("CR"):
+        v, negative = v[:-2], True
+    if v.endswith("-"):
+        v, negative = v[:-1], True
+    if v.startswith("-"):
+        v, negative = v[1:], not negative
+    if v.startswith("+"):
+        v = v[1:]
+    if m := _EUROPEAN.match(v):
+        v = f"{m.group(1)}.{m.group(2)}"
+    try:
+        cents = parse_money(v, allow_zero=True)
+    except MoneyError:
+        raise Bad("bad_money", f"“{raw}” is not an amount of money.") from None
+    return -cents if negative else cents
+
+
+def many(value: str, max_length: int = 200) -> list[str]:
+    """One or more class names or notes: several are separated by ; or | or line breaks (as the export writes them)."""
+    out: list[str] = []
+    for part in re.split(r"[;|\n]", unescape(value)):
+        part = " ".join(part.split())
+        if len(part) > max_length:
+            raise Bad("too_long", f"“{part[:40]}…” is longer than {max_length} characters.")
+        if part and part.casefold() not in {p.casefold() for p in out}:
+            out.append(part)
+    return out

@@ -1,0 +1,155 @@
+"""Voiding and refunding card payments: through the gateway first, then on the ledger.
+
+A void cancels the whole charge and is possible only on the payment's business day, before the
+card settles; after that the desk is told to refund (422 `refund_instead`). A refund gives back
+part or all of what the payment still holds, never more. Both are idempotent on the id the
+desk made for the correcting entry (`void_id`, `refund_id`), which is also the gateway's key.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from server.account_db import AccountDatabase, audit, next_usn
+from server.errors import ApiError
+from server.payments.attempts import CardAttempt, remember_decline
+from server.payments.flow import (
+    KEY_REUSED,
+    Caller,
+    approved,
+    audit_event,
+    declined,
+    dry_run,
+    family_lock,
+    naive_utc,
+    rejected_error,
+    unreachable_error,
+)
+from server.payments.gateway import Gateway, GatewayResult, GatewayUnreachable
+from server.permissions import source_of
+from sync.ledger import correction_for
+from sync.ledger_mutations import CardResult, RefundPayload, VoidPayload, family_ledger, made_by, write_refund, write_void
+from sync.mutations import Rejected
+from sync.schema import CARD_METHODS, LedgerEntry
+from sync.wire_payments import CardRefundRequest, CardVoidRequest, PaymentAnswer
+
+NOT_FOUND = "That payment is not on file."
+NOT_CARD = ("This is not a card payment, so the card service has nothing to do with it: "
+            "void or refund it from the family's ledger as usual.")  # fmt: skip
+REFUND_INSTEAD = "This card payment is from an earlier day and can no longer be voided: refund it instead."
+
+
+def void_card_payment(adb: AccountDatabase, gateway: Gateway, who: Caller, entry_id: str, body: CardVoidRequest) -> PaymentAnswer:
+    target = _target(adb, entry_id)
+    with family_lock(who.account_id, target.family_id):
+        with adb.read_session() as db:
+            earlier = _earlier(db, body.void_id, "void", entry_id)
+            if earlier is not None:
+                return earlier
+            state = family_ledger(db, target.family_id).state(entry_id)
+            if state is not None and not state.voided and correction_for(state, body.business_date) == "refund":
+                audit_event(adb, who, "payment.card_void_refused", entry_id, code="refund_instead", void_id=body.void_id)
+                raise ApiError(422, "refund_instead", REFUND_INSTEAD)
+            payload = VoidPayload(entry_id=body.void_id, corrects_id=entry_id, family_id=target.family_id,
+                                  location_id=target.location_id, reason=body.reason, business_date=body.business_date)  # fmt: skip
+            by = made_by(who.staff_id, who.desk_id, naive_utc(body.made_at))
+            try:
+                dry_run(db, lambda: write_void(db, by, payload, lambda: None, card_voided=True))
+            except Rejected as rejected:
+                raise rejected_error(adb, who, "payment.card_void_refused", entry_id, rejected, void_id=body.void_id) from None
+        try:
+            result = gateway.void(target.gateway_ref, body.void_id)
+        except GatewayUnreachable as exc:
+            raise unreachable_error(adb, who, "payment.card_unreachable", entry_id, exc, void_id=body.void_id) from None
+        if result.settled:
+            audit_event(adb, who, "payment.card_void_refused", entry_id, code="settled", void_id=body.void_id)
+            raise ApiError(422, "refund_instead", result.message or REFUND_INSTEAD)
+        if not result.approved:
+            return _decline(adb, who, body.void_id, "void", target, target.amount_cents * -1, result)
+        return _write(adb, who, body.void_id, "payment.card_void", target, lambda db: write_void(
+            db, by, payload, lambda: next_usn(db), card_voided=True), approval_code=result.approval_code)
+
+
+def refund_card_payment(adb: AccountDatabase, gateway: Gateway, who: Caller, entry_id: str, body: CardRefundRequest) -> PaymentAnswer:
+    target = _target(adb, entry_id)
+    with family_lock(who.account_id, target.family_id):
+        payload = RefundPayload(entry_id=body.refund_id, corrects_id=entry_id, family_id=target.family_id,
+                                location_id=target.location_id, amount_cents=body.amount_cents, receipt_no=body.receipt_no,
+                                reason=body.reason, business_date=body.business_date)  # fmt: skip
+        by = made_by(who.staff_id, who.desk_id, naive_utc(body.made_at))
+        with adb.read_session() as db:
+            earlier = _earlier(db, body.refund_id, "refund", entry_id)
+            if earlier is not None:
+                return earlier
+            probe = _card(target, GatewayResult(approved=True, gateway_ref="probe"))
+            try:
+                dry_run(db, lambda: write_refund(db, by, payload, lambda: None, card_refund=probe))
+            except Rejected as rejected:
+                raise rejected_error(adb, who, "payment.card_refund_refused", entry_id, rejected,
+                                     refund_id=body.refund_id, amount_cents=body.amount_cents) from None  # fmt: skip
+        try:
+            result = gateway.refund(target.gateway_ref, body.amount_cents, body.refund_id)
+        except GatewayUnreachable as exc:
+            raise unreachable_error(adb, who, "payment.card_unreachable", entry_id, exc, refund_id=body.refund_id) from None
+        if not result.approved:
+            return _decline(adb, who, body.refund_id, "refund", target, body.amount_cents, result)
+        card = _card(target, result)
+        return _write(adb, who, body.refund_id, "payment.card_refund", target, lambda db: write_refund(
+            db, by, payload, lambda: next_usn(db), card_refund=card), approval_code=result.approval_code,
+            amount_cents=body.amount_cents, receipt_no=body.receipt_no)  # fmt: skip
+
+
+def _target(adb: AccountDatabase, entry_id: str) -> LedgerEntry:
+    with adb.read_session() as db:
+        target = db.get(LedgerEntry, entry_id)
+    if target is None:
+        raise ApiError(404, "not_found", NOT_FOUND)
+    if target.kind != "payment" or target.method not in CARD_METHODS or not target.gateway_ref:
+        raise ApiError(422, "not_card", NOT_CARD)
+    return target
+
+
+def _earlier(db: Session, key: str, kind: str, entry_id: str) -> PaymentAnswer | None:
+    """The first answer for this key: its entry on the ledger, or its remembered decline."""
+    done = db.get(LedgerEntry, key)
+    if done is not None:
+        if done.kind != kind or done.corrects_id != entry_id:
+            raise ApiError(422, "key_reused", KEY_REUSED)
+        return approved(db, done)
+    attempt = db.get(CardAttempt, key)
+    if attempt is not None:
+        if attempt.kind != kind or attempt.target_id != entry_id:
+            raise ApiError(422, "key_reused", KEY_REUSED)
+        return declined(attempt)
+    return None
+
+
+def _card(target: LedgerEntry, result: GatewayResult) -> CardResult:
+    return CardResult(method=target.method, brand=target.card_brand, last4=target.card_last4,  # type: ignore[arg-type]
+                      approval_code=result.approval_code, gateway_ref=result.gateway_ref)  # fmt: skip
+
+
+def _decline(adb: AccountDatabase, who: Caller, key: str, kind: str, target: LedgerEntry, amount: int,
+             result: GatewayResult) -> PaymentAnswer:  # fmt: skip
+    with adb.write_session() as db:
+        attempt = remember_decline(db, key, kind, target_id=target.id, family_id=target.family_id, amount_cents=amount,
+                                   result=result, staff_id=who.staff_id, desk_id=who.desk_id)  # fmt: skip
+        audit(db, f"payment.card_{kind}_declined", staff_id=who.staff_id, desk_id=who.desk_id, record_type="ledger_entry",
+              record_id=target.id, key=key, decline_code=attempt.decline_code, source=source_of(db, who.staff_id))  # fmt: skip
+        db.commit()
+        return declined(attempt)
+
+
+def _write(adb: AccountDatabase, who: Caller, key: str, action: str, target: LedgerEntry, write, **detail: object) -> PaymentAnswer:
+    """The ledger entry of a correction the gateway made. Refused now only if another request
+    changed the payment in between (a race the family lock rules out within this process)."""
+    try:
+        with adb.write_session() as db:
+            if write(db):
+                audit(db, action, staff_id=who.staff_id, desk_id=who.desk_id, record_type="ledger_entry", record_id=key,
+                      corrects_id=target.id, family_id=target.family_id, brand=target.card_brand, last4=target.card_last4,
+                      source=source_of(db, who.staff_id), **detail)  # fmt: skip
+            db.commit()
+            return approved(db, db.get(LedgerEntry, key))
+    except Rejected as rejected:
+        raise rejected_error(adb, who, f"{action}_unrecorded", target.id, rejected, key=key) from None

@@ -1,0 +1,106 @@
+"""HTTP bodies of /v1/imports and /v1/exports (the rest of the contract is sync.wire).
+
+    POST /v1/imports?file_name=NAME        the file's bytes          -> UploadAnswer (headers, guessed mapping)
+    POST /v1/imports/{upload_id}/preview   ImportOptions             -> PreviewAnswer (counts, every problem)
+    POST /v1/imports/{upload_id}/commit    ImportOptions             -> JobStatus (202: the job runs on)
+    GET  /v1/imports/jobs/{job_id}                                   -> JobStatus (progress)
+    POST /v1/imports/jobs/{job_id}/cancel                            -> JobStatus
+    GET  /v1/exports?format=csv|xlsx                                 -> a ZIP of the account's data
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from sync.wire import ResponseModel, WireModel
+
+DateOrder = Literal["auto", "mdy", "dmy"]
+JobState = Literal["running", "done", "failed", "cancelled"]
+ExportFormat = Literal["csv", "xlsx"]
+MAX_PROBLEMS = 5000  # a preview lists this many problems at most (and says how many there are)
+
+
+class ImportOptions(WireModel):
+    """How to read the file, and what the person decided about its rows."""
+
+    mapping: dict[str, str] = Field(default_factory=dict, max_length=60)  # field -> header of the file
+    date_order: DateOrder = "auto"  # how 03/05/2015 is read: month first, day first, or as the column shows
+    delimiter: Literal[",", ";", "\t", "|"] | None = None  # None: detected
+    sheet: str | None = Field(default=None, max_length=100)  # XLSX: None is the first sheet with data
+    location_id: str | None = Field(default=None, max_length=36)  # where opening balances are recorded
+    fixes: dict[int, dict[str, str]] = Field(default_factory=dict, max_length=100_000)  # row -> field -> new value
+    skips: list[int] = Field(default_factory=list, max_length=100_000)  # rows left out
+
+
+class ImportField(ResponseModel):
+    name: str
+    label: str
+
+
+class UploadAnswer(ResponseModel):
+    upload_id: str
+    file_name: str
+    sha256: str
+    size: int
+    format: str  # csv | xlsx
+    encoding: str = ""
+    delimiter: str = ""
+    sheet: str = ""
+    sheets: list[str] = Field(default_factory=list)
+    headers: list[str]
+    sample: list[list[str]]  # the first rows, as the file holds them
+    rows: int
+    mapping: dict[str, str]
+    mapping_source: Literal["saved", "guessed"]
+    fields: list[ImportField]
+
+
+class ImportProblem(ResponseModel):
+    row: int
+    field: str | None = None
+    code: str
+    message: str
+    severity: Literal["error", "warning"] = "error"
+    value: str = ""
+
+
+class ImportCounts(ResponseModel):
+    rows: int = 0
+    rows_ready: int = 0
+    rows_with_errors: int = 0
+    rows_skipped: int = 0
+    families_new: int = 0
+    families_matched: int = 0
+    guardians_new: int = 0
+    guardians_matched: int = 0
+    students_new: int = 0
+    students_matched: int = 0
+    enrollments_new: int = 0
+    notes_new: int = 0
+    balances_new: int = 0
+    balance_due_cents: int = 0
+    balance_credit_cents: int = 0
+
+
+class PreviewAnswer(ResponseModel):
+    upload_id: str
+    counts: ImportCounts
+    problems: list[ImportProblem]
+    problems_total: int
+    date_order: Literal["mdy", "dmy"]  # the order the dates were read with
+    questions: list[str] = Field(default_factory=list)  # what the person must answer first, e.g. "date_order"
+    ready: bool  # no row with an error and no question open: the import may run
+
+
+class JobStatus(ResponseModel):
+    job_id: str
+    upload_id: str
+    file_name: str
+    state: JobState
+    phase: str = ""
+    done: int = 0
+    total: int = 0
+    message: str = ""
+    counts: ImportCounts | None = None
