@@ -211,8 +211,10 @@ async def run_signed_in(session: DeskSession, *, kiosk: bool = False,
     sign-in window then says)."""
     if kiosk:
         from desk.kiosk.launch import open_kiosk_window  # full screen, no rail; left with a staff PIN
+        from desk.kiosk.options import KioskOptions
 
-        window = open_kiosk_window(session)
+        options = KioskOptions.from_settings(settings.current.kiosk) if settings is not None else None
+        window = open_kiosk_window(session, options)
     else:
         window = open_main_window(session, settings)
     ended: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
@@ -265,7 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     if settings.notice:
         log.warning("%s", settings.notice)
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
-        return runner.run(run_desk(config_from(args, settings.current), password, kiosk=args.kiosk, settings=settings))
+        kiosk = args.kiosk or settings.current.kiosk.start_in_kiosk
+        return runner.run(run_desk(config_from(args, settings.current), password, kiosk=kiosk, settings=settings))
 
 
 if __name__ == "__main__":

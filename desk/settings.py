@@ -17,12 +17,13 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sync.ids import utcnow
 
@@ -52,6 +53,47 @@ class ReceiptDefaults(BaseModel):
         return getattr(self, key, "none")
 
 
+class MemberRuleSetting(BaseModel):
+    """A business's own member cards or key tags: which track, and a pattern (its `number` group, or
+    the whole match, is the member number). Tried before the usual rules (devices.tracks)."""
+
+    model_config = ConfigDict(extra="ignore")
+    name: str = Field(min_length=1, max_length=60)
+    track: int = Field(ge=0, le=3)  # 0: plain text without sentinels (a key-tag reader typing a number)
+    pattern: str = Field(min_length=1, max_length=200)
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"the pattern is not a valid regular expression ({exc})") from None
+        return value
+
+
+class UsbSwiperSetting(BaseModel):
+    """A USB swiper model this computer should also read directly (beside devices.hid.SUPPORTED)."""
+
+    model_config = ConfigDict(extra="ignore")
+    name: str = Field(min_length=1, max_length=60)
+    vendor_id: int = Field(ge=0, le=0xFFFF)
+    product_id: int | None = Field(default=None, ge=0, le=0xFFFF)  # None: any product of the vendor
+    protocol: Literal["magtek", "keyboard"] = "keyboard"
+
+
+class KioskSettings(BaseModel):
+    """The self check-in kiosk of this computer (desk.kiosk.options.KioskOptions)."""
+
+    model_config = ConfigDict(extra="ignore")
+    start_in_kiosk: bool = False  # this computer is the lobby's kiosk: start it without --kiosk
+    opens_before_minutes: int = Field(default=30, ge=0, le=240)
+    closes_after_minutes: int = Field(default=15, ge=0, le=240)
+    blocking_alerts: list[Literal["medical", "allergy", "waiver", "balance", "note"]] = Field(
+        default_factory=lambda: ["balance", "waiver"])
+    idle_seconds: float = Field(default=45.0, gt=0, le=3600)
+
+
 class DeskSettings(BaseModel):
     model_config = ConfigDict(extra="ignore", validate_assignment=True)
 
@@ -69,6 +111,9 @@ class DeskSettings(BaseModel):
     idle_lock_minutes: float = Field(default=5.0, ge=0, le=240)
     swipe_max_gap_ms: int = Field(default=30, ge=5, le=200)  # keys further apart are a person typing
     sounds: bool = True
+    kiosk: KioskSettings = Field(default_factory=KioskSettings)
+    member_card_rules: list[MemberRuleSetting] = Field(default_factory=list, max_length=20)
+    usb_swipers: list[UsbSwiperSetting] = Field(default_factory=list, max_length=20)
 
 
 class LoadedSettings(BaseModel):

@@ -17,8 +17,10 @@ from desk.presenters.swipes import layout_warning, swipe_notice, swiper_status
 from desk.usb_swiper import UsbSwiper
 from desk.widgets.payment_dialog import PaymentDialog
 from desk.widgets.swiper_settings import SwiperDialog
-from devices.cards import MemberSwipe, Swipe
-from devices.hid import HidState
+from devices.cards import MemberSwipe, PaymentCard, Swipe
+from devices.burst import BurstTiming
+from devices.hid import SUPPORTED, HidState, SwiperModel
+from devices.tracks import DEFAULT_RULES, MemberRule
 from devices.kem import KemSwipeFilter
 
 if TYPE_CHECKING:
@@ -39,6 +41,8 @@ def handle_swipe(window: MainWindow, swipe: Swipe) -> None:
     if payment is not None:
         payment.card_swiped(swipe)  # a payment card pays; anything else is said in the dialog
         return
+    if isinstance(swipe, PaymentCard) and pay_for_family_in_view(window, swipe):
+        return
     notice = swipe_notice(swipe)
     if notice is not None:
         window.toast.show_message(notice.text, notice.tone)
@@ -48,6 +52,28 @@ def handle_swipe(window: MainWindow, swipe: Swipe) -> None:
     assert isinstance(swipe, MemberSwipe)
     window.show_screen(window.screens.index(window.checkin))
     window.checkin.member_swipe(swipe.number)
+
+
+def pay_for_family_in_view(window: MainWindow, card: PaymentCard) -> bool:
+    """A payment card swiped with a family in view (its file open, or a child of it on the check-in
+    card): the take-payment dialog opens for that family with the card in it, ready for Enter."""
+    families = getattr(window, "families", None)
+    if families is None:
+        return False
+    screen = window.current_screen()
+    family_id = None
+    if screen is families and families.presenter.view is not None:
+        family_id = families.presenter.view.id
+    elif screen is window.checkin and window.checkin.presenter.card is not None:
+        family_id = window.checkin.presenter.card.student.family_id
+    if family_id is None or (screen is not families and not families.open_family(family_id)):
+        return False
+    window.show_screen(window.screens.index(families))
+    dialog = families.take_payment()
+    if dialog is None:  # may not take payments here: the swipe is only named
+        return False
+    dialog.card_swiped(card)
+    return True
 
 
 def open_payment_dialog(window: MainWindow) -> PaymentDialog | None:
@@ -79,7 +105,10 @@ def install_swiper(window: MainWindow, *, usb: bool = True, usb_options: dict | 
     swiper when one is plugged in (`usb`); both go to handle_swipe."""
     app = QApplication.instance()
     assert isinstance(app, QApplication)
-    kem = KemSwipeFilter(parent=window)
+    store = getattr(window, "settings", None)  # desk.settings.SettingsStore: key gap, card rules, USB models
+    kem = KemSwipeFilter(timing_of(store), rules=lambda: member_rules(store), parent=window)
+    if store is not None:
+        store.subscribe(lambda _s: setattr(kem.detector, "timing", timing_of(store)))  # a new gap applies at once
     kem.install(app)
     kem.swiped.connect(window.handle_swipe)
     window.closed.connect(kem.uninstall)
@@ -90,13 +119,30 @@ def install_swiper(window: MainWindow, *, usb: bool = True, usb_options: dict | 
     window.status.show_swiper(*swiper_status("keyboard", None, window.layout_problem))
     window.status.swiper_clicked.connect(lambda: open_swiper_settings(window))
     if usb:
-        reader = UsbSwiper(window, **(usb_options or {}))
+        options = dict(usb_options or {})
+        options.setdefault("models", usb_models(store))
+        reader = UsbSwiper(window, **options)
         reader.swiped.connect(window.handle_swipe)
         reader.state_changed.connect(lambda state: _usb_state(window, state))
         window.closed.connect(reader.stop)
         window.usb_swiper = reader
         reader.start()
     return kem
+
+
+def timing_of(store) -> BurstTiming:  # noqa: ANN001 - SettingsStore | None
+    return BurstTiming(max_gap_ms=store.current.swipe_max_gap_ms) if store is not None else BurstTiming()
+
+
+def member_rules(store) -> tuple[MemberRule, ...]:  # noqa: ANN001 - SettingsStore | None
+    """The business's own member-card rules first, then the usual ones."""
+    own = tuple(MemberRule(r.name, r.track, r.pattern) for r in store.current.member_card_rules) if store else ()
+    return own + DEFAULT_RULES
+
+
+def usb_models(store) -> tuple[SwiperModel, ...]:  # noqa: ANN001 - SettingsStore | None
+    own = tuple(SwiperModel(m.vendor_id, m.product_id, m.name, m.protocol) for m in store.current.usb_swipers) if store else ()
+    return SUPPORTED + own
 
 
 def _usb_state(window: MainWindow, state: HidState) -> None:

@@ -37,6 +37,12 @@ class ChangeBell:
         self.closing = False
         self.recheck = recheck
         self.relay = relay
+        # The last change number read per account, shared by its waiters in this process: a few
+        # hundred waiting desks then cost one read per account per `recheck`, not one each.
+        # Forgotten whenever the account's bell rings.
+        self._heads: dict[str, tuple[float, int]] = {}
+        self._rung: dict[str, int] = {}  # rings per account: a read begun before a ring is not shared after it
+        self._reading: dict[str, tuple[int, asyncio.Future]] = {}
 
     def close(self) -> None:
         """The server is stopping: every wait answers now, so no desk holds the shutdown up.
@@ -65,6 +71,8 @@ class ChangeBell:
     def wake(self, account_id: str) -> None:
         """Wake this process's waiters on the account (another process's change, or this one's)."""
         with self._lock:
+            self._heads.pop(account_id, None)
+            self._rung[account_id] = self._rung.get(account_id, 0) + 1
             waiters = list(self._waiters.get(account_id, ()))
         for loop, event in waiters:
             if not loop.is_closed():
@@ -95,7 +103,7 @@ class ChangeBell:
             deadline = time.monotonic() + timeout
             while True:
                 event.clear()
-                now = await asyncio.to_thread(head)
+                now = await self._head(account_id, head)
                 left = deadline - time.monotonic()
                 if now > after or left <= 0 or self.closing or (gone is not None and await gone()):
                     return now
@@ -111,6 +119,37 @@ class ChangeBell:
                     waiting.discard(me)
                     if not waiting:
                         del self._waiters[account_id]
+                        self._heads.pop(account_id, None)
+                        self._rung.pop(account_id, None)
+
+    async def _head(self, account_id: str, head: Callable[[], int]) -> int:
+        """The account's change number: read now, or by another waiter less than `recheck` ago
+        and not rung since (then it is as fresh as looking now could promise)."""
+        with self._lock:
+            known = self._heads.get(account_id)
+            rung = self._rung.get(account_id, 0)
+        if known is not None and time.monotonic() - known[0] < self.recheck * 0.9:
+            return known[1]
+        shared = self._reading.get(account_id)  # one read at a time per account; the others share it
+        if shared is not None and shared[0] == rung:
+            return await asyncio.shield(shared[1])
+        reading = asyncio.get_running_loop().create_future()
+        self._reading[account_id] = (rung, reading)
+        try:
+            began = time.monotonic()
+            value = await asyncio.to_thread(head)
+            with self._lock:
+                if account_id in self._waiters and self._rung.get(account_id, 0) == rung:
+                    self._heads[account_id] = (began, value)
+            reading.set_result(value)
+            return value
+        except BaseException as exc:
+            reading.set_exception(exc)
+            reading.exception()  # retrieved: the sharers re-raise it themselves
+            raise
+        finally:
+            if self._reading.get(account_id, (None, None))[1] is reading:
+                del self._reading[account_id]
 
 
 _bells: dict[int, ChangeBell] = {}

@@ -36,21 +36,21 @@ class ServerState:
         return cls(settings=settings, registry=registry, signing_key=load_signing_key(settings.data_dir), throttle=throttle)
 
     def account_db(self, account: Account) -> AccountDatabase:
-        if account.id in self.moving_now():
+        if account.id in self.moving_now() and account.id in self.moving_now(fresh=True):  # a move just ended is seen at once
             from server.errors import ApiError
 
             raise ApiError(503, "busy", MOVING, headers={"Retry-After": "2"})
         return self.databases.get(account.id, lambda: self.registry.account_db_url(account), account.db_location)
 
-    def moving_now(self) -> frozenset[str]:
+    def moving_now(self, fresh: bool = False) -> frozenset[str]:
         """The ids of accounts being moved, read from the registry at most every MOVING_TTL seconds."""
         at, ids = self._moving
         now = time.monotonic()
-        if now - at < MOVING_TTL:
+        if now - at < MOVING_TTL and not fresh:
             return ids
         with self._moving_lock:
             at, ids = self._moving
-            if now - at >= MOVING_TTL:
+            if now - at >= MOVING_TTL or fresh:
                 ids = frozenset(self.registry.moving())
                 self._moving = (time.monotonic(), ids)
         return ids

@@ -155,6 +155,44 @@ def student_history(s: Session, student_id: str, start: dt.date, end: dt.date) -
     return StudentHistory(f"{student.first_name} {student.last_name}", family.name if family else "", start, end, tuple(out))
 
 
+@dataclass(frozen=True)
+class EnrollmentRow:
+    class_name: str
+    level: str
+    location_name: str
+    weekday: int  # 0 = Monday
+    start_time: dt.time
+    start_date: dt.date
+    end_date: dt.date | None  # None: still enrolled
+
+
+@dataclass(frozen=True)
+class EnrollmentHistory:
+    student_name: str
+    family_name: str
+    rows: tuple[EnrollmentRow, ...]  # oldest start first
+
+
+def enrollment_history(s: Session, student_id: str) -> EnrollmentHistory:
+    """Every class the student was ever enrolled in, when they joined and left."""
+    student = s.get(Student, student_id)
+    if student is None:
+        raise NotFound(f"no student {student_id}")
+    family = s.get(Family, student.family_id)
+    rows = s.exec(
+        select(Enrollment, ClassSchedule, Location)
+        .join(ClassSchedule, col(ClassSchedule.id) == Enrollment.schedule_id)
+        .join(Location, col(Location.id) == ClassSchedule.location_id)
+        .where(Enrollment.student_id == student_id)
+        .order_by(col(Enrollment.start_date), col(ClassSchedule.name))
+    ).all()
+    return EnrollmentHistory(
+        f"{student.first_name} {student.last_name}", family.name if family else "",
+        tuple(EnrollmentRow(sched.name, sched.level, loc.name, sched.weekday, sched.start_time, e.start_date, e.end_date)
+              for e, sched, loc in rows),
+    )  # fmt: skip
+
+
 def _chunks(ids: list[str], size: int = 500) -> list[list[str]]:
     """SQLite caps bound parameters; a year of sessions is more than one IN list should carry."""
     return [ids[i : i + size] for i in range(0, len(ids), size)]

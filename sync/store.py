@@ -327,6 +327,13 @@ class DeskStore:
         with db.read_session(self.cache.engine) as s:
             return reports.student_history(s, student_id, start, end)
 
+    def enrollment_history(self, student_id: str) -> Any:
+        """A sync.reports.EnrollmentHistory; raises queries.NotFound for an unknown student."""
+        from sync import reports
+
+        with db.read_session(self.cache.engine) as s:
+            return reports.enrollment_history(s, student_id)
+
     def kiosk_referrals(self, location_id: str, day: dt.date) -> list[Any]:
         """The families the kiosk sent to the front desk at a location on a day (sync.kiosk_referrals)."""
         from sync.kiosk_referrals import referrals_on

@@ -32,3 +32,9 @@ class KioskOptions:
             raise ValueError("the kiosk's timeouts must be positive")
         if self.max_families < 1 or self.pin_tries < 1 or self.pin_wait_seconds < 0:
             raise ValueError("max_families and pin_tries must be at least 1, pin_wait_seconds not negative")
+
+    @classmethod
+    def from_settings(cls, kiosk: object) -> "KioskOptions":
+        """This computer's kiosk settings (desk.settings.KioskSettings) over the defaults."""
+        return cls(opens_before_minutes=kiosk.opens_before_minutes, closes_after_minutes=kiosk.closes_after_minutes,
+                   blocking_alerts=frozenset(kiosk.blocking_alerts), idle_seconds=kiosk.idle_seconds)  # type: ignore[attr-defined]

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from desk.presenters.formatting import age_text, now_at
-from desk.presenters.money_text import CATEGORY_WORDS, KIND_WORDS, balance_words, money, typed_money, when_text
+from desk.presenters.money_text import KIND_WORDS, balance_words, money, when_text
 from sync.money_desk import MoneyDesk
 from sync.money_views import CorrectionOutcome, FamilyHit, FamilyView, LedgerRow, PaymentOutcome
 from sync.permissions import ALL_PERMISSIONS, CHARGE_POST, LEDGER_REFUND, LEDGER_VIEW, LEDGER_VOID, PAYMENT_TAKE, expand
@@ -84,6 +84,7 @@ class FamilyPresenter:
         self.highlighted = -1
         self.view: FamilyView | None = None
         self.receipt_hook: ReceiptHook | None = None
+        self.receipt_choice: Callable[[str], str] | None = None  # the desk's receipt defaults by ledger method
         self.last_drawer_end = None  # when this desk's last drawer count in this run ended (see DrawerPresenter)
 
     # --- who may do what -------------------------------------------------------------------

@@ -10,7 +10,7 @@ from the card object, the attempt drops it whatever the answer, and nothing here
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from desk.presenters.formatting import now_at
@@ -37,8 +37,10 @@ METHODS: tuple[Method, ...] = (
     Method(TERMINAL, "Card terminal (separate machine)"),
     Method(CREDIT, "Account credit"),
 )
-# How the customer usually wants the receipt; staff change it in one key.
-RECEIPT_DEFAULT = {CASH: "print", CHECK: "none", SWIPE: "print", KEYED: "print", TERMINAL: "print", CREDIT: "none"}
+# How the customer usually wants the receipt, by the ledger's method (this computer's settings may
+# say otherwise: desk.settings.ReceiptDefaults); staff change it in one key.
+RECEIPT_DEFAULT = {"cash": "print", "check": "none", "card_present": "print", "card_keyed": "print",
+                   "terminal": "none", "credit": "none"}
 RECEIPT_CHOICES = (("print", "Print", "P"), ("email", "Email", "E"), ("none", "No receipt", "N"))  # key, words, key to press
 
 SWIPE_NOW = "Swipe the card now."
@@ -88,8 +90,10 @@ class _Attempt:
 
 
 class PaymentPresenter:
-    def __init__(self, money_desk: MoneyDesk, view: FamilyView, location: LocationView):
+    def __init__(self, money_desk: MoneyDesk, view: FamilyView, location: LocationView,
+                 receipt_choice: Callable[[str], str] | None = None):
         self.money = money_desk
+        self.receipt_choice = receipt_choice  # the desk's receipt defaults by method, when it has settings
         self.view = view
         self.location = location
         self.currency = view.currency
@@ -129,9 +133,10 @@ class PaymentPresenter:
     def may_email(self) -> bool:
         return bool(self.view.email or any(g.email for g in self.view.guardians))
 
-    @staticmethod
-    def receipt_default(method: str) -> str:
-        return RECEIPT_DEFAULT.get(method, "print")
+    def receipt_default(self, outcome: PaymentOutcome) -> str:
+        """Where the receipt question starts after this payment: "print", "email" or "none"."""
+        choice = self.receipt_choice(outcome.method) if self.receipt_choice is not None else None
+        return choice if choice in ("print", "email", "none") else RECEIPT_DEFAULT.get(outcome.method, "print")
 
     def method_hint(self, method: str) -> str:
         """What to do for this way to pay, said under the method."""

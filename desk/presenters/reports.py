@@ -22,20 +22,22 @@ from desk.presenters.money_reports import drawer_doc, end_of_day_doc, statement_
 from printing.errors import PrintError
 from printing.printer import PrintedJob, PrinterChoice, list_printers, print_pdf_async
 from printing.report import ReportCancelled, ReportDoc, ReportTable, render_report
-from sync.reports import AttendanceByClass, DataAsOf, StudentHistory
+from sync.reports import AttendanceByClass, DataAsOf, EnrollmentHistory, StudentHistory
 from sync.store import DeskStore
 from sync.views import LocationView, StudentHit
 
-Kind = Literal["attendance", "history", "statement", "end_of_day", "drawer"]
+Kind = Literal["attendance", "history", "enrollments", "statement", "end_of_day", "drawer"]
 KINDS: dict[Kind, str] = {
     "attendance": "Attendance by class",
     "history": "Student attendance history",
+    "enrollments": "Student enrollment history",
     "statement": "Family statement",
     "end_of_day": "End of day (bank deposit)",
     "drawer": "Cash drawer counts",
 }
-NEEDS_STUDENT: frozenset[str] = frozenset({"history", "statement"})  # a statement finds the family by a student
+NEEDS_STUDENT: frozenset[str] = frozenset({"history", "enrollments", "statement"})  # a statement finds the family by a student
 ONE_DAY: frozenset[str] = frozenset({"end_of_day", "drawer"})  # made for the "to" date
+NO_DATES: frozenset[str] = frozenset({"enrollments"})  # the whole history
 STATUS_WORDS = {"present": "Present", "late": "Late", "absent": "Absent", None: "Not marked"}
 Progress = Callable[[int, int], None]
 
@@ -119,6 +121,26 @@ def history_doc(history: StudentHistory, business: str, as_of: str, printed_at: 
     )
 
 
+WEEKDAYS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
+
+
+def enrollments_doc(history: EnrollmentHistory, business: str, as_of: str, printed_at: str) -> ReportDoc:
+    rows = tuple(
+        (r.class_name + (f" ({r.level})" if r.level and r.level.lower() not in r.class_name.lower() else ""),
+         r.location_name, f"{WEEKDAYS[r.weekday]} {r.start_time.strftime('%I:%M %p').lstrip('0')}",
+         day_text(r.start_date), day_text(r.end_date) if r.end_date else "Still enrolled")
+        for r in history.rows
+    )  # fmt: skip
+    active = sum(1 for r in history.rows if r.end_date is None)
+    table = ReportTable(heading=f"{history.student_name} ({history.family_name} family)",
+                        columns=("Class", "Location", "When", "Joined", "Left"), rows=rows,
+                        widths=(0.30, 0.16, 0.22, 0.16, 0.16),
+                        note=f"{len(rows)} enrollment{'s' if len(rows) != 1 else ''}, {active} still enrolled")  # fmt: skip
+    return ReportDoc(title="Student enrollment history", business_name=business, subtitle=history.student_name,
+                     as_of=as_of, printed_at=printed_at, tables=(table,) if rows else (),
+                     empty_text=f"{history.student_name} has never been enrolled in a class.")  # fmt: skip
+
+
 class ReportsPresenter:
     def __init__(self, store: DeskStore, location: LocationView, business_name: str):
         self.store = store
@@ -175,6 +197,10 @@ class ReportsPresenter:
             if kind == "attendance":
                 doc = attendance_doc(self.store.attendance_report(location.id, start, end), business, as_of, printed)
                 name = f"attendance-{location.code or 'all'}-{start}-to-{end}.pdf"
+            elif kind == "enrollments":
+                history = self.store.enrollment_history(student_id or "")
+                doc = enrollments_doc(history, business, as_of, printed)
+                name = f"enrollments-{_slug(history.student_name)}.pdf"
             elif kind == "statement":
                 family_id = self._families.get(student_id or "", "")
                 st = self.store.money_report("family_statement", family_id, start, end)

@@ -234,8 +234,9 @@ class FamilyScreen(QWidget):
         view = self.presenter.view
         if view is None or not self.presenter.may_pay() or self._dialog_open():
             return None
-        dialog = PaymentDialog(PaymentPresenter(self.presenter.money, view, self.presenter.location), self,
-                               on_receipt=self.presenter.receipt)
+        presenter = PaymentPresenter(self.presenter.money, view, self.presenter.location,
+                                     receipt_choice=self.presenter.receipt_choice)
+        dialog = PaymentDialog(presenter, self, on_receipt=self.presenter.receipt)
         dialog.paid.connect(self._paid)
         return self._open(dialog)
 

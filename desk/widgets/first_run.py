@@ -69,6 +69,7 @@ class FirstRunWindow(QWidget):
                    "Sign in as the owner or a manager. The account's classes and students are then downloaded.")
         # 3. Location
         self.locations = QListWidget()
+        self.locations.setObjectName("setupList")
         self.locations.setAccessibleName("Locations")
         self.locations.itemActivated.connect(lambda _item: self.go_next())
         self._page("Which location is this desk at?", [("", self.locations)], "It can be changed later in the top bar.")

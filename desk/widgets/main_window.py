@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
         self.receipts = ReceiptDesk(store, business_name=account_name, currency=self.money.currency)
         self.receipt_sender = ReceiptSender(self.receipts, ReceiptOutput(lambda: self.settings.current))
         self.families.presenter.receipt_hook = self.send_receipt
+        self.families.presenter.receipt_choice = lambda method: self.settings.current.receipts.for_method(method)
         QShortcut(QKeySequence("Ctrl+K"), self, activated=lambda: self.show_screen(0))
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self.open_family_of_student)
         self.rail.chosen.connect(self.show_screen)

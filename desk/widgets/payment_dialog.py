@@ -325,7 +325,7 @@ class PaymentDialog(MoneyDialog):
         self.balance.setText(balance)
         self.balance.setAccessibleName(f"Family balance: {balance}")
         set_tone(self.balance, tone)
-        choice = self.presenter.receipt_default(self.current_method())
+        choice = self.presenter.receipt_default(outcome)
         if not self.receipt_buttons[choice].isEnabled():
             choice = "none"
         self.receipt_buttons[choice].setChecked(True)

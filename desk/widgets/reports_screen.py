@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk.ops import Op
-from desk.presenters.reports import KINDS, NEEDS_STUDENT, ONE_DAY, Kind, MadeReport, PrintOutcome, ReportsPresenter
+from desk.presenters.reports import KINDS, NEEDS_STUDENT, NO_DATES, ONE_DAY, Kind, MadeReport, PrintOutcome, ReportsPresenter
 from desk.widgets.common import label, set_tone
 from printing.printer import PrinterChoice
 from sync.views import LocationView
@@ -73,7 +73,10 @@ class ReportsScreen(QWidget):
         dates.addWidget(self.to_label)
         dates.addWidget(self.end)
         dates.addStretch(1)
-        form.addRow("Dates", dates)
+        self.dates_row = QWidget()
+        dates.setContentsMargins(0, 0, 0, 0)
+        self.dates_row.setLayout(dates)
+        form.addRow("Dates", self.dates_row)
         self.student_row = QWidget()
         student_box = QVBoxLayout(self.student_row)
         student_box.setContentsMargins(0, 0, 0, 0)
@@ -213,6 +216,7 @@ class ReportsScreen(QWidget):
     def _kind_changed(self) -> None:
         kind = self.kind.currentData()
         self._form.setRowVisible(self.student_row, kind in NEEDS_STUDENT)  # the label goes too
+        self._form.setRowVisible(self.dates_row, kind not in NO_DATES)  # (shows the row's widgets again)
         for widget in (self.start, self.to_label):  # a day's report is made for the "to" date
             widget.setVisible(kind not in ONE_DAY)
 

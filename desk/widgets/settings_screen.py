@@ -10,7 +10,8 @@ import asyncio
 from collections.abc import Callable
 
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QPushButton, QSpinBox, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QHBoxLayout, QPushButton, QScrollArea, QSpinBox,
+    QVBoxLayout, QWidget,
 )  # fmt: skip
 
 from desk.ops import Op
@@ -46,14 +47,12 @@ class SettingsScreen(QWidget):
         self.test_button.setAccessibleName("Print a test page")
         self.test_button.clicked.connect(self.print_test_page)
         self.receipt_boxes: dict[str, QComboBox] = {}
-        receipts = QFormLayout()
         for key, words in METHODS.items():
             box = QComboBox()
             box.setAccessibleName(f"Receipt after {words.lower()} payments")
             for choice, text in CHOICES.items():
                 box.addItem(text, choice)
             self.receipt_boxes[key] = box
-            receipts.addRow(words, box)
         self.idle = QDoubleSpinBox()
         self.idle.setAccessibleName("Lock after idle minutes")
         self.idle.setRange(0, 240)
@@ -65,7 +64,24 @@ class SettingsScreen(QWidget):
         self.gap.setRange(5, 200)
         self.gap.setSuffix(" ms")
         self.gap.setToolTip("Keys typed closer together than this are a card swipe; slower keys are a person typing.")
+        for spin in (self.idle, self.gap):
+            spin.setMinimumHeight(36)  # UX.md: controls at least 36 px high
         self.sounds = QCheckBox("Play a sound on check-in and on a bad swipe")
+        # The lobby's self check-in kiosk, when this computer is one.
+        self.kiosk_start = QCheckBox("This computer is the self check-in kiosk (start in kiosk mode)")
+        self.kiosk_before, self.kiosk_after = QSpinBox(), QSpinBox()
+        for spin, name in ((self.kiosk_before, "Kiosk check-in opens before class"),
+                           (self.kiosk_after, "Kiosk check-in closes after the start")):
+            spin.setRange(0, 240)
+            spin.setSuffix(" min")
+            spin.setAccessibleName(name)
+            spin.setMinimumHeight(36)
+        self.kiosk_alerts: dict[str, QCheckBox] = {}
+        for kind, words in (("balance", "Balance due"), ("waiver", "Waiver missing"), ("medical", "Medical note"),
+                            ("allergy", "Allergy")):
+            box = QCheckBox(words)
+            box.setAccessibleName(f"Kiosk sends to the front desk: {words.lower()}")
+            self.kiosk_alerts[kind] = box
         self.save_button = QPushButton("Save settings")
         self.save_button.setObjectName("primary")
         self.save_button.setAccessibleName("Save settings")
@@ -75,16 +91,23 @@ class SettingsScreen(QWidget):
         form = QFormLayout()
         form.setHorizontalSpacing(16)
         form.setVerticalSpacing(10)
-        printer_row = QHBoxLayout()
-        printer_row.addWidget(self.printer, 1)
-        printer_row.addWidget(self.test_button)
-        form.addRow("Receipt printer", printer_row)
+        form.addRow("Receipt printer", self.printer)
         form.addRow("Paper", self.paper)
+        test_row = QHBoxLayout()
+        test_row.addWidget(self.test_button)
+        test_row.addStretch(1)
+        form.addRow("", test_row)
         form.addRow(label("After a payment, the receipt question starts on:", "muted", wrap=True))
-        form.addRow(receipts)
+        for key, words in METHODS.items():
+            form.addRow(words, self.receipt_boxes[key])
         form.addRow("Lock this desk after", self.idle)
         form.addRow("Card swiper", self.gap)
         form.addRow("", self.sounds)
+        form.addRow(label("Self check-in kiosk", "sectionLabel"))
+        form.addRow("", self.kiosk_start)
+        form.addRow("Check-in opens", _row(self.kiosk_before, label("before class, and closes", "muted"), self.kiosk_after,
+                                           label("after it starts", "muted")))  # fmt: skip
+        form.addRow("See the front desk", _row(*self.kiosk_alerts.values()))
 
         column = QVBoxLayout()
         column.setContentsMargins(32, 24, 32, 24)
@@ -96,14 +119,18 @@ class SettingsScreen(QWidget):
         buttons.addStretch(1)
         column.addLayout(buttons)
         column.addWidget(self.message)
-        column.addStretch(1)
         panel = QWidget()
         panel.setLayout(column)
-        panel.setMinimumWidth(620)
+        panel.setMinimumWidth(680)
+        panel.setMaximumWidth(900)
+        scroll = QScrollArea()  # on a 768-line screen the form is taller than the window: it scrolls
+        scroll.setObjectName("settingsScroll")
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(panel)
         outer = QHBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(panel, 0)
-        outer.addStretch(1)
+        outer.addWidget(scroll, 1)
         self.show_settings(store.current)
 
     # --- what the main window calls ---------------------------------------------------------
@@ -126,6 +153,11 @@ class SettingsScreen(QWidget):
         self.idle.setValue(s.idle_lock_minutes)
         self.gap.setValue(s.swipe_max_gap_ms)
         self.sounds.setChecked(s.sounds)
+        self.kiosk_start.setChecked(s.kiosk.start_in_kiosk)
+        self.kiosk_before.setValue(s.kiosk.opens_before_minutes)
+        self.kiosk_after.setValue(s.kiosk.closes_after_minutes)
+        for kind, box in self.kiosk_alerts.items():
+            box.setChecked(kind in s.kiosk.blocking_alerts)
 
     def chosen(self) -> DeskSettings:
         receipts = ReceiptDefaults(**{key: box.currentData() for key, box in self.receipt_boxes.items()})
@@ -133,6 +165,11 @@ class SettingsScreen(QWidget):
             "printer": self.printer.currentData(), "receipt_layout": self.paper.currentData(), "receipts": receipts,
             "idle_lock_minutes": float(self.idle.value()), "swipe_max_gap_ms": int(self.gap.value()),
             "sounds": self.sounds.isChecked(),
+            "kiosk": self.store.current.kiosk.model_copy(update={
+                "start_in_kiosk": self.kiosk_start.isChecked(), "opens_before_minutes": self.kiosk_before.value(),
+                "closes_after_minutes": self.kiosk_after.value(),
+                "blocking_alerts": [k for k, box in self.kiosk_alerts.items() if box.isChecked()],
+            }),
         })  # fmt: skip
 
     def save(self) -> None:
@@ -170,6 +207,14 @@ class SettingsScreen(QWidget):
     def _say(self, text: str, tone: str) -> None:
         self.message.setText(text)
         set_tone(self.message, tone)
+
+
+def _row(*widgets: QWidget) -> QHBoxLayout:
+    row = QHBoxLayout()
+    for w in widgets:
+        row.addWidget(w)
+    row.addStretch(1)
+    return row
 
 
 __all__ = ["SettingsScreen"]

@@ -21,21 +21,23 @@ from sync.schema import Staff
 _bearer = HTTPBearer(auto_error=False, description="Access token from /v1/auth/login or /v1/auth/refresh")
 
 
-def get_state(request: Request) -> ServerState:
+# Dependencies that neither block nor read a database are `async def`: FastAPI runs a plain `def`
+# dependency in its thread pool, and the hop costs more than these do (see bench/load's profile).
+async def get_state(request: Request) -> ServerState:
     return request.app.state.frontdesk
 
 
 StateDep = Annotated[ServerState, Depends(get_state)]
 
 
-def get_settings(state: StateDep) -> Settings:
+async def get_settings(state: StateDep) -> Settings:
     return state.settings
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_token(state: StateDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> AccessClaims:
+async def get_token(state: StateDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> AccessClaims:
     if credentials is None:
         raise auth_error("Please sign in first.")
     try:

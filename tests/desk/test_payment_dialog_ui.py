@@ -71,6 +71,7 @@ async def test_a_swiped_card_is_routed_to_the_open_dialog_and_charged_with_enter
         assert dialog.pages_stack.currentWidget() is dialog.done_page, dialog.problem.text()
         assert dialog.outcome.text().startswith("Approved: $10.00 on Visa **** 1111")
         assert dialog.receipt_buttons["print"].isChecked()
+        qtbot.keyClick(dialog.primary, Qt.Key.Key_N)  # no receipt (a test prints nothing)
         assert screen.ledger.rowCount() == rows + 1
         last = ledger_texts(screen)[-1]
         assert "1111" in last[2] and last[3] == "-$10.00" and "not sent yet" not in last[1]
@@ -79,7 +80,17 @@ async def test_a_swiped_card_is_routed_to_the_open_dialog_and_charged_with_enter
         await until(lambda: closed(dialog), what="the dialog closed")
         await until(screen.search.hasFocus, what="the desk active again")
 
-        # With no payment dialog open, a payment card is only said (check-in's behaviour).
+        # With the family still open, a card swiped opens the payment for it, the card already in.
+        type_text(tc.magtek(tc.VISA), gap_ms=SWIPER_GAP_MS)
+        again = screen.dialog
+        assert again is not dialog and isinstance(again, PaymentDialog) and again.isVisible()
+        assert again.current_method() == "card_swipe" and again.swipe_prompt.text().startswith("Visa ending 1111 is read")
+        qtbot.keyClick(again, Qt.Key.Key_Escape)  # not this time: nothing is charged
+        await until(lambda: closed(again), what="the second dialog closed")
+        assert screen.ledger.rowCount() == rows + 1
+
+        # With no family in view (check-in, nobody picked), a payment card is only said.
+        qtbot.keyClick(window, Qt.Key.Key_F1)
         type_text(tc.magtek(tc.VISA), gap_ms=SWIPER_GAP_MS)
         assert "payment card" in window.toast.last_text
         await until(lambda: session.engine.status.pending == 0, what="all sent")

@@ -132,3 +132,26 @@ async def test_f5_opens_reports_from_the_main_window(qtbot, desk):
     await ops_done()
     window.close()
     await ops_done()
+
+
+async def test_enrollment_history_and_the_end_of_day_are_made_from_the_desk_data(qtbot, desk, tmp_path: Path):
+    store, _demo = desk
+    screen, _ = screen_for(qtbot, store)
+    screen.kind.setCurrentIndex(screen.kind.findData("enrollments"))
+    assert screen.student_row.isVisibleTo(screen) and not screen.start.isVisibleTo(screen)
+    saved = saving_to(screen, tmp_path)
+    qtbot.keyClicks(screen.student, "zoe mu")
+    qtbot.keyClick(screen.hits, Qt.Key.Key_Return)
+    qtbot.mouseClick(screen.save_button, Qt.MouseButton.LeftButton)
+    await until(lambda: saved and saved[0].exists(), what="enrollments saved")
+    await ops_done()
+    text = poppler.text(saved[0])
+    assert "Student enrollment history" in text and "Zoë Müller" in text and "Still enrolled" in text
+
+    screen.kind.setCurrentIndex(screen.kind.findData("end_of_day"))
+    assert not screen.student_row.isVisibleTo(screen) and not screen.start.isVisibleTo(screen) and screen.end.isVisibleTo(screen)
+    qtbot.mouseClick(screen.save_button, Qt.MouseButton.LeftButton)
+    await until(lambda: len(saved) == 2 and saved[1].exists(), what="end of day saved")
+    await ops_done()
+    assert "No payments or refunds on this day." in poppler.text(saved[1])
+    assert saved[1].name.startswith("end-of-day-DT-")

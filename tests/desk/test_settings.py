@@ -57,3 +57,16 @@ def test_a_failed_write_leaves_the_old_file(tmp_path, monkeypatch):
         save(DeskSettings(printer="new"), tmp_path)
     assert load(tmp_path).settings.printer == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["settings.json"]
+
+
+def test_kiosk_settings_become_the_kiosks_options(tmp_path):
+    from desk.kiosk.options import KioskOptions
+
+    s = DeskSettings.model_validate({"kiosk": {"opens_before_minutes": 20, "blocking_alerts": ["waiver"], "idle_seconds": 30}})
+    save(s, tmp_path)
+    options = KioskOptions.from_settings(load(tmp_path).settings.kiosk)
+    assert (options.opens_before_minutes, options.closes_after_minutes, options.blocking_alerts, options.idle_seconds) == (
+        20, 15, frozenset({"waiver"}), 30.0)
+    assert KioskOptions.from_settings(DeskSettings().kiosk) == KioskOptions()
+    with pytest.raises(ValidationError):
+        DeskSettings.model_validate({"kiosk": {"blocking_alerts": ["homework"]}})

@@ -31,13 +31,18 @@ async def test_printers_listed_with_the_default_marked_and_the_choice_saved(qtbo
     screen.paper.setCurrentIndex(screen.paper.findData("page"))
     screen.receipt_boxes["check"].setCurrentIndex(screen.receipt_boxes["check"].findData("email"))
     screen.idle.setValue(12)
+    screen.kiosk_before.setValue(20)
+    screen.kiosk_alerts["waiver"].setChecked(False)
+    screen.kiosk_alerts["allergy"].setChecked(True)
     screen.save_button.click()
     assert told == [("Settings saved", "ok")]
     saved = load(tmp_path).settings
     assert (saved.printer, saved.receipt_layout, saved.receipts.check, saved.idle_lock_minutes) == (
         cups_pdf.printer, "page", "email", 12.0)
 
+    assert (saved.kiosk.opens_before_minutes, sorted(saved.kiosk.blocking_alerts)) == (20, ["allergy", "balance"])
     again, _ = screen_for(qtbot, tmp_path)  # a restart shows what was saved
+    assert again.kiosk_before.value() == 20 and again.kiosk_alerts["allergy"].isChecked()
     assert again.printer.currentData() == cups_pdf.printer and again.paper.currentData() == "page"
 
 

@@ -109,6 +109,16 @@ async def test_payment_cards_and_bad_reads_leave_the_screen_as_it_was(qtbot, tmp
         type_text("%E?;E?\r", gap_ms=SWIPER_GAP_MS)
         assert window.toast.last_text.startswith("Swipe again")
         assert store.pending_count() == pending and screen.search.text() == "Emm"
+
+        # A child picked on check-in: a payment card swiped now opens the family's payment with it.
+        qtbot.keyClick(screen.search, Qt.Key.Key_Return)
+        await ops_done()
+        family_id = screen.presenter.card.student.family_id
+        type_text(tc.magtek(tc.VISA), gap_ms=SWIPER_GAP_MS)
+        dialog = window.families.dialog
+        assert window.current_screen() is window.families and window.families.presenter.view.id == family_id
+        assert dialog is not None and dialog.isVisible() and dialog.swipe_prompt.text().startswith("Visa ending 1111")
+        dialog.close()
     finally:
         window.close()
         await ops_done()

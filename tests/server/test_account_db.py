@@ -25,7 +25,9 @@ def test_server_tables_stay_out_of_the_shared_metadata():
     assert not shared & set(AccountBase.metadata.tables)
     assert not shared & set(RegistryBase.metadata.tables)
     assert {"applied_mutation", "change_counter", "tombstone", "audit_event", "staff_credential"} <= set(AccountBase.metadata.tables)
-    assert {"account", "desk", "desk_code", "refresh_token", "account_secret"} == set(RegistryBase.metadata.tables)
+    assert {"account", "desk", "desk_code", "refresh_token", "account_secret", "account_pg", "account_move", "login_failure"} == set(
+        RegistryBase.metadata.tables
+    )
 
 
 def test_account_database_has_shared_and_server_tables(adb):

@@ -32,7 +32,7 @@ UPDATE_REQUIRED = (
 )
 
 
-def require_protocol(protocol: Annotated[str | None, Header(alias=PROTOCOL_HEADER)] = None) -> None:
+async def require_protocol(protocol: Annotated[str | None, Header(alias=PROTOCOL_HEADER)] = None) -> None:
     """Refuse a desk older than the server's protocol before it sends or reads anything.
 
     Refusing the whole request (426) rather than each mutation keeps an old desk's outbox

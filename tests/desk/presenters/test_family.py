@@ -1,6 +1,8 @@
 import asyncio
 import datetime as dt
 
+import pytest
+
 from desk.presenters.charge import ChargePresenter
 from desk.presenters.correction import CorrectionPresenter
 from desk.presenters.drawer import DrawerPresenter
@@ -10,8 +12,6 @@ from desk.presenters.payment import FormProblem
 from sync.permissions import BUILTIN_GROUPS
 from tests.desk.fakes import DOWNTOWN
 from tests.desk.presenters.money_fakes import NOW, FakeMoney, lee_family, row
-
-import pytest
 
 
 def opened(group: str = "manager", money: FakeMoney | None = None) -> FamilyPresenter:

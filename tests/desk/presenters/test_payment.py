@@ -1,4 +1,5 @@
 import asyncio
+import dataclasses
 
 import pytest
 
@@ -111,7 +112,17 @@ def test_a_keyed_card_is_checked_before_it_goes_anywhere():
     assert tc.VISA_2 not in repr(card) and tc.VISA_2 not in repr(p._attempt)
 
 
-def test_receipts_default_by_way_of_paying():
-    assert [PaymentPresenter.receipt_default(m) for m in (CASH, CHECK, SWIPE, KEYED)] == ["print", "none", "print", "print"]
+def test_receipts_default_by_way_of_paying_unless_the_desk_says_otherwise():
     p, _ = presenter()
+    paid = asyncio.run(_paid(p, PaymentForm("45")))
+    by = lambda method: p.receipt_default(dataclasses.replace(paid, method=method))  # noqa: E731
+    assert [by(m) for m in ("cash", "check", "card_present", "card_keyed", "terminal")] == [
+        "print", "none", "print", "print", "none"]
+    p.receipt_choice = {"cash": "email"}.get  # this desk's settings; unknown methods fall back
+    assert (by("cash"), by("check")) == ("email", "none")
     assert p.may_email()
+
+
+async def _paid(p, form):
+    p.begin(form)
+    return await p.pay()

@@ -1,0 +1,260 @@
+"""Load test: N desks per account across M accounts against the server on loopback.
+
+    python -m bench.load                       # 200 desks (50 accounts x 4), 60 s, every set-up
+    python -m bench.load --only sqlite:1 --seconds 30
+    python -m bench.load --profile             # also a py-spy profile of one server process
+
+Set-ups: SQLite files or PostgreSQL (a server of its own, PgBouncer in transaction pooling in
+front), with one server process or several behind nginx. Everything is started and stopped here,
+in a temp dir, on 127.0.0.1. Not part of the test run: it prints figures and compares each set-up
+with the first one of the same run; it asserts no timing.
+
+Per route: requests, rate, p50/p99 latency, errors (anything but 2xx, or no answer). "wait" is the
+long-poll, held open on purpose: its line counts answers and errors, and "seen by other desks" is
+how long after a push's answer another desk of the account was told. CPU is per process, as a
+share of one core, over the measured window (from /proc, through psutil).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+from bench.load.desks import Desk, Rates, Stats
+from bench.load.stack import MissingPackage, make_data, need, serve
+
+GOAL_P99 = 0.100
+ROUTES = ("login", "first pull", "push", "pull", "wait")
+
+
+def _parse() -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--accounts", type=int, default=int(os.environ.get("BENCH_LOAD_ACCOUNTS", 50)))
+    p.add_argument("--desks", type=int, default=int(os.environ.get("BENCH_LOAD_DESKS", 4)), help="desks per account")
+    p.add_argument("--families", type=int, default=40, help="demo families per account")
+    p.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_LOAD_SECONDS", 60)), help="measured window")
+    p.add_argument("--ramp", type=float, default=60.0, help="seconds over which desks sign in (not measured, but login and first pull are)")
+    p.add_argument("--only", action="append", default=None, help="KIND:PROCESSES, e.g. sqlite:1 or postgresql:2 (repeat)")
+    p.add_argument("--processes", default="1,2", help="server process counts to run (default 1,2)")
+    p.add_argument("--profile", action="store_true", help="py-spy the first server process of each set-up during the window")
+    p.add_argument("--seed", type=int, default=7)
+    return p.parse_args()
+
+
+def _setups(args: argparse.Namespace) -> list[tuple[str, int]]:
+    if args.only:
+        return [(o.split(":")[0], int(o.split(":")[1])) for o in args.only]
+    counts = [int(n) for n in args.processes.split(",")]
+    return [(kind, n) for kind in ("sqlite", "postgresql") for n in counts]
+
+
+class Cpu:
+    """CPU seconds of processes (and their children, e.g. PostgreSQL's backends) over a window."""
+
+    def __init__(self, groups: dict[str, list[int]]):
+        import psutil
+
+        self.psutil = psutil
+        self.groups = groups
+        self.start = {name: self._times(pids) for name, pids in groups.items()}
+        self.began = time.monotonic()
+
+    def _times(self, pids: list[int]) -> dict[int, float]:
+        out: dict[int, float] = {}
+        for pid in pids:
+            try:
+                proc = self.psutil.Process(pid)
+                for p in [proc, *proc.children(recursive=True)]:
+                    t = p.cpu_times()
+                    out[p.pid] = t.user + t.system
+            except self.psutil.NoSuchProcess:
+                continue
+        return out
+
+    def shares(self) -> dict[str, list[float]]:
+        """Per group: each listed process's share of one core (children added to their parent)."""
+        wall = time.monotonic() - self.began
+        result = {}
+        for name, pids in self.groups.items():
+            end = self._times(pids)
+            before = self.start[name]
+            result[name] = [sum(end.get(p, 0) - before.get(p, 0) for p in end) / wall] if name in ("postgresql", "nginx") else [
+                (end.get(pid, 0) - before.get(pid, 0)) / wall for pid in pids
+            ]
+        return result
+
+
+def _pct(values: list[float], q: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(q * len(s)))] if s else float("nan")
+
+
+async def _drive(url: str, data, args: argparse.Namespace, rates: Rates, on_window) -> tuple[Stats, float]:  # noqa: ANN001
+    stats = Stats()
+    stop = asyncio.Event()
+    caches: dict[str, dict] = {a.slug: {} for a in data.accounts}
+    desks = [Desk(url, account, n + 1, stats, rates, stop, caches[account.slug]) for account in data.accounts for n in range(args.desks)]
+    tasks = [asyncio.create_task(d.run(args.ramp)) for d in desks]
+    await asyncio.sleep(args.ramp + 3)
+    stats.measuring_from = time.monotonic()
+    window = on_window()
+    await asyncio.sleep(args.seconds)
+    took = time.monotonic() - stats.measuring_from
+    stats.measuring_from = float("inf")
+    window.close(took)
+    stop.set()
+    # Open long-polls end within their timeout; no need to wait for them.
+    await asyncio.wait(tasks, timeout=5)
+    for t in tasks:
+        t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return stats, took
+
+
+class Window:
+    """What happens during the measured window besides the desks: CPU figures and the profile."""
+
+    def __init__(self, service, profile_to: Path | None):  # noqa: ANN001
+        self.cpu = Cpu({**service.services, "load generator": [os.getpid()]})
+        self.spy = None
+        self.profile_to = profile_to
+        if profile_to is not None:
+            exe = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+            self.spy = subprocess.Popen([exe, "record", "--pid", str(service.servers[0].proc.pid), "--format", "raw", "--rate", "100",
+                                         "--output", str(profile_to), "--nonblocking", "--duration", "3600"],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+        self.shares: dict[str, list[float]] = {}
+
+    def close(self, _took: float) -> None:
+        self.shares = self.cpu.shares()
+        if self.spy is not None:
+            self.spy.send_signal(2)  # SIGINT: py-spy writes what it has
+            try:
+                self.spy.wait(30)
+            except subprocess.TimeoutExpired:
+                self.spy.kill()
+
+
+def _report(name: str, stats: Stats, took: float, shares: dict[str, list[float]], desks: int) -> dict:
+    print(f"\n{name}: {desks} desks, {took:.0f} s measured")
+    print(f"  {'route':<11} {'requests':>8} {'per s':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'errors':>6}")
+    summary = {"rate": 0.0, "p99": {}, "errors": 0}
+    for route in ROUTES:
+        lat = stats.latencies.get(route, [])
+        errors = len(stats.errors.get(route, []))
+        summary["errors"] += errors
+        if route == "wait":
+            print(f"  {route:<11} {'(held open: long-poll)':>31} {'':>7} {errors:>6}")
+            continue
+        rate = len(lat) / took if route not in ("login", "first pull") else float("nan")
+        if route not in ("login", "first pull"):
+            summary["rate"] += rate
+            summary["p99"][route] = _pct(lat, 0.99)
+        print(f"  {route:<11} {len(lat):>8} {rate:>7.1f} {_pct(lat, .5) * 1000:>7.1f} {_pct(lat, .99) * 1000:>7.1f} "
+              f"{(max(lat) if lat else float('nan')) * 1000:>7.1f} {errors:>6}")  # fmt: skip
+    seen = stats.seen_after
+    print(f"  change seen by other desks: p50 {_pct(seen, .5) * 1000:.0f} ms, p99 {_pct(seen, .99) * 1000:.0f} ms ({len(seen)} wake-ups)"
+          f"; mutations rejected by the server: {stats.rejected}")  # fmt: skip
+    cpu = "; ".join(f"{k} {' + '.join(f'{v * 100:.0f}%' for v in vs)}" for k, vs in shares.items())
+    print(f"  CPU (share of one core): {cpu}")
+    for route, errs in stats.errors.items():
+        for e in errs[:3]:
+            print(f"  error on {route}: {e}")
+    worst = max(summary["p99"].values(), default=float("nan"))
+    verdict = "MET" if worst < GOAL_P99 and summary["errors"] == 0 else "NOT met"
+    print(f"  goal (p99 < {GOAL_P99 * 1000:.0f} ms on push and pull, zero errors): {verdict} (worst p99 {worst * 1000:.1f} ms)")
+    summary["worst"] = worst
+    return summary
+
+
+def _profile_summary(path: Path, top: int = 22) -> None:
+    """py-spy's collapsed stacks as: where the sampled time went, inclusive, by function."""
+    if not path.exists():
+        print("  (no profile written)")
+        return
+    total = 0
+    inclusive: dict[str, int] = {}
+    own: dict[str, int] = {}
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        frames = [f.split(" (")[0] + " (" + f.split(" (")[1].split(":")[0].split("/")[-1] + ")" if " (" in f else f
+                  for f in stack.split(";")]  # fmt: skip
+        for f in set(frames):
+            inclusive[f] = inclusive.get(f, 0) + n
+        own[frames[-1]] = own.get(frames[-1], 0) + n
+    if not total:
+        print("  (empty profile)")
+        return
+    print(f"  profile of server process 1: {total} samples of busy threads; inclusive share, by function")
+    for f, n in sorted(inclusive.items(), key=lambda kv: -kv[1])[:top]:
+        print(f"    {n / total * 100:5.1f}%  {f}")
+    print("  self time, by function")
+    for f, n in sorted(own.items(), key=lambda kv: -kv[1])[:12]:
+        print(f"    {n / total * 100:5.1f}%  {f}")
+
+
+def main() -> int:
+    args = _parse()
+    random.seed(args.seed)
+    rates = Rates()
+    try:
+        import psutil  # noqa: F401
+    except ImportError:
+        print("psutil is not installed: pip install -e '.[dev]'", file=sys.stderr)
+        return 2
+    setups = _setups(args)
+    for kind, n in setups:
+        try:
+            if n > 1:
+                need("nginx")
+            if kind == "postgresql":
+                need("pgbouncer")
+                need("initdb")
+        except MissingPackage as exc:
+            print(f"Cannot run {kind} with {n} process(es): {exc}", file=sys.stderr)
+            return 2
+    desks = args.accounts * args.desks
+    print(f"Load test: {args.accounts} accounts x {args.desks} desks = {desks} desks; check-ins every ~{rates.quiet_every:.0f} s per desk, "
+          f"every ~{rates.burst_every:.0f} s in a {rates.burst:.0f} s change-over each {rates.cycle:.0f} s, a register of "
+          f"{rates.register} marks per change-over from half the desks; long-polls of 20 s. {os.cpu_count()} cores.")  # fmt: skip
+    results: list[tuple[str, dict]] = []
+    with tempfile.TemporaryDirectory(prefix="frontdesk-load-") as tmp:
+        root = Path(tmp)
+        for kind in dict.fromkeys(k for k, _ in setups):
+            with ExitStack() as data_stack:
+                began = time.monotonic()
+                data = make_data(data_stack, kind, root, args.accounts, args.families)
+                print(f"\n[{kind}: {args.accounts} accounts made in {time.monotonic() - began:.0f} s]")
+                for _kind, n in [s for s in setups if s[0] == kind]:
+                    with ExitStack() as stack:
+                        service = serve(stack, data, n, root)
+                        name = f"{kind}, {n} server process{'es behind nginx' if n > 1 else ''}" + (", PgBouncer" if kind == "postgresql" else "")
+                        profile = root / f"profile-{kind}-{n}.txt" if args.profile else None
+                        windows: list[Window] = []
+                        stats, took = asyncio.run(_drive(service.url, data, args, rates, lambda: windows.append(Window(service, profile)) or windows[-1]))
+                        results.append((name, _report(name, stats, took, windows[0].shares, desks)))
+                        if profile is not None:
+                            _profile_summary(profile)
+    base_name, base = results[0]
+    print(f"\nAgainst {base_name} (same run):")
+    for name, r in results:
+        print(f"  {name:<58} throughput x{r['rate'] / base['rate']:.2f}, worst p99 x{r['worst'] / base['worst']:.2f}, errors {r['errors']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
