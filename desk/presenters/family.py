@@ -64,6 +64,7 @@ class ReceiptLine:
     method: str
     amount: str  # what changed hands, positive
     pending: bool
+    email: str = ""  # how the last email of it went: "Sent to …", "Failed: …", waiting
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class FamilyPresenter:
         self.highlighted = -1
         self.view: FamilyView | None = None
         self.receipt_hook: ReceiptHook | None = None
+        self.receipts = None  # sync.receipt_desk.ReceiptDesk, when desk.app wires one: email status
         self.receipt_choice: Callable[[str], str] | None = None  # the desk's receipt defaults by ledger method
         self.last_drawer_end = None  # when this desk's last drawer count in this run ended (see DrawerPresenter)
 
@@ -209,9 +211,23 @@ class FamilyPresenter:
         today = now_at(self.location.timezone).date()
         return [
             ReceiptLine(row.id, row.receipt_no, when_text(row.when, today), KIND_WORDS.get(row.kind, row.kind.title()),
-                        row.method_text, money(abs(row.amount_cents), v.currency), row.pending)
+                        row.method_text, money(abs(row.amount_cents), v.currency), row.pending, self._email_words(row.id))
             for row in reversed(v.ledger) if row.receipt_no and row.kind in ("payment", "refund")
         ]
+
+    def _email_words(self, entry_id: str) -> str:
+        asked = self.receipts.emails(entry_id) if self.receipts is not None else []
+        if not asked:
+            return ""
+        last = asked[-1]
+        if last.status == "failed":
+            return f"Not sent: {last.message} Email it again to retry."
+        return last.words
+
+    def resend_receipt(self, entry_id: str, choice: str) -> None:
+        """From the Receipts tab: print a copy, or email it (again, after a failure)."""
+        if self.receipt_hook is not None:
+            self.receipt_hook(_Again(entry_id, copy=choice == "print"), choice)
 
     def row(self, entry_id: str | None) -> LedgerRow | None:
         if self.view is None or entry_id is None:
@@ -277,6 +293,14 @@ class FamilyPresenter:
 
 METHOD_WORDS = {"cash": "cash", "check": "check", "card_present": "card", "card_keyed": "card",
                 "terminal": "card terminal", "credit": "account credit"}
+
+
+@dataclass(frozen=True)
+class _Again:
+    """A receipt asked for again from the Receipts tab (what the receipt hook reads of an outcome)."""
+
+    entry_id: str
+    copy: bool = False
 
 
 def describe(row: LedgerRow) -> str:

@@ -58,11 +58,11 @@ class ReceiptSender:
         self.receipts = receipts
         self.output = output
 
-    async def send(self, entry_id: str, choice: str) -> PrintOutcome:
+    async def send(self, entry_id: str, choice: str, *, copy: bool = False) -> PrintOutcome:
         from sync.receipts import NoReceipt
 
         try:
-            data = self.receipts.receipt(entry_id)
+            data = self.receipts.receipt(entry_id, copy=copy)
         except NoReceipt:
             return PrintOutcome(False, "This line has no receipt.")
         if choice == "email":

@@ -107,14 +107,29 @@ class FamilyScreen(QWidget):
         self.ledger_stack = QStackedWidget()
         self.ledger_stack.addWidget(self.ledger_empty)
         self.ledger_stack.addWidget(self.ledger)
-        self.receipts = _table(["Receipt", "Date", "What", "Method", "Amount"], stretch=3)
+        self.receipts = _table(["Receipt", "Date", "What", "Method", "Amount", "Email"], stretch=5)
         self.receipts.setAccessibleName("Receipts")
+        self.print_copy = QPushButton("Print a copy")
+        self.print_copy.setAccessibleName("Print a copy of the receipt")
+        self.email_again = QPushButton("Email it")
+        self.email_again.setAccessibleName("Email the receipt")
+        self.print_copy.clicked.connect(lambda: self._resend("print"))
+        self.email_again.clicked.connect(lambda: self._resend("email"))
+        receipts_tab = QWidget()
+        receipts_box = QVBoxLayout(receipts_tab)
+        receipts_box.setContentsMargins(0, 0, 0, 0)
+        receipts_box.addWidget(self.receipts, 1)
+        receipt_actions = QHBoxLayout()
+        receipt_actions.addWidget(self.print_copy)
+        receipt_actions.addWidget(self.email_again)
+        receipt_actions.addStretch(1)
+        receipts_box.addLayout(receipt_actions)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("familyTabs")
         self.tabs.setAccessibleName("Family tabs")
         self.tabs.addTab(self.students, "Students")
         self.tabs.addTab(self.ledger_stack, "Ledger")
-        self.tabs.addTab(self.receipts, "Receipts")
+        self.tabs.addTab(receipts_tab, "Receipts")
         self.tabs.setCurrentIndex(1)
 
         card = QWidget()
@@ -390,9 +405,22 @@ class FamilyScreen(QWidget):
         for r, line in enumerate(lines):
             what = f"{line.what} (not sent yet)" if line.pending else line.what
             cells = [_cell(line.receipt_no, LEFT, line.id), _cell(line.date, LEFT), _cell(what, LEFT),
-                     _cell(line.method, LEFT), _cell(line.amount, RIGHT)]
+                     _cell(line.method, LEFT), _cell(line.amount, RIGHT), _cell(line.email, LEFT)]
             for c, item in enumerate(cells):
                 self.receipts.setItem(r, c, item)
+
+    def selected_receipt(self) -> str | None:
+        rows = self.receipts.selectionModel().selectedRows()
+        row = rows[0].row() if rows else (0 if self.receipts.rowCount() else None)
+        item = self.receipts.item(row, 0) if row is not None else None
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def _resend(self, choice: str) -> None:
+        entry_id = self.selected_receipt()
+        if entry_id is None:
+            self.notify("No receipt to send yet.", "amber")
+            return
+        self.presenter.resend_receipt(entry_id, choice)
 
     def _update_actions(self) -> None:
         text, enabled, why = self.presenter.correction_action(self.selected_entry())

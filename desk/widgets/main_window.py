@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
         self.receipts = ReceiptDesk(store, business_name=account_name, currency=self.money.currency)
         self.receipt_sender = ReceiptSender(self.receipts, ReceiptOutput(lambda: self.settings.current))
         self.families.presenter.receipt_hook = self.send_receipt
+        self.families.presenter.receipts = self.receipts  # the Receipts tab says how each email went
         self.families.presenter.receipt_choice = lambda method: self.settings.current.receipts.for_method(method)
         QShortcut(QKeySequence("Ctrl+K"), self, activated=lambda: self.show_screen(0))
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self.open_family_of_student)
@@ -188,8 +189,8 @@ class MainWindow(QMainWindow):
 
     # --- what the screens and the sync engine call ------------------------------------------
     def send_receipt(self, outcome: object, choice: str) -> None:
-        entry_id = getattr(outcome, "entry_id", "")
-        Op(self, lambda: self.receipt_sender.send(entry_id, choice), doing=f"{choice}ing the receipt").success(
+        entry_id, copy = getattr(outcome, "entry_id", ""), getattr(outcome, "copy", False)
+        Op(self, lambda: self.receipt_sender.send(entry_id, choice, copy=copy), doing=f"{choice}ing the receipt").success(
             lambda out: self.notify(out.message, "ok" if out.ok else "red")).run()
 
     def notify(self, text: str, tone: str = "ok") -> None:

@@ -241,6 +241,7 @@ async def test_the_screen_and_its_actions_show_only_to_who_may_use_them(qtbot, s
     assert families.name.text() == "Families" and families.key.text() == "F3"
     screen = window.families
     screen.presenter.money = FakeMoney()  # the Lee family's file, without a cache
+    screen.presenter.receipts = None  # nor receipt emails to read
     screen.presenter.open("f-lee")
 
     apply_permissions(window, BUILTIN_GROUPS["coach"])

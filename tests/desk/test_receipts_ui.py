@@ -50,3 +50,17 @@ async def test_print_goes_to_the_chosen_printer_and_email_is_queued(qtbot, live_
         [asked] = window.receipts.emails(line.id)
         assert asked.status == "queued" and asked.to_address
         await until(lambda: session.engine.status.pending == 0, what="the request sent to the server")
+
+        # The Receipts tab says how the email went (the test server has no mail set up: it says so),
+        # and prints a copy of the first receipt, marked as one.
+        screen.tabs.setCurrentIndex(2)
+        await until(lambda: (screen.refresh(), "Not sent" in (screen.receipts.item(0, 5).text() if screen.receipts.item(0, 5) else ""))[1],
+                    timeout=20, what="the server's answer about the email")  # fmt: skip
+        assert "Email is not set up on the server" in screen.receipts.item(0, 5).text()
+        screen.receipts.selectRow(1)
+        before = set(cups_pdf.out_dir.glob("*.pdf"))
+        window.toast.last_text = ""
+        screen.print_copy.click()
+        await until(lambda: "sent to the printer" in (window.toast.last_text or ""), timeout=30, what="the copy printed")
+        words = poppler.text(cups_pdf.newest_after(before))
+        assert "COPY" in words and screen.receipts.item(1, 0).text() in words
