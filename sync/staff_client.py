@@ -20,6 +20,7 @@ from sync.wire_staff import (
     GroupCreate,
     GroupDetail,
     GroupList,
+    GroupUpdate,
     LogoutRequest,
     PasswordReset,
     PinSet,
@@ -69,6 +70,11 @@ class StaffApi:
 
     async def groups(self) -> GroupList:
         return await self.client._call("GET", "/v1/staff/groups", GroupList)
+
+    async def update_group(self, name: str, body: GroupUpdate) -> GroupDetail:
+        """Change a custom group's words or permissions (built-in groups stay as they are)."""
+        return await self.client._call("PATCH", f"/v1/staff/groups/{name}", GroupDetail,
+                                       json=body.model_dump(mode="json", exclude_none=True))  # fmt: skip
 
     async def create_group(self, body: GroupCreate) -> GroupDetail:
         return await self.client._call("POST", "/v1/staff/groups", GroupDetail, json=body.model_dump(mode="json"))

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLineEdit, QVBoxLayout, QWidget
 
 from desk.widgets.common import label
-from sync.wire_staff import GroupCreate, GroupDetail
+from sync.wire_staff import GroupCreate, GroupDetail, GroupUpdate
 
 
 def group_name_from(words: str) -> str:
@@ -21,11 +21,16 @@ def group_name_from(words: str) -> str:
 
 
 class GroupDialog(QDialog):
-    def __init__(self, words: dict[str, str], groups: list[GroupDetail], parent: QWidget | None = None):
+    def __init__(self, words: dict[str, str], groups: list[GroupDetail], parent: QWidget | None = None,
+                 editing: GroupDetail | None = None):  # fmt: skip
+        """A new group, or (`editing`) a custom group's words and permissions changed."""
         super().__init__(parent)
-        self.setWindowTitle("New group")
-        self.setAccessibleName("New group")
-        self.taken = {g.name for g in groups} | {g.label.lower() for g in groups}
+        self.editing = editing
+        title = f"Edit group {editing.label}" if editing else "New group"
+        self.setWindowTitle(title)
+        self.setAccessibleName(title)
+        others = [g for g in groups if editing is None or g.name != editing.name]
+        self.taken = {g.name for g in others} | {g.label.lower() for g in others}
         layout = QVBoxLayout(self)
         layout.addWidget(label("A group gives the same permissions to everyone in it. Built-in groups stay as they are.",
                                "muted", wrap=True))
@@ -45,6 +50,10 @@ class GroupDialog(QDialog):
             box.setAccessibleName(text)
             layout.addWidget(box)
             self.boxes[name] = box
+        if editing is not None:
+            self.label_field.setText(editing.label)
+            for name, box in self.boxes.items():
+                box.setChecked(name in editing.permissions)
         self.problem = label("", "signInError", wrap=True)
         self.problem.setAccessibleName("Group problem")
         self.problem.hide()
@@ -59,7 +68,7 @@ class GroupDialog(QDialog):
         words = self.label_field.text().strip()
         if not group_name_from(words):
             return "Type a name for the group, with at least one letter or digit."
-        if group_name_from(words) in self.taken or words.lower() in self.taken:
+        if (self.editing is None and group_name_from(words) in self.taken) or words.lower() in self.taken:
             return f"There is already a group called {words!r}. Pick another name."
         if not self.permissions():
             return "Tick at least one thing people in this group may do."
@@ -67,6 +76,9 @@ class GroupDialog(QDialog):
 
     def permissions(self) -> list[str]:
         return sorted(n for n, b in self.boxes.items() if b.isChecked())
+
+    def update(self) -> GroupUpdate:
+        return GroupUpdate(label=self.label_field.text().strip(), permissions=self.permissions())
 
     def body(self) -> GroupCreate:
         words = self.label_field.text().strip()

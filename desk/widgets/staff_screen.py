@@ -18,7 +18,7 @@ from desk.widgets.common import label
 from desk.widgets.grants_dialog import GrantsDialog
 from desk.widgets.group_dialog import GroupDialog
 from sync.staff_client import StaffApi
-from sync.wire_staff import GroupCreate, GroupDetail, StaffCreate, StaffDetail, StaffUpdate
+from sync.wire_staff import GroupCreate, GroupDetail, GroupUpdate, StaffCreate, StaffDetail, StaffUpdate
 
 COLUMNS = ("Name", "User name", "Group", "Status", "PIN")
 
@@ -59,10 +59,15 @@ class StaffScreen(QWidget):
         self.new_group_button.setAccessibleName("New group")
         self.new_group_button.setToolTip("Make a custom group with the permissions you pick")
         self.new_group_button.clicked.connect(self._new_group_clicked)
+        self.edit_group_button = QPushButton("Edit group…")
+        self.edit_group_button.setAccessibleName("Edit group")
+        self.edit_group_button.setToolTip("Change the name or permissions of the selected staff member's custom group")
+        self.edit_group_button.clicked.connect(self._edit_group_clicked)
         actions = QHBoxLayout()
         for b in (self.toggle, self.group_button, self.grants_button, self.password_button, self.pin_button):
             actions.addWidget(b)
         actions.addStretch(1)
+        actions.addWidget(self.edit_group_button)
         actions.addWidget(self.new_group_button)
 
         self.new_username = QLineEdit()
@@ -148,8 +153,27 @@ class StaffScreen(QWidget):
         await self.load()
         return made
 
-    def group_dialog(self) -> GroupDialog:
-        return GroupDialog(self.words, self.groups, self)
+    def group_dialog(self, editing: GroupDetail | None = None) -> GroupDialog:
+        return GroupDialog(self.words, self.groups, self, editing=editing)
+
+    async def update_group(self, name: str, body: GroupUpdate) -> GroupDetail:
+        changed = await self.api.update_group(name, body)
+        self.notify(f"Group {changed.label} is saved: everyone in it has its permissions now", "ok")
+        self.groups = []
+        self.new_group.clear()
+        await self.load()
+        return changed
+
+    def _edit_group_clicked(self) -> None:
+        s = self.selected()
+        group = next((g for g in self.groups if s is not None and g.name == s.group), None)
+        if group is None or group.built_in:
+            self.notify("Pick a staff member in a custom group first; built-in groups stay as they are.", "amber")
+            return
+        dialog = self.group_dialog(editing=group)
+        dialog.accepted.connect(lambda: Op(self, lambda: self.update_group(group.name, dialog.update()),
+                                           doing="saving the group").run())  # fmt: skip
+        dialog.open()
 
     async def set_grants(self, staff_id: str, grants: list[str]) -> StaffDetail:
         changed = await self.api.update(staff_id, StaffUpdate(grants=grants))

@@ -63,3 +63,25 @@ async def test_a_manager_makes_a_group_and_puts_staff_in_it(qtbot, account, live
         assert set(changed.permissions) == set(group.permissions)
         row = [s.id for s in screen.staff].index(alex.id)
         assert screen.table.item(row, 2).text() == "Senior coaches"
+
+        # The group is changed later: Alex (in it) gets the new permissions at once.
+        screen.table.selectRow(row)
+        qtbot.mouseClick(screen.edit_group_button, Qt.MouseButton.LeftButton)
+        await until(lambda: any(d.isVisible() for d in screen.findChildren(GroupDialog)), what="the edit dialog")
+        [edit] = [d for d in screen.findChildren(GroupDialog) if d.isVisible()]
+        assert edit.label_field.text() == "Senior coaches" and edit.boxes["reports.run"].isChecked()
+        edit.boxes["reports.run"].setChecked(False)
+        edit.boxes["family.view"].setChecked(True)
+        qtbot.mouseClick(edit.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+        await until(lambda: "Group Senior coaches is saved" in window.toast.text(), what="the group saved")
+        await ops_done()
+        group = next(g for g in screen.groups if g.name == "senior-coaches")
+        assert "reports.run" not in group.permissions and "family.view" in group.permissions
+        alex = next(s for s in screen.staff if s.username == "alex")
+        assert "family.view" in alex.permissions and "reports.run" not in alex.permissions
+
+        # A built-in group cannot be edited here.
+        mia_row = [s.username for s in screen.staff].index("mia")
+        screen.table.selectRow(mia_row)
+        qtbot.mouseClick(screen.edit_group_button, Qt.MouseButton.LeftButton)
+        assert "built-in groups stay as they are" in window.toast.text()
