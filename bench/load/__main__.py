@@ -47,6 +47,7 @@ def _parse() -> argparse.Namespace:
     p.add_argument("--only", action="append", default=None, help="KIND:PROCESSES, e.g. sqlite:1 or postgresql:2 (repeat)")
     p.add_argument("--processes", default="1,2", help="server process counts to run (default 1,2)")
     p.add_argument("--profile", action="store_true", help="py-spy the first server process of each set-up during the window")
+    p.add_argument("--profile-dir", type=Path, default=None, help="keep py-spy's raw profiles (collapsed stacks) here")
     p.add_argument("--seed", type=int, default=7)
     return p.parse_args()
 
@@ -108,6 +109,8 @@ async def _drive(url: str, data, args: argparse.Namespace, rates: Rates, on_wind
     await asyncio.sleep(args.ramp + 3)
     stats.measuring_from = time.monotonic()
     window = on_window()
+    if os.environ.get("XPROBE"):  # EXPERIMENT
+        subprocess.Popen([sys.executable, "/tmp/pgw/probe.py", url, str(args.seconds - 2)])
     await asyncio.sleep(args.seconds)
     took = time.monotonic() - stats.measuring_from
     stats.measuring_from = float("inf")
@@ -131,7 +134,7 @@ class Window:
         if profile_to is not None:
             exe = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
             self.spy = subprocess.Popen([exe, "record", "--pid", str(service.servers[0].proc.pid), "--format", "raw", "--rate", "100",
-                                         "--output", str(profile_to), "--nonblocking", "--duration", "3600"],
+                                         "--output", str(profile_to), "--nonblocking", "--duration", "3600", *os.environ.get("XSPY", "").split()],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
         self.shares: dict[str, list[float]] = {}
 
@@ -247,8 +250,14 @@ def main() -> int:
                         windows: list[Window] = []
                         stats, took = asyncio.run(_drive(service.url, data, args, rates, lambda: windows.append(Window(service, profile)) or windows[-1]))
                         results.append((name, _report(name, stats, took, windows[0].shares, desks)))
+                        if os.environ.get("XGC"):
+                            for srv in service.servers:
+                                print("\n".join(l for l in srv.log.splitlines() if l.startswith("GC"))[-3000:])
                         if profile is not None:
                             _profile_summary(profile)
+                            if args.profile_dir is not None and profile.exists():
+                                args.profile_dir.mkdir(parents=True, exist_ok=True)
+                                shutil.copy(profile, args.profile_dir / profile.name)
     base_name, base = results[0]
     print(f"\nAgainst {base_name} (same run):")
     for name, r in results:

@@ -106,7 +106,7 @@ class Service:
 
 def serve(stack: ExitStack, data: Data, processes: int, root: Path) -> Service:
     """`processes` server processes on the data dir; nginx in front when there are several."""
-    env = {**data.env, "FRONTDESK_LOG_LEVEL": "warning"}
+    env = {**data.env, "FRONTDESK_LOG_LEVEL": "warning", **{k: os.environ[k] for k in ("XSWITCH", "XGC") if os.environ.get(k)}}
     servers = []
     for _ in range(processes):
         server = ServerProcess(data.dir, env=env)
