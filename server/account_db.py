@@ -154,7 +154,12 @@ FENCED_ID = 0  # the counter row's id in a database left behind by a move
 
 
 def current_usn(db: Session) -> int:
-    return db.execute(select(_counter.c.usn).where(_counter.c.id == 1)).scalar_one()
+    usn = db.execute(select(_counter.c.usn).where(_counter.c.id == 1)).scalar_one_or_none()
+    if usn is None:  # the old copy of a moved account (see reserve_usns)
+        from server.errors import ApiError
+
+        raise ApiError(503, "busy", MOVED, headers={"Retry-After": "1"})
+    return usn
 
 
 def audit(

@@ -131,6 +131,7 @@ def _password() -> str:
 def _serve(args: argparse.Namespace, data_dir: Path) -> int:
     import uvicorn
 
+    from server.gc_tuning import tune
     from server.live import release_waits_on_exit
     from server.main import create_app
     from server.settings import Settings
@@ -139,18 +140,7 @@ def _serve(args: argparse.Namespace, data_dir: Path) -> int:
     settings = Settings(data_dir=data_dir, **overrides)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(settings)
-    import os as _os  # EXPERIMENT
-    if _os.environ.get("XSWITCH"): sys.setswitchinterval(float(_os.environ["XSWITCH"]))
-    if _os.environ.get("XGC"):
-        import gc, time as _t
-        _st = {}
-        def _cb(phase, info):
-            if phase == "start": _st["t"] = _t.perf_counter()
-            else:
-                d = _t.perf_counter() - _st.get("t", _t.perf_counter())
-                if d > 0.02: print(f"GC gen{info['generation']} {d*1000:.0f} ms collected {info['collected']}", file=sys.stderr, flush=True)
-        gc.callbacks.append(_cb)
-        if _os.environ["XGC"] == "freeze": gc.freeze()
+    tune()  # short garbage-collection pauses: see server/gc_tuning.py
     server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level))
     release_waits_on_exit(server, app)  # desks' long-polls must not hold a restart up
     server.run()

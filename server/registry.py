@@ -7,6 +7,7 @@ creates wholesale.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from pathlib import Path
@@ -112,6 +113,8 @@ class AccountMove(RegistryBase, table=True):
     account_id: str = Field(primary_key=True, max_length=36)
     since: NaiveDatetime = Field(default_factory=utcnow)
     to_server: str = Field(max_length=200)
+    # When it ended (kept a while, so every process learns the account's database moved).
+    ended_at: NaiveDatetime | None = None
 
 
 class LoginFailure(RegistryBase, table=True):
@@ -226,24 +229,29 @@ class Registry:
 
     def moving(self) -> dict[str, AccountMove]:
         """The accounts being moved now (usually none)."""
+        return {k: m for k, m in self.moves().items() if m.ended_at is None}
+
+    def moves(self) -> dict[str, AccountMove]:
+        """Moves under way and those that ended lately (server processes poll this: cheap)."""
         with Session(self.engine) as db:
             return {m.account_id: m for m in db.exec(select(AccountMove))}
 
     def start_move(self, account_id: str, to_server: str) -> None:
         with Session(self.writer) as db:
+            db.execute(delete(AccountMove).where(AccountMove.ended_at < utcnow() - dt.timedelta(hours=1)))
             db.merge(AccountMove(account_id=account_id, to_server=to_server))
             db.commit()
 
     def end_move(self, account_id: str) -> None:
         with Session(self.writer) as db:
-            db.execute(delete(AccountMove).where(AccountMove.account_id == account_id))
+            db.execute(update(AccountMove).where(AccountMove.account_id == account_id).values(ended_at=utcnow()))
             db.commit()
 
     def relocate(self, account_id: str, location: str, pg: AccountPg | None) -> None:
         """Point the account at its new database and end its move, in one transaction."""
         with Session(self.writer) as db:
             db.execute(update(Account).where(Account.id == account_id).values(db_location=location))
-            db.execute(delete(AccountMove).where(AccountMove.account_id == account_id))
+            db.execute(update(AccountMove).where(AccountMove.account_id == account_id).values(ended_at=utcnow()))
             db.execute(delete(AccountPg).where(AccountPg.account_id == account_id))
             if pg is not None:
                 db.add(pg)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from dataclasses import dataclass, field
@@ -11,10 +12,14 @@ from server.login_throttle import LoginThrottle
 from server.registry import Account, Registry
 from server.settings import Settings
 from server.tokens import load_signing_key
+from sync.ids import utcnow
 
 # How long a process trusts its list of accounts being moved; `move-account` waits longer than
 # this before it stops the old database, so every process refuses the account's requests by then.
 MOVING_TTL = 0.25
+# How long a process trusts an account row it read (its database's location); a move that ends
+# is noticed through the moving list above, sooner.
+ACCOUNT_TTL = 5.0
 MOVING = "This account's data is being moved on the server; this takes a moment. Please try again."
 
 
@@ -27,6 +32,7 @@ class ServerState:
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
     _moving: tuple[float, frozenset[str]] = (float("-inf"), frozenset())
     _moving_lock: threading.Lock = field(default_factory=threading.Lock)
+    _accounts: dict[str, tuple[float, Account]] = field(default_factory=dict)
 
     @classmethod
     def open(cls, settings: Settings) -> ServerState:
@@ -35,11 +41,26 @@ class ServerState:
         throttle = LoginThrottle(store=registry)
         return cls(settings=settings, registry=registry, signing_key=load_signing_key(settings.data_dir), throttle=throttle)
 
+    def account(self, account_id: str) -> Account | None:
+        """The registry's row of an account, read at most every ACCOUNT_TTL seconds."""
+        held = self._accounts.get(account_id)
+        if held is not None and time.monotonic() - held[0] < ACCOUNT_TTL:
+            return held[1]
+        account = self.registry.account_by_id(account_id)
+        if account is not None:
+            self._accounts[account_id] = (time.monotonic(), account)
+        return account
+
     def account_db(self, account: Account) -> AccountDatabase:
-        if account.id in self.moving_now() and account.id in self.moving_now(fresh=True):  # a move just ended is seen at once
+        if account.id in self.moving_now() and account.id in self.moving_now(fresh=True):
             from server.errors import ApiError
 
             raise ApiError(503, "busy", MOVING, headers={"Retry-After": "2"})
+        held = self._accounts.get(account.id)
+        if held is None or held[1] is not account:
+            # Not the row this process trusts now (a move ended since it was read, or it came
+            # from elsewhere): the database's location is taken from the trusted one.
+            account = self.account(account.id) or account
         return self.databases.get(account.id, lambda: self.registry.account_db_url(account), account.db_location)
 
     def moving_now(self, fresh: bool = False) -> frozenset[str]:
@@ -51,8 +72,13 @@ class ServerState:
         with self._moving_lock:
             at, ids = self._moving
             if now - at >= MOVING_TTL or fresh:
-                ids = frozenset(self.registry.moving())
+                moves = self.registry.moves()
+                ids = frozenset(k for k, m in moves.items() if m.ended_at is None)
                 self._moving = (time.monotonic(), ids)
+                recent = utcnow() - dt.timedelta(seconds=ACCOUNT_TTL + 5)
+                for account_id, m in moves.items():
+                    if m.ended_at is None or m.ended_at > recent:  # moved lately: its row is read again
+                        self._accounts.pop(account_id, None)
         return ids
 
     def close(self) -> None:

@@ -155,6 +155,10 @@ class SyncEngine:
                 delay = None  # nothing to do until someone signs in (and kicks)
             else:
                 delay = self._backoff()
+                # Offline, a burst of kicks (every local write kicks) must not turn into a burst of
+                # failing rounds: wait the shortest backoff whatever wakes us.
+                await asyncio.sleep(self.backoff_min)
+                delay = max(0.0, delay - self.backoff_min)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay)
 
@@ -171,8 +175,7 @@ class SyncEngine:
                 # carry on; try the stream again after a backoff.
                 failures += 1
                 log.debug("live wait failed (%s): %s", exc.kind, exc.message)
-                ceiling = min(self.backoff_max, self.backoff_min * 2 ** max(failures - 1, 0))
-                await asyncio.sleep(random.uniform(self.backoff_min, max(ceiling, self.backoff_min)))
+                await asyncio.sleep(self._backoff(failures))
                 continue
             except Exception:
                 failures += 1
@@ -185,8 +188,11 @@ class SyncEngine:
                 self.live_wakes += 1
                 self._wake.set()
 
-    def _backoff(self) -> float:
-        ceiling = min(self.backoff_max, self.backoff_min * 2 ** max(self.failures - 1, 0))
+    def _backoff(self, failures: int | None = None) -> float:
+        failures = self.failures if failures is None else failures
+        # The exponent is capped: a desk offline for days counts thousands of failed rounds, and
+        # 2 ** 1024 is past what a float can hold.
+        ceiling = min(self.backoff_max, self.backoff_min * 2 ** min(max(failures - 1, 0), 30))
         return random.uniform(self.backoff_min, max(ceiling, self.backoff_min))  # jitter: desks don't stampede
 
     async def _round(self) -> bool:

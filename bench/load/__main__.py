@@ -32,9 +32,10 @@ from pathlib import Path
 
 from bench.load.desks import Desk, Rates, Stats
 from bench.load.stack import MissingPackage, make_data, need, serve
+from server.gc_tuning import tune as tune_gc
 
 GOAL_P99 = 0.100
-ROUTES = ("login", "first pull", "push", "pull", "wait")
+ROUTES = ("login", "first pull", "push", "pull", "wait", "(generator lag)")
 
 
 def _parse() -> argparse.Namespace:
@@ -106,11 +107,18 @@ async def _drive(url: str, data, args: argparse.Namespace, rates: Rates, on_wind
     caches: dict[str, dict] = {a.slug: {} for a in data.accounts}
     desks = [Desk(url, account, n + 1, stats, rates, stop, caches[account.slug]) for account in data.accounts for n in range(args.desks)]
     tasks = [asyncio.create_task(d.run(args.ramp)) for d in desks]
+
+    async def lag() -> None:  # how late this process's own event loop runs: part of every figure above
+        while not stop.is_set():
+            began = time.perf_counter()
+            await asyncio.sleep(0.01)
+            if stats.measuring():
+                stats.latencies["(generator lag)"].append(time.perf_counter() - began - 0.01)
+
+    tasks.append(asyncio.create_task(lag()))
     await asyncio.sleep(args.ramp + 3)
     stats.measuring_from = time.monotonic()
     window = on_window()
-    if os.environ.get("XPROBE"):  # EXPERIMENT
-        subprocess.Popen([sys.executable, "/tmp/pgw/probe.py", url, str(args.seconds - 2)])
     await asyncio.sleep(args.seconds)
     took = time.monotonic() - stats.measuring_from
     stats.measuring_from = float("inf")
@@ -134,7 +142,7 @@ class Window:
         if profile_to is not None:
             exe = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
             self.spy = subprocess.Popen([exe, "record", "--pid", str(service.servers[0].proc.pid), "--format", "raw", "--rate", "100",
-                                         "--output", str(profile_to), "--nonblocking", "--duration", "3600", *os.environ.get("XSPY", "").split()],
+                                         "--output", str(profile_to), "--nonblocking", "--duration", "3600"],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
         self.shares: dict[str, list[float]] = {}
 
@@ -160,6 +168,10 @@ def _report(name: str, stats: Stats, took: float, shares: dict[str, list[float]]
             print(f"  {route:<11} {'(held open: long-poll)':>31} {'':>7} {errors:>6}")
             continue
         rate = len(lat) / took if route not in ("login", "first pull") else float("nan")
+        if route == "(generator lag)":
+            print(f"  {route:<11} {len(lat):>8} {'':>7} {_pct(lat, .5) * 1000:>7.1f} {_pct(lat, .99) * 1000:>7.1f} "
+                  f"{(max(lat) if lat else float('nan')) * 1000:>7.1f}  (the load generator's own delay, in every figure)")  # fmt: skip
+            continue
         if route not in ("login", "first pull"):
             summary["rate"] += rate
             summary["p99"][route] = _pct(lat, 0.99)
@@ -180,34 +192,64 @@ def _report(name: str, stats: Stats, took: float, shares: dict[str, list[float]]
     return summary
 
 
-def _profile_summary(path: Path, top: int = 22) -> None:
-    """py-spy's collapsed stacks as: where the sampled time went, inclusive, by function."""
+# Where a sample's time goes: the first matching rule, looking from the innermost frame outwards.
+_LAYERS = (
+    ("argon2", "password hashing (sign-in)"),
+    ("do_execute", "database: running SQL"),
+    ("fetch", "database: fetching rows"),
+    ("do_commit", "database: commit"),
+    ("do_rollback", "database: rollback"),
+    ("_on_begin", "database: begin"),
+    ("pool/", "database: connection pool"),
+    ("sqlalchemy/orm", "SQLAlchemy ORM (objects, identity map)"),
+    ("sqlalchemy/", "SQLAlchemy Core (statements, compile cache)"),
+    ("pydantic", "pydantic (validation, JSON)"),
+    ("jwt/", "access tokens (JWT)"),
+    ("fastapi/", "FastAPI (routing, dependencies)"),
+    ("starlette/", "Starlette"),
+    ("anyio/", "thread hand-offs (anyio)"),
+    ("h11", "HTTP parsing (h11)"),
+    ("uvicorn/", "uvicorn"),
+    ("asyncio/", "asyncio event loop"),
+    ("server/", "Frontdesk server code"),
+    ("sync/", "Frontdesk shared code (sync/)"),
+)
+_IDLE = ("EpollSelector.select", "Condition.wait", "_worker (", "Queue.get", "Event.wait", "sleep")
+
+
+def _profile_summary(path: Path) -> None:
+    """py-spy's collapsed stacks, idle waits left out: time by layer, and by route."""
     if not path.exists():
         print("  (no profile written)")
         return
+    layers: dict[str, int] = {}
+    routes: dict[str, int] = {}
     total = 0
-    inclusive: dict[str, int] = {}
-    own: dict[str, int] = {}
     for line in path.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         if not count.isdigit():
             continue
+        frames = stack.split(";")
+        if any(frames[-1].startswith(idle) or idle in frames[-1] for idle in _IDLE):
+            continue
         n = int(count)
         total += n
-        frames = [f.split(" (")[0] + " (" + f.split(" (")[1].split(":")[0].split("/")[-1] + ")" if " (" in f else f
-                  for f in stack.split(";")]  # fmt: skip
-        for f in set(frames):
-            inclusive[f] = inclusive.get(f, 0) + n
-        own[frames[-1]] = own.get(frames[-1], 0) + n
+        layer = next((name for frame in reversed(frames) for key, name in _LAYERS if key in frame), "other (Python, threads)")
+        layers[layer] = layers.get(layer, 0) + n
+        route = next((("dependency " if "/routes/" not in f else "route ") + f.split(" (")[0]
+                      for f in frames if "api/routes/" in f or "api/deps.py" in f or "api/guards.py" in f), None)  # fmt: skip
+        if route is None:
+            route = "garbage collection" if "gc_tuning" in stack else "HTTP and the event loop (uvicorn, h11, asyncio)"
+        routes[route] = routes.get(route, 0) + n
     if not total:
         print("  (empty profile)")
         return
-    print(f"  profile of server process 1: {total} samples of busy threads; inclusive share, by function")
-    for f, n in sorted(inclusive.items(), key=lambda kv: -kv[1])[:top]:
-        print(f"    {n / total * 100:5.1f}%  {f}")
-    print("  self time, by function")
-    for f, n in sorted(own.items(), key=lambda kv: -kv[1])[:12]:
-        print(f"    {n / total * 100:5.1f}%  {f}")
+    print(f"  profile of server process 1 (py-spy, {total} busy samples): by layer")
+    for name, n in sorted(layers.items(), key=lambda kv: -kv[1])[:12]:
+        print(f"    {n / total * 100:5.1f}%  {name}")
+    print("  by route or dependency (the one on the stack)")
+    for name, n in sorted(routes.items(), key=lambda kv: -kv[1])[:10]:
+        print(f"    {n / total * 100:5.1f}%  {name}")
 
 
 def main() -> int:
@@ -248,11 +290,9 @@ def main() -> int:
                         name = f"{kind}, {n} server process{'es behind nginx' if n > 1 else ''}" + (", PgBouncer" if kind == "postgresql" else "")
                         profile = root / f"profile-{kind}-{n}.txt" if args.profile else None
                         windows: list[Window] = []
+                        tune_gc()  # this process's pauses would show in every figure, as the server's would
                         stats, took = asyncio.run(_drive(service.url, data, args, rates, lambda: windows.append(Window(service, profile)) or windows[-1]))
                         results.append((name, _report(name, stats, took, windows[0].shares, desks)))
-                        if os.environ.get("XGC"):
-                            for srv in service.servers:
-                                print("\n".join(l for l in srv.log.splitlines() if l.startswith("GC"))[-3000:])
                         if profile is not None:
                             _profile_summary(profile)
                             if args.profile_dir is not None and profile.exists():

@@ -55,11 +55,11 @@ class Stats:
         self.committed[slug][usn] = (at, desk)
         bisect.insort(self._usns[slug], usn)
 
-    def pushed_at(self, slug: str, head: int) -> tuple[float, str] | None:
-        """When the newest push this head includes was answered, and by which desk."""
+    def pushed_at(self, slug: str, after: int, head: int) -> tuple[float, str] | None:
+        """When the newest push in (after, head] was answered, and by which desk."""
         usns = self._usns[slug]
         i = bisect.bisect_right(usns, head)
-        return self.committed[slug][usns[i - 1]] if i else None
+        return self.committed[slug][usns[i - 1]] if i and usns[i - 1] > after else None
 
 
 class Desk:
@@ -158,7 +158,7 @@ class Desk:
                 continue
             answer = r.json()
             if answer["changed"]:
-                pushed = self.stats.pushed_at(self.account.slug, answer["head"])
+                pushed = self.stats.pushed_at(self.account.slug, self.cursor, answer["head"])  # news to this desk only
                 if pushed is not None and pushed[1] != self.id and self.stats.measuring():
                     self.stats.seen_after.append(max(0.0, time.monotonic() - pushed[0]))
                 async with self._round:

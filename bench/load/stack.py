@@ -66,10 +66,12 @@ def make_data(stack: ExitStack, kind: str, root: Path, accounts: int, families: 
         from tests.helpers.pgbouncer import PgBouncer
 
         try:
-            cluster = stack.enter_context(TempCluster(durable=True))  # fsync on: as in production
+            # fsync on, as in production; a connection per account's pool and per listening process
+            cluster = stack.enter_context(TempCluster(durable=True, max_connections=200 + accounts * 4))
         except Unavailable as exc:
             raise MissingPackage(str(exc)) from None
-        bouncer = stack.enter_context(PgBouncer("127.0.0.1", cluster.port, pool_size=4))
+        # PgBouncer pools per database, i.e. per account: a few server connections each, closed when idle.
+        bouncer = stack.enter_context(PgBouncer("127.0.0.1", cluster.port, pool_size=2, idle_timeout=30))
         services["postgresql"] = [_postmaster_pid(cluster)]
         services["pgbouncer"] = [bouncer.proc.pid]
         env = {KEY_ENV: new_key(), "FRONTDESK_REGISTRY_URL": f"postgresql+psycopg://postgres@127.0.0.1:{cluster.port}/postgres"}
@@ -106,7 +108,7 @@ class Service:
 
 def serve(stack: ExitStack, data: Data, processes: int, root: Path) -> Service:
     """`processes` server processes on the data dir; nginx in front when there are several."""
-    env = {**data.env, "FRONTDESK_LOG_LEVEL": "warning", **{k: os.environ[k] for k in ("XSWITCH", "XGC") if os.environ.get(k)}}
+    env = {**data.env, "FRONTDESK_LOG_LEVEL": "warning"}
     servers = []
     for _ in range(processes):
         server = ServerProcess(data.dir, env=env)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -50,9 +50,10 @@ TokenDep = Annotated[AccessClaims, Depends(get_token)]
 CurrentToken = TokenDep
 
 
-def get_account(state: StateDep, token: TokenDep) -> Account:
-    # The account comes from the signed token only, never from the path or the body.
-    account = state.registry.account_by_id(token.account_id)
+async def get_account(state: StateDep, token: TokenDep) -> Account:
+    # The account comes from the signed token only, never from the path or the body. Kept in
+    # memory for a few seconds (ServerState.account): no registry read, nor thread, per request.
+    account = state.account(token.account_id)
     if account is None:
         raise auth_error("This account no longer exists on the server.")
     return account
@@ -61,15 +62,18 @@ def get_account(state: StateDep, token: TokenDep) -> Account:
 AccountDep = Annotated[Account, Depends(get_account)]
 
 
-def get_account_db(state: StateDep, account: AccountDep) -> AccountDatabase:
-    return state.account_db(account)
+async def get_account_db(state: StateDep, account: AccountDep) -> AccountDatabase:
+    return state.account_db(account)  # opened once per process; after that, no I/O
 
 
 AccountDbDep = Annotated[AccountDatabase, Depends(get_account_db)]
 
 
-def get_session(adb: AccountDbDep) -> Iterator[Session]:
-    """A read session on the account's database (writes open their own IMMEDIATE transaction)."""
+async def get_session(adb: AccountDbDep) -> AsyncIterator[Session]:
+    """A read session on the account's database (writes open their own IMMEDIATE transaction).
+
+    Making a Session does no I/O: it connects at its first query, which runs in the route's or
+    a dependency's thread."""
     with adb.read_session() as db:
         yield db
 

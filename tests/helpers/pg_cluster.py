@@ -45,8 +45,9 @@ def service_dir(prefix: str) -> Path:
 
 
 class TempCluster:
-    def __init__(self, *, durable: bool = False):
+    def __init__(self, *, durable: bool = False, max_connections: int = 300):
         self.durable = durable  # False: fsync off, fine for a test's throw-away data
+        self.max_connections = max_connections
         self.base: Path | None = None
         self.port = free_port()
 
@@ -65,7 +66,7 @@ class TempCluster:
         if done.returncode != 0:
             self.stop()
             raise RuntimeError(f"initdb failed: {done.stderr or done.stdout}")
-        options = f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c max_connections=300"
+        options = f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c max_connections={self.max_connections}"
         if not self.durable:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         done = subprocess.run(

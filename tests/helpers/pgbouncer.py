@@ -33,10 +33,13 @@ def skip_unless_installed() -> None:
 
 
 class PgBouncer:
-    def __init__(self, server_host: str = "127.0.0.1", server_port: int = 5432, *, auth_user: str = "postgres", pool_size: int = 20):
+    def __init__(
+        self, server_host: str = "127.0.0.1", server_port: int = 5432, *, auth_user: str = "postgres", pool_size: int = 20, idle_timeout: int = 600
+    ):
         self.server = (server_host, server_port)
         self.auth_user = auth_user
-        self.pool_size = pool_size
+        self.pool_size = pool_size  # server connections per database and role, i.e. per account
+        self.idle_timeout = idle_timeout  # an account's idle server connections close after this
         self.port = free_port()
         self.base: Path | None = None
         self.proc: subprocess.Popen | None = None
@@ -62,7 +65,7 @@ class PgBouncer:
             f"auth_file = {self.base / 'userlist.txt'}\n"
             f"auth_user = {self.auth_user}\n"
             "auth_query = SELECT usename, passwd FROM pg_shadow WHERE usename = $1\n"
-            f"default_pool_size = {self.pool_size}\nmax_client_conn = 2000\n"
+            f"default_pool_size = {self.pool_size}\nmax_client_conn = 2000\nserver_idle_timeout = {self.idle_timeout}\n"
             "server_reset_query =\n"
             "ignore_startup_parameters = extra_float_digits\n"
             f"logfile = {self.base / 'pgbouncer.log'}\n"

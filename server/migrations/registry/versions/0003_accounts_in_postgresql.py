@@ -1,12 +1,12 @@
 """Accounts in PostgreSQL, moves, shared sign-in throttle.
 
 Where an account placed in PostgreSQL lives and its role's password, encrypted (account_pg);
-accounts being moved to another server (account_move); failed sign-ins shared by every server
-process (login_failure).
+accounts being moved to another server, and lately moved (account_move); failed sign-ins shared
+by every server process (login_failure).
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-25 16:20:36.904695
+Create Date: 2026-11-25 17:29:15.288654
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ def upgrade() -> None:
     sa.Column('account_id', sa.String(length=36), nullable=False),
     sa.Column('since', sa.DateTime(), nullable=False),
     sa.Column('to_server', sa.String(length=200), nullable=False),
+    sa.Column('ended_at', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('account_id')
     )
     op.create_table('account_pg',
