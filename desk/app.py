@@ -28,6 +28,7 @@ from desk.ops import PROGRESS_DELAY_MS, Op
 from desk.presenters.first_run import FirstRun, config_with_settings, needs_first_run
 from desk.security import install_desk_security
 from desk.settings import DeskSettings, SettingsStore
+from desk.settings_audit import SettingsAudit
 from desk.theme import apply_theme
 from desk.swipe_handling import install_swiper
 from desk.widgets.first_run import FirstRunWindow
@@ -170,6 +171,8 @@ def open_main_window(session: DeskSession, settings: SettingsStore | None = None
     window.closed.connect(lambda: [stop() for stop in unsubscribe])
     install_swiper(window)  # a keyboard-mode swipe anywhere in the app never lands in a text field
     install_desk_security(window, session)  # screens by permission, idle lock, staff and audit screens
+    settings_audit = SettingsAudit(window.settings, session.store, on_error=window.notify)  # who changed which setting
+    window.closed.connect(settings_audit.close)
     window.help.attach(session)  # Help > Copy diagnostics names the server, account and sync state
     session.start()
     screen = window.screen().availableGeometry()

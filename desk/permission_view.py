@@ -11,7 +11,8 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QWidget
 
 from sync.permissions import (
-    ATTENDANCE_VIEW, AUDIT_VIEW, CHECK_IN, DATA_IMPORT, LEDGER_VIEW, REPORTS_RUN, STAFF_MANAGE, attendance_level, expand,
+    ATTENDANCE_VIEW, AUDIT_VIEW, CHECK_IN, DATA_IMPORT, LEDGER_VIEW, REPORTS_RUN, SETTINGS_MANAGE, STAFF_MANAGE,
+    attendance_level, expand,
 )
 
 # What each screen needs, by the attribute the main window (or desk.security) keeps it under.
@@ -23,6 +24,9 @@ SCREEN_NEEDS: dict[str, str] = {
     "staff_screen": STAFF_MANAGE,
     "audit_screen": AUDIT_VIEW,
     "import_screen": DATA_IMPORT,
+    # This computer's printer, lock, kiosk hours and card rules: changed by who may manage settings
+    # (the owner by default), and every save is audited (desk.settings_audit).
+    "settings_screen": SETTINGS_MANAGE,
 }
 
 

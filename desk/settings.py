@@ -173,8 +173,9 @@ class SettingsStore:
         self.notice = loaded.notice
         self._listeners: list = []
 
-    def subscribe(self, callback) -> None:  # noqa: ANN001 - Callable[[DeskSettings], None]
+    def subscribe(self, callback):  # noqa: ANN001, ANN201 - Callable[[DeskSettings], None] -> unsubscribe
         self._listeners.append(callback)
+        return lambda: callback in self._listeners and self._listeners.remove(callback)
 
     def save(self, settings: DeskSettings) -> Path:
         path = save(settings, self.folder)

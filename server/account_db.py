@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DDL, JSON, Column, Index, Engine, MetaData, UniqueConstraint, event, select, update
+from sqlalchemy.pool import StaticPool
 from pydantic import NaiveDatetime  # plain DateTime column (SQLModel maps datetime to a tz-aware one)
 from sqlmodel import Field, Session, SQLModel
 
@@ -195,6 +196,17 @@ def account_engine(url: str, *, create: bool = False) -> Engine:
     return pg_engine(url)  # through PgBouncer too: no prepared statements (server.pg_admin)
 
 
+def loop_engine(url: str) -> Engine | None:
+    """For a SQLite file, an engine of one connection for the event loop's own short reads, or None.
+
+    The event loop's reads run one at a time and to the end (nothing awaits between checkout and
+    return), so one connection is enough, and it is never waited for: the shared pool's
+    connections may all be held by writers waiting for the write lock."""
+    if not url.startswith("sqlite:///"):
+        return None
+    return sqlite_engine(Path(url.removeprefix("sqlite:///")), poolclass=StaticPool)
+
+
 class AccountDatabase:
     """The engines of one account's database; made or brought up to date when it is opened."""
 
@@ -202,12 +214,18 @@ class AccountDatabase:
         self.url = url
         self.engine: Engine = account_engine(url, create=create)
         self.writer: Engine = writer(self.engine)
+        self.loop_engine: Engine | None = loop_engine(url)
+        # A read of one statement needs no transaction: on PostgreSQL, without one it is one round
+        # trip (through PgBouncer) instead of three (BEGIN, the query, ROLLBACK).
+        self._one_statement: Engine | None = (
+            None if self.loop_engine is not None else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
         # The migrations (server/migrations/account) make the tables and the change counter's row;
         # when the database is already at the newest revision this is one query.
         try:
             self.revision = ensure_current(self.engine, self.writer, ACCOUNT, where=describe_url(url))
         except BaseException:
-            self.engine.dispose()  # a refused database leaves no connection behind
+            self.close()  # a refused database leaves no connection behind
             raise
 
     replaced_by: AccountDatabase | None = None  # set when the account moved to another database
@@ -225,8 +243,20 @@ class AccountDatabase:
     def write_session(self) -> Session:
         return Session(self.writer)
 
+    def loop_session(self) -> Session | None:
+        """A session for a short read on the event loop (SQLite: see loop_engine), or None:
+        then the database is a server away, and reads belong in a thread."""
+        return Session(self.loop_engine) if self.loop_engine is not None else None
+
+    def one_statement_session(self) -> Session:
+        """A session for reads of one statement each, outside any transaction where the
+        database has them cheaper so (PostgreSQL); a read session otherwise."""
+        return Session(self._one_statement) if self._one_statement is not None else self.read_session()
+
     def close(self) -> None:
         self.engine.dispose()
+        if self.loop_engine is not None:
+            self.loop_engine.dispose()
 
 
 class AccountDatabases:
@@ -253,6 +283,11 @@ class AccountDatabases:
             held[1].replaced_by = db  # a long-poll holding the old one follows (AccountDatabase.current)
             held[1].close()
         return db
+
+    def peek(self, account_id: str, location: str) -> AccountDatabase | None:
+        """The database open for this location already, if it is; never opens one."""
+        held = self._open.get(account_id)
+        return held[1] if held is not None and held[0] == location else None
 
     def opened(self, account_id: str) -> AccountDatabase | None:
         with self._lock:

@@ -128,6 +128,9 @@ def _password() -> str:
     return first
 
 
+KEEP_ALIVE = 75  # seconds
+
+
 def _serve(args: argparse.Namespace, data_dir: Path) -> int:
     import uvicorn
 
@@ -141,7 +144,12 @@ def _serve(args: argparse.Namespace, data_dir: Path) -> int:
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(settings)
     tune()  # short garbage-collection pauses: see server/gc_tuning.py
-    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level))
+    # Idle keep-alive connections are held longer than a desk (httpx: 5 s) or a proxy in front
+    # (nginx's upstream keepalive_timeout: 60 s) holds them, so the client side always closes
+    # first: a server closing a connection while a request is on its way fails that request
+    # (bench/load saw it as a read error on a pull).
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level, timeout_keep_alive=KEEP_ALIVE)
+    server = uvicorn.Server(config)
     release_waits_on_exit(server, app)  # desks' long-polls must not hold a restart up
     server.run()
     return 0

@@ -5,7 +5,9 @@ that account returns at once and its desk pulls. The bell lives in this process 
 waiter also re-reads the account's change number every `recheck` seconds: with several server
 processes a change made through another one is still seen within that time. For an account in
 PostgreSQL the bell also tells the other processes at once, through the account's database
-(LISTEN/NOTIFY, server.live_pg); its waiters then re-read only now and then, as a safety net.
+(LISTEN/NOTIFY, server.live_pg); for one in a SQLite file, the file's own change is seen within
+a tenth of a second (server.live_sqlite). Its waiters then re-read only now and then, as a
+safety net.
 """
 
 from __future__ import annotations
@@ -167,9 +169,28 @@ def bell_of(app: object) -> ChangeBell:
             bell = _bells[id(app)] = ChangeBell(recheck)
             if state is not None:
                 from server.live_pg import PgRelay
+                from server.live_sqlite import SqliteRelay
 
-                bell.relay = PgRelay(state, bell)
+                bell.relay = Relays(PgRelay(state, bell), SqliteRelay(state, bell))
         return bell
+
+
+class Relays:
+    """Several relays as one: each acts on the accounts of its own kind of database."""
+
+    def __init__(self, *relays: Relay) -> None:
+        self.relays = relays
+
+    def publish(self, account_id: str) -> None:
+        for relay in self.relays:
+            relay.publish(account_id)
+
+    def listening(self, account_id: str) -> bool:
+        return any(relay.listening(account_id) for relay in self.relays)
+
+    def watch(self, account_id: str) -> None:
+        for relay in self.relays:
+            relay.watch(account_id)
 
 
 def release_waits_on_exit(server: object, app: object) -> None:

@@ -16,6 +16,7 @@ from server.live import bell_of
 from server.mail_queue import MailQueue
 from server.passwords import warm_up
 from server.payments import make_gateway
+from server.payments.reconcile import CardSweeper
 from server.settings import Settings
 from server.state import ServerState
 
@@ -30,9 +31,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         mail = app.state.mail = MailQueue(state, ring=bell_of(app).ring)
         mail.start()
+        sweeper = app.state.card_sweeper = CardSweeper(state, gateway, settings.card_pending_seconds, settings.card_sweep_seconds)
+        sweeper.start()  # card sales a dead server left between the charge and the ledger
         try:
             yield
         finally:
+            await sweeper.stop()
             await mail.stop()
             app.state.imports.close()  # a running import is cancelled (rolled back) before its database closes
             gateway.close()
@@ -46,7 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.frontdesk = state
     app.state.gateway = gateway
-    app.state.imports = ImportJobs()  # uploaded files and import jobs (server.importing.jobs)
+    app.state.imports = ImportJobs(state.registry)  # import jobs; their rows and files are in databases (server.importing.jobs)
     install_error_handlers(app)
     v1 = APIRouter(prefix="/v1")
     v1.include_router(health.router)

@@ -41,8 +41,8 @@ _log = logging.getLogger(__name__)
 # table to AccountBase or RegistryBase must be named here, or `revision` would miss it
 # (tests/server/test_migrations.py imports every server module to check).
 MODEL_MODULES: dict[str, tuple[str, ...]] = {
-    ACCOUNT: ("sync.schema", "server.account_db", "server.payments.attempts"),
-    REGISTRY: ("server.registry",),
+    ACCOUNT: ("sync.schema", "server.account_db", "server.payments.attempts", "server.importing.stored"),
+    REGISTRY: ("server.registry", "server.importing.job_rows"),
 }
 
 # Alembic's `context` and `op` are module globals: one migration at a time in this process.

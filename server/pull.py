@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+
 from sqlalchemy import bindparam, literal, union_all
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from server.account_db import Tombstone, current_usn
 from sync.schema import RECORD_TYPES, record_to_wire
@@ -11,33 +13,52 @@ from sync.wire import Change, PullResponse
 
 _USN_TABLES = [cls.__table__ for cls in RECORD_TYPES.values()] + [Tombstone.__table__]  # type: ignore[attr-defined]
 _TOMBSTONES = len(_USN_TABLES) - 1
-# The page's numbers and tables, built once: a statement object caches its compiled form, and
-# building this union of every table anew cost more than running it (bench/load's profile).
-_EVERY_USN = union_all(
-    *(select(t.c.usn.label("usn"), literal(i).label("t")).where(t.c.usn > bindparam("after")) for i, t in enumerate(_USN_TABLES))
-).subquery()
-_PAGE = select(_EVERY_USN.c.usn, _EVERY_USN.c.t).order_by(_EVERY_USN.c.usn).limit(bindparam("limit"))
+_TYPE_INDEX = {name: i for i, name in enumerate(RECORD_TYPES)}
+EVERY_TYPE: frozenset[str] = frozenset(RECORD_TYPES)
 
 
-def pull(db: Session, after: int, limit: int) -> PullResponse:
-    """Rows and tombstones with usn > after, lowest usn first, at most `limit` of them.
+@functools.cache
+def _page_statement(tables: frozenset[int]):  # noqa: ANN202
+    """The page's numbers over some of the tables, built once per set of tables: a statement
+    object caches its compiled form, and building this union anew cost more than running it
+    (bench/load's profile). Tombstones are filtered by the types the pull may bring."""
+    parts = []
+    for i in sorted(tables):
+        t = _USN_TABLES[i]
+        where = (t.c.usn > bindparam("after")) & (t.c.usn <= bindparam("upto"))
+        if i == _TOMBSTONES:
+            where &= t.c.type.in_(bindparam("types", expanding=True))
+        parts.append(select(t.c.usn.label("usn"), literal(i).label("t")).where(where))
+    every = union_all(*parts).subquery()
+    return select(every.c.usn, every.c.t).order_by(every.c.usn).limit(bindparam("limit"))
 
-    Every write takes a usn of its own, so ordering by usn is total and `cursor` (the last usn
-    of the page) can be passed back as `after` without skipping or repeating a change. All the
-    reads run in one transaction, so the page comes from one snapshot of the database.
+
+def pull(db: Session, after: int, limit: int, types: frozenset[str] = EVERY_TYPE, until: int | None = None) -> PullResponse:
+    """Rows and tombstones of `types` with after < usn <= until (the head when None), lowest usn
+    first, at most `limit` of them.
+
+    Every write takes a usn of its own, and a usn is taken under the counter's row lock, so no
+    change below the head read here can still commit: when the page is not full, everything up
+    to the head has been seen, and `cursor` moves there even past changes of other types (a
+    coach's desk is not asked again about the ledger rows it may not see). When it is full,
+    `cursor` is the last usn of the page, to be passed back as `after`. A pull of some types
+    below `until` fills in what a desk lacks (server.api.routes.sync: records a staff member
+    newly may see); the reads run in one transaction.
     """
+    types = frozenset(types) & EVERY_TYPE
     # First only the numbers (cheap, from the usn indexes): where this page ends, if more follow,
     # and which tables hold the page's rows, so only those are read (a desk's pull after a
     # check-in touches two or three of them, not every one).
     head = current_usn(db)
-    if after >= head:  # the usual answer to a desk that is up to date: one read
-        return PullResponse(changes=[], cursor=after, more=False, head=head)
-    found = list(db.execute(_PAGE, {"after": after, "limit": limit + 1}))
-    if not found:
-        return PullResponse(changes=[], cursor=after, more=False, head=current_usn(db))
+    upto = head if until is None else min(until, head)
+    if after >= upto or not types:  # the usual answer to a desk that is up to date: one read
+        return PullResponse(changes=[], cursor=max(after, upto), more=False, head=head, types=sorted(types))
+    statement = _page_statement(frozenset(_TYPE_INDEX[t] for t in types) | {_TOMBSTONES})
+    found = list(db.execute(statement, {"after": after, "upto": upto, "limit": limit + 1, "types": sorted(types)}))
     more = len(found) > limit
-    last = found[:limit][-1][0]
-    tables = {t for _usn, t in found[:limit]}
+    found = found[:limit]
+    last = found[-1][0] if more else upto
+    tables = {t for _usn, t in found}
 
     changes: list[Change] = []
     for i, (type_name, cls) in enumerate(RECORD_TYPES.items()):
@@ -46,7 +67,8 @@ def pull(db: Session, after: int, limit: int) -> PullResponse:
         for row in db.exec(select(cls).where(cls.usn > after, cls.usn <= last)):
             changes.append(Change(type=type_name, id=row.id, usn=row.usn, data=record_to_wire(row)))
     if _TOMBSTONES in tables:
-        for stone in db.exec(select(Tombstone).where(Tombstone.usn > after, Tombstone.usn <= last)):
+        stones = select(Tombstone).where(Tombstone.usn > after, Tombstone.usn <= last, col(Tombstone.type).in_(types))
+        for stone in db.exec(stones):
             changes.append(Change(type=stone.type, id=stone.id, usn=stone.usn, deleted=True))
     changes.sort(key=lambda c: c.usn)
-    return PullResponse(changes=changes, cursor=last, more=more, head=current_usn(db))
+    return PullResponse(changes=changes, cursor=last, more=more, head=head, types=sorted(types))

@@ -11,6 +11,7 @@ from server.push_marks import MarkRun, fast
 from sync.edit_mutations import edited_fields
 from sync.mutations import OUTBOX_DISCARD, Rejected, apply_mutation
 from sync.schema import TYPE_OF_RECORD, Staff
+from sync.settings_audit import DESK_SETTINGS
 from sync.wire import Mutation, MutationResult
 
 OTHER_DESK = "This change was made on another desk and cannot be sent from this one."
@@ -85,6 +86,8 @@ def _push_one(db: Session, token: AccessClaims, m: Mutation) -> MutationResult:
     if before is not None and written:
         after = edited_fields(db, m.type, m.payload) or {}
         changes = {name: {"before": value, "after": after.get(name)} for name, value in before.items()}
+    if m.type == DESK_SETTINGS:
+        changes = m.payload["changes"]  # the desk's own settings: nothing stored, the audit is the record
     return _record(db, token, m, None, written, changes=changes)
 
 

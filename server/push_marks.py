@@ -3,7 +3,9 @@
 It means exactly what `sync.mutations` means for an attendance mark and what `server.push` records
 for it, but reads what the run refers to with a few queries up front and writes the run's rows with
 one executemany per table at the end, instead of ~16 ORM statements per mutation (profiled: the
-ORM's identity map, flushes and savepoints were ~95% of the server's time).
+ORM's identity map, flushes and savepoints were ~95% of the server's time). The rows are built as
+tuples in the tables' column order and the lookups are plain SQL: SQLAlchemy's per-row parameter
+handling and its expanding IN compilation were the larger part of what was left (bench.sync_push).
 
 Why this keeps the guarantees:
 - every check (payload, staff, permission, student, class) is decided in memory before anything of
@@ -16,11 +18,11 @@ Why this keeps the guarantees:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from operator import itemgetter
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
+from sqlalchemy.dialects import sqlite
 from sqlmodel import Session
 
 from server.account_db import AppliedMutation, AuditEvent, ChangeCounter
@@ -28,21 +30,70 @@ from server.permissions import permission_refusal
 from server.tokens import AccessClaims
 from sync.ids import new_id, utcnow
 from sync.mutations import ATTENDANCE_MARK, AttendancePayload, Rejected, parse_payload
-from sync.schema import Attendance, AttendanceMark, ClassSession, Staff, Student, attendance_id
+from sync.schema import Attendance, AttendanceMark, Staff, attendance_id
 from sync.wire import Mutation, MutationResult
 
-_applied = AppliedMutation.__table__
-_audit = AuditEvent.__table__
-_marks = AttendanceMark.__table__
-_register = Attendance.__table__
 _counter = ChangeCounter.__table__
 
 STUDENT_GONE = "This student is no longer on file; the change was not recorded."
 SESSION_GONE = "This class is no longer on the schedule; the change was not recorded."
 
+# The columns written, in this order. Checked against the tables below: a column added to one of
+# them must be written here too (raw SQL would leave out a Python-side default the ORM fills in).
+_MARK_COLUMNS = ("id", "usn", "session_id", "student_id", "status", "staff_id", "desk_id", "made_at")
+_REGISTER_COLUMNS = ("id", "usn", "session_id", "student_id", "status", "mark_id", "marked_at", "staff_id")
+_APPLIED_COLUMNS = ("mutation_id", "desk_id", "seq", "staff_id", "type", "status", "code", "message", "usn", "applied_at")
+_AUDIT_COLUMNS = ("id", "at", "staff_id", "desk_id", "action", "record_type", "record_id", "detail")
+for _table, _columns in ((AttendanceMark, _MARK_COLUMNS), (Attendance, _REGISTER_COLUMNS),
+                         (AppliedMutation, _APPLIED_COLUMNS), (AuditEvent, _AUDIT_COLUMNS)):  # fmt: skip
+    if set(_table.__table__.columns.keys()) != set(_columns):  # type: ignore[attr-defined]
+        raise RuntimeError(f"server.push_marks does not write every column of {_table.__tablename__}")
+
+
+def _insert(table: str, columns: Sequence[str], conflict: str = "") -> str:
+    names = ", ".join(f'"{n}"' for n in columns)
+    return f'INSERT INTO "{table}" ({names}) VALUES ({", ".join("?" * len(columns))}) {conflict}'
+
+
+_INSERT_MARK = _insert("attendance_mark", _MARK_COLUMNS)
+# The register row of (class, student): the run's last mark of it, over what was there.
+_UPSERT_REGISTER = _insert("attendance", _REGISTER_COLUMNS,
+                           'ON CONFLICT("id") DO UPDATE SET usn = excluded.usn, status = excluded.status, '
+                           "mark_id = excluded.mark_id, marked_at = excluded.marked_at, staff_id = excluded.staff_id")  # fmt: skip
+_INSERT_APPLIED = _insert("applied_mutation", _APPLIED_COLUMNS)  # UNIQUE(desk_id, seq) and the primary key still hold
+_INSERT_AUDIT = _insert("audit_event", _AUDIT_COLUMNS)
+
+# The values go through the bind processors SQLAlchemy itself uses for these columns, so they are
+# stored exactly as the ORM stores them (datetimes as text, the audit detail as JSON).
+_DIALECT = sqlite.dialect()
+_DATETIME = AuditEvent.__table__.c.at.type.dialect_impl(_DIALECT).bind_processor(_DIALECT)  # type: ignore[attr-defined]
+_JSON = AuditEvent.__table__.c.detail.type.dialect_impl(_DIALECT).bind_processor(_DIALECT)  # type: ignore[attr-defined]
+for _table, _column in ((AttendanceMark, "made_at"), (Attendance, "marked_at"), (AppliedMutation, "applied_at")):
+    assert type(_table.__table__.c[_column].type) is type(AuditEvent.__table__.c.at.type)  # type: ignore[attr-defined]
+
+_STATUSES = frozenset(AttendancePayload.model_fields["status"].annotation.__args__)  # type: ignore[union-attr]
+_PAYLOAD_KEYS = frozenset(AttendancePayload.model_fields)
+_IN_CHUNK = 900  # bound values per IN list: under SQLite's oldest limit of 999
+
 
 def fast(m: Mutation) -> bool:
     return m.type == ATTENDANCE_MARK
+
+
+def _plain_payload(payload: Any) -> tuple[str, str, str, str] | None:
+    """(mark_id, session_id, student_id, status) of a payload AttendancePayload would take as it is,
+    or None: pydantic then decides (and words the refusal). Only plain strings pass here, which
+    pydantic takes unchanged too; this skips building a model per mark."""
+    if type(payload) is not dict or payload.keys() != _PAYLOAD_KEYS:
+        return None
+    mark_id, session_id, student_id, status = (payload["mark_id"], payload["session_id"], payload["student_id"],
+                                               payload["status"])  # fmt: skip
+    for v in (mark_id, session_id, student_id):
+        if type(v) is not str or not 1 <= len(v) <= 36:
+            return None
+    if type(status) is not str or status not in _STATUSES:
+        return None
+    return mark_id, session_id, student_id, status
 
 
 class MarkRun:
@@ -50,38 +101,47 @@ class MarkRun:
 
     def __init__(self, db: Session, token: AccessClaims, run: Sequence[Mutation], *, messages: dict[str, str]):
         self.db, self.token, self.messages = db, token, messages
+        self.conn = db.connection()
         # Touching the counter row takes its lock (as next_usn does), whatever the database.
         self.usn = db.execute(update(_counter).where(_counter.c.id == 1).values(usn=_counter.c.usn)
                               .returning(_counter.c.usn)).scalar_one()  # fmt: skip
         self.first_usn = self.usn
         ids = [m.id for m in run]
         seqs = [m.seq for m in run if m.desk_id == token.desk_id]
-        rows = db.execute(select(_applied).where(_applied.c.desk_id == token.desk_id, _applied.c.seq.in_(seqs))).all()
-        self.by_seq: dict[int, Any] = {r.seq: r for r in rows}
-        self.known_ids: set[str] = set(
-            db.execute(select(_applied.c.mutation_id).where(_applied.c.mutation_id.in_(ids))).scalars()
+        # applied_mutation rows as (mutation_id, seq, status, usn, code, message): a result's fields
+        self.by_seq: dict[int, tuple] = {
+            r[1]: tuple(r) for r in self._rows(
+                "SELECT mutation_id, seq, status, usn, code, message FROM applied_mutation WHERE desk_id = ? AND seq IN ({})",
+                seqs, token.desk_id)  # fmt: skip
+        }
+        self.known_ids: set[str] = {r[0] for r in self._rows("SELECT mutation_id FROM applied_mutation WHERE mutation_id IN ({})", ids)}
+        payloads = [m.payload if isinstance(m.payload, dict) else {} for m in run]
+        self.students = self._existing("student", {p.get("student_id") for p in payloads})
+        self.sessions = self._existing("class_session", {p.get("session_id") for p in payloads})
+        mark_ids = {p.get("mark_id") for p in payloads}
+        self.mark_usn: dict[str, int | None] = dict(
+            self._rows("SELECT id, usn FROM attendance_mark WHERE id IN ({})", [i for i in mark_ids if isinstance(i, str)])
         )
-        payloads = [m.payload for m in run]
-        self.students = self._existing(Student, {p.get("student_id") for p in payloads})
-        self.sessions = self._existing(ClassSession, {p.get("session_id") for p in payloads})
-        marks = db.execute(select(_marks.c.id, _marks.c.usn).where(_marks.c.id.in_([p.get("mark_id") for p in payloads])))
-        self.mark_usn: dict[str, int | None] = {r.id: r.usn for r in marks}
-        self.new_marks: list[dict] = []
-        self.registers: dict[str, dict] = {}
-        self.applied: list[dict] = []
-        self.audits: list[dict] = []
+        self.new_marks: list[tuple] = []
+        self.registers: dict[str, tuple] = {}
+        self.applied: list[tuple] = []
+        self.audits: list[tuple] = []
         self.staff: dict[str, Staff | None] = {}
+        self.sources: dict[str, str] = {}
         self.now = utcnow()  # the run is one transaction: one server time for its rows
+        self.now_text = _DATETIME(self.now)
         self.refusals: dict[tuple[str, str], Rejected | None] = {}
 
-    def _existing(self, cls: type, ids: set) -> set[str]:
-        table = cls.__table__  # type: ignore[attr-defined]
-        wanted = [i for i in ids if isinstance(i, str)]
-        return set(self.db.execute(select(table.c.id).where(table.c.id.in_(wanted))).scalars())
+    def _rows(self, sql: str, values: Sequence, *lead: Any) -> list:
+        found: list = []
+        for i in range(0, len(values), _IN_CHUNK):
+            chunk = values[i : i + _IN_CHUNK]
+            found += self.conn.exec_driver_sql(sql.format(", ".join("?" * len(chunk))), (*lead, *chunk)).fetchall()
+        return found
 
-    def _next(self) -> int:
-        self.usn += 1
-        return self.usn
+    def _existing(self, table: str, ids: Iterable) -> set[str]:
+        wanted = [i for i in ids if isinstance(i, str)]
+        return {r[0] for r in self._rows(f'SELECT id FROM "{table}" WHERE id IN ({{}})', wanted)}
 
     # -- one mutation --------------------------------------------------------------------------
 
@@ -90,151 +150,99 @@ class MarkRun:
             return reject_unrecorded(m, "forbidden", self.messages["other_desk"])
         prior = self.by_seq.get(m.seq)
         if prior is not None:
-            if prior.mutation_id == m.id:
-                return _result_of(prior)
+            if prior[0] == m.id:
+                return _result(*prior)
             return reject_unrecorded(m, "seq_reused", self.messages["seq_reused"])
         if m.id in self.known_ids:
             return reject_unrecorded(m, "invalid", self.messages["id_reused"])
-        if m.staff_id not in self.staff:
-            self.staff[m.staff_id] = self.db.get(Staff, m.staff_id)
-        staff = self.staff[m.staff_id]
+        staff = self._staff(m.staff_id)
         if staff is None or not staff.active:
-            return self._record(m, Rejected("forbidden", self.messages["staff"]), [])
+            return self._record(m, Rejected("forbidden", self.messages["staff"]), ())
         key = (m.staff_id, m.type)  # the run is one transaction: the answer holds for all of it
         if key not in self.refusals:
             self.refusals[key] = permission_refusal(self.db, self.token, staff, m.type)
         refused = self.refusals[key]
         if refused is not None:
-            return self._record(m, refused, [])
+            return self._record(m, refused, ())
         try:
             written = self._mark(m)
         except Rejected as rejected:
-            return self._record(m, rejected, [])
+            return self._record(m, rejected, ())
         return self._record(m, None, written)
 
-    def _mark(self, m: Mutation) -> list[tuple[str, str, int]]:
-        p = parse_payload(m)
-        assert isinstance(p, AttendancePayload)
-        if p.student_id not in self.students:
+    def _mark(self, m: Mutation) -> tuple[tuple[str, str, int], ...]:
+        plain = _plain_payload(m.payload)
+        if plain is None:
+            p = parse_payload(m)  # raises Rejected with pydantic's words, or takes what it can
+            assert isinstance(p, AttendancePayload)
+            plain = (p.mark_id, p.session_id, p.student_id, p.status)
+        mark_id, session_id, student_id, status = plain
+        if student_id not in self.students:
             raise Rejected("not_found", STUDENT_GONE)
-        if p.session_id not in self.sessions:
+        if session_id not in self.sessions:
             raise Rejected("not_found", SESSION_GONE)
-        if p.mark_id in self.mark_usn and self.mark_usn[p.mark_id] is not None:
-            return []  # the server already ordered this mark; its register row is the truth
-        written: list[tuple[str, str, int]] = []
-        if p.mark_id not in self.mark_usn:
-            usn = self._next()
-            self.mark_usn[p.mark_id] = usn
-            self.new_marks.append(dict(id=p.mark_id, usn=usn, session_id=p.session_id, student_id=p.student_id,
-                                       status=p.status, staff_id=m.staff_id, desk_id=m.desk_id, made_at=m.made_at))  # fmt: skip
-            written.append(("attendance_mark", p.mark_id, usn))
-        reg_id = attendance_id(p.session_id, p.student_id)
-        usn = self._next()
-        self.registers[reg_id] = dict(id=reg_id, usn=usn, session_id=p.session_id, student_id=p.student_id,
-                                      status=p.status, mark_id=p.mark_id, marked_at=m.made_at, staff_id=m.staff_id)  # fmt: skip
-        written.append(("attendance", reg_id, usn))
+        known = self.mark_usn.get(mark_id, False)
+        if known is not False and known is not None:
+            return ()  # the server already ordered this mark; its register row is the truth
+        made_at = _DATETIME(m.made_at)
+        reg_id = attendance_id(session_id, student_id)
+        if known is False:
+            self.usn += 2
+            mark_usn, reg_usn = self.usn - 1, self.usn
+            self.mark_usn[mark_id] = mark_usn
+            self.new_marks.append((mark_id, mark_usn, session_id, student_id, status, m.staff_id, m.desk_id, made_at))
+            written: tuple[tuple[str, str, int], ...] = (("attendance_mark", mark_id, mark_usn), ("attendance", reg_id, reg_usn))
+        else:  # a mark row without a change number (not written by a server): only the register
+            self.usn += 1
+            reg_usn = self.usn
+            written = (("attendance", reg_id, reg_usn),)
+        self.registers[reg_id] = (reg_id, reg_usn, session_id, student_id, status, mark_id, made_at, m.staff_id)
         return written
 
-    def _record(self, m: Mutation, rejected: Rejected | None, written: list[tuple[str, str, int]]) -> MutationResult:
-        status = "rejected" if rejected else "applied"
-        usn = None if rejected else (written[-1][2] if written else self.usn)  # handed out in order: the last is the highest
-        row = dict(mutation_id=m.id, desk_id=m.desk_id, seq=m.seq, staff_id=m.staff_id, type=m.type, status=status,
-                   code=rejected.code if rejected else None, message=rejected.message if rejected else None,
-                   usn=usn, applied_at=self.now)  # fmt: skip
-        self.applied.append(row)
-        self.by_seq[m.seq] = _Row(row)  # a second copy in the same batch is a replay of this one
+    def _record(self, m: Mutation, rejected: Rejected | None, written: Sequence[tuple[str, str, int]]) -> MutationResult:
+        if rejected is None:
+            status, code, message = "applied", None, None
+            usn: int | None = written[-1][2] if written else self.usn  # handed out in order: the last is the highest
+        else:
+            status, code, message, usn = "rejected", rejected.code, rejected.message, None
+        self.applied.append((m.id, m.desk_id, m.seq, m.staff_id, m.type, status, code, message, usn, self.now_text))
+        fields = (m.id, m.seq, status, usn, code, message)
+        self.by_seq[m.seq] = fields  # a second copy in the same batch is a replay of this one
         self.known_ids.add(m.id)
         first = written[0] if written else None
-        self.audit(
-            f"mutation.{status}",
-            staff_id=m.staff_id,
-            desk_id=m.desk_id,
-            record_type=first[0] if first else None,
-            record_id=first[1] if first else None,
-            mutation_id=m.id,
-            seq=m.seq,
-            type=m.type,
-            usn=usn,
-            code=row["code"],
-            pushed_by=self.token.staff_id,
-            made_at=m.made_at.isoformat(),
-            source=self._source(m.staff_id),
-            written=[[w[0], w[1]] for w in written],
-        )
-        return _result_of(_Row(row))
+        detail = {"mutation_id": m.id, "seq": m.seq, "type": m.type, "usn": usn, "code": code,
+                  "pushed_by": self.token.staff_id, "made_at": m.made_at.isoformat(), "source": self._source(m.staff_id),
+                  "written": [[w[0], w[1]] for w in written]}  # fmt: skip
+        self.audits.append((new_id(), self.now_text, m.staff_id, m.desk_id, f"mutation.{status}",
+                            first[0] if first else None, first[1] if first else None, _JSON(detail)))  # fmt: skip
+        return _result(*fields)
 
-    def _source(self, staff_id: str) -> str:
+    def _staff(self, staff_id: str) -> Staff | None:
         if staff_id not in self.staff:
             self.staff[staff_id] = self.db.get(Staff, staff_id)
-        staff = self.staff[staff_id]
-        return "kiosk" if staff is not None and staff.group == "kiosk" else "desk"  # as server.permissions.source_of
+        return self.staff[staff_id]
+
+    def _source(self, staff_id: str) -> str:
+        source = self.sources.get(staff_id)
+        if source is None:  # as server.permissions.source_of
+            staff = self._staff(staff_id)
+            source = self.sources[staff_id] = "kiosk" if staff is not None and staff.group == "kiosk" else "desk"
+        return source
 
     def audit(self, action: str, *, staff_id=None, desk_id=None, record_type=None, record_id=None, **detail: Any) -> None:
-        self.audits.append(dict(id=new_id(), at=self.now, staff_id=staff_id, desk_id=desk_id, action=action,
-                                record_type=record_type, record_id=record_id, detail=detail))  # fmt: skip
+        self.audits.append((new_id(), self.now_text, staff_id, desk_id, action, record_type, record_id, _JSON(detail)))
 
     # -- the writes ----------------------------------------------------------------------------
 
     def write(self) -> None:
         """One executemany per table, in the transaction of the batch."""
-        db = self.db
-        _insert_many(db, _marks, self.new_marks)
-        # The register row of (class, student): the run's last mark of it, over what was there.
-        _insert_many(db, _register, list(self.registers.values()),
-                     'ON CONFLICT("id") DO UPDATE SET usn = excluded.usn, status = excluded.status, '
-                     "mark_id = excluded.mark_id, marked_at = excluded.marked_at, staff_id = excluded.staff_id")  # fmt: skip
-        _insert_many(db, _applied, self.applied)  # UNIQUE(desk_id, seq) and the primary key still hold
-        _insert_many(db, _audit, self.audits)
+        for sql, rows in ((_INSERT_MARK, self.new_marks), (_UPSERT_REGISTER, list(self.registers.values())),
+                          (_INSERT_APPLIED, self.applied), (_INSERT_AUDIT, self.audits)):  # fmt: skip
+            if rows:
+                self.conn.exec_driver_sql(sql, rows)
         if self.usn != self.first_usn:
-            db.execute(update(_counter).where(_counter.c.id == 1).values(usn=self.usn))
+            self.db.execute(update(_counter).where(_counter.c.id == 1).values(usn=self.usn))
 
 
-def _insert_many(db: Session, table: Any, rows: list[dict], conflict: str = "") -> None:
-    """Straight to the driver: SQLAlchemy's per-row parameter handling cost more than SQLite's
-    insert. Values go through the same bind processors SQLAlchemy would use (datetimes, JSON),
-    so they are stored exactly as the ORM stores them; a value seen before in the call (the
-    batch's time, a mutation's made_at on its mark, register and audit rows) is converted once."""
-    if not rows:
-        return
-    conn = db.connection()
-    dialect = conn.dialect
-    names = [c.name for c in table.columns]
-    procs = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in table.columns]
-    converted = [(i, p) for i, p in enumerate(procs) if p is not None]
-    columns = ", ".join(f'"{n}"' for n in names)
-    marks = ", ".join("?" * len(names))
-    sql = f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks}) {conflict}'
-    take = itemgetter(*names)
-    blank = dict.fromkeys(names)
-    memo: dict[Any, Any] = {}
-    params = []
-    for row in rows:
-        try:
-            values = list(take(row))
-        except KeyError:  # a row that leaves columns out: they are NULL
-            values = list(take({**blank, **row}))
-        for i, proc in converted:
-            v = values[i]
-            if v is None:
-                continue
-            if isinstance(v, dict):  # JSON: not hashable, each its own
-                values[i] = proc(v)
-            else:
-                key = (i, v)
-                if key not in memo:
-                    memo[key] = proc(v)
-                values[i] = memo[key]
-        params.append(tuple(values))
-    conn.exec_driver_sql(sql, params)
-
-
-class _Row:
-    """A dict read as an applied_mutation row."""
-
-    def __init__(self, d: dict):
-        self.__dict__.update(d)
-
-
-def _result_of(row: Any) -> MutationResult:
-    return MutationResult(id=row.mutation_id, seq=row.seq, status=row.status, usn=row.usn, code=row.code,
-                          message=row.message)  # fmt: skip
+def _result(mutation_id: str, seq: int, status: str, usn: int | None, code: str | None, message: str | None) -> MutationResult:
+    return MutationResult(id=mutation_id, seq=seq, status=status, usn=usn, code=code, message=message)  # type: ignore[arg-type]

@@ -12,10 +12,11 @@ import os
 import random
 from dataclasses import dataclass
 from importlib.resources import files
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from server.account_db import audit, reserve_usns
 from server.accounts import AdminError, open_account
@@ -29,6 +30,7 @@ from sync.schema import (
     Contact,
     Enrollment,
     Family,
+    LedgerEntry,
     Location,
     Student,
     SyncedRecord,
@@ -84,7 +86,18 @@ def seed_demo(
         summary = _seed(db, random.Random(seed), families, today or dt.datetime.now(ZoneInfo(TIMEZONE)).date())
         audit(db, "account.seeded", families=families, seed=seed)
         db.commit()
-        return summary
+        card_sales = list(db.exec(select(LedgerEntry).where(col(LedgerEntry.gateway_ref).startswith("seed_"))))
+    _sales_at_the_sandbox(data_dir, card_sales)
+    return summary
+
+
+def _sales_at_the_sandbox(data_dir: str | os.PathLike, payments: list[LedgerEntry]) -> None:
+    """The seeded card payments, as settled sales at the sandbox gateway: refunds of them work in the demo."""
+    from server.payments.sandbox import FILE_NAME, PastSale, SandboxGateway
+
+    sandbox = SandboxGateway(Path(data_dir).expanduser() / FILE_NAME)
+    sandbox.add_past_sales(PastSale(p.gateway_ref or "", p.id, -p.amount_cents, "USD", p.card_brand or "", p.card_last4 or "",
+                                    p.approval_code or "", p.business_date) for p in payments)  # fmt: skip
 
 
 def ensure_sessions(data_dir: str | os.PathLike, slug: str, *, today: dt.date | None = None) -> int:

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     gateway: Literal["sandbox"] = "sandbox"
     gateway_timezone: str = "America/Chicago"  # where the sandbox's business day (settlement) ends
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    # A card sale the server died in the middle of (charged, not on the ledger) is cancelled
+    # once it has waited this long for the desk's retry (server.payments.reconcile); looked for
+    # every card_sweep_seconds.
+    card_pending_seconds: float = Field(default=600.0, gt=0)
+    card_sweep_seconds: float = Field(default=60.0, gt=0)
     # Emailed receipts. No host: email is off, and the desk is told so (printing still works).
     smtp_host: str = ""
     smtp_port: int = 587

@@ -16,11 +16,14 @@ BUSY_TIMEOUT_MS = 30_000
 _BEGIN_OPTION = "frontdesk_sqlite_begin"
 
 
-def sqlite_engine(path: Path) -> Engine:
-    """An engine on a SQLite file in WAL mode; use `writer(engine)` for write transactions."""
+def sqlite_engine(path: Path, **kwargs) -> Engine:
+    """An engine on a SQLite file in WAL mode; use `writer(engine)` for write transactions.
+
+    `kwargs` go to create_engine (e.g. a poolclass)."""
     engine = create_engine(
         f"sqlite:///{path}",
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        **kwargs,
     )
 
     @event.listens_for(engine, "connect")

@@ -43,15 +43,38 @@ class ServerState:
 
     def account(self, account_id: str) -> Account | None:
         """The registry's row of an account, read at most every ACCOUNT_TTL seconds."""
-        held = self._accounts.get(account_id)
-        if held is not None and time.monotonic() - held[0] < ACCOUNT_TTL:
-            return held[1]
+        held = self.account_if_known(account_id)
+        if held is not None:
+            return held
         account = self.registry.account_by_id(account_id)
         if account is not None:
             self._accounts[account_id] = (time.monotonic(), account)
         return account
 
     def account_db(self, account: Account) -> AccountDatabase:
+        account = self._usable(account)
+        return self.databases.get(account.id, lambda: self.registry.account_db_url(account), account.db_location)
+
+    def account_if_known(self, account_id: str) -> Account | None:
+        """The account's row when this process read it less than ACCOUNT_TTL ago (no I/O); else None."""
+        held = self._accounts.get(account_id)
+        return held[1] if held is not None and time.monotonic() - held[0] < ACCOUNT_TTL else None
+
+    def account_db_if_open(self, account: Account) -> AccountDatabase | None:
+        """Like account_db when that needs no I/O (fit for the event loop): the database is open,
+        the list of moves and the account's row are fresh in memory, and it is not being moved.
+        Otherwise None, and account_db (in a thread) answers."""
+        at, moving = self._moving
+        if time.monotonic() - at >= MOVING_TTL or account.id in moving:
+            return None
+        held = self._accounts.get(account.id)
+        if held is None or held[1] is not account:
+            account = self.account_if_known(account.id)
+            if account is None:
+                return None
+        return self.databases.peek(account.id, account.db_location)
+
+    def _usable(self, account: Account) -> Account:
         if account.id in self.moving_now() and account.id in self.moving_now(fresh=True):
             from server.errors import ApiError
 
@@ -61,7 +84,7 @@ class ServerState:
             # Not the row this process trusts now (a move ended since it was read, or it came
             # from elsewhere): the database's location is taken from the trusted one.
             account = self.account(account.id) or account
-        return self.databases.get(account.id, lambda: self.registry.account_db_url(account), account.db_location)
+        return account
 
     def moving_now(self, fresh: bool = False) -> frozenset[str]:
         """The ids of accounts being moved, read from the registry at most every MOVING_TTL seconds."""

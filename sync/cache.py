@@ -14,20 +14,18 @@ transaction. The FTS rowid is the student's rowid, so a match joins back in one 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import logging
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from pydantic import BaseModel, create_model
-from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, String, Table, delete, select, update
+from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, String, Table, select, update
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import Session, SQLModel
 
-from sync import db
+from sync import db, pull_apply
 from sync.ledger_local import undo_ledger_effects
 from sync.local_effects import undo_local_effects
 from sync.mutations import Rejected, apply_mutation
@@ -36,6 +34,11 @@ from sync.wire import Change, Mutation
 
 log = logging.getLogger(__name__)
 
+# Checkpoints (copying the WAL into the file, with an fsync) every 20,000 pages (~80 MB) rather
+# than SQLite's 1,000: a first pull writes hundreds of pages per page of changes, and a checkpoint
+# every few pages cost a tenth of it (bench.sync_first_pull). The cache is disposable; the
+# outbox keeps SQLite's default.
+CHECKPOINT_PAGES = 20_000
 CACHE_FORMAT = 1  # bump when sync_state or the FTS index change shape
 
 _state_metadata = MetaData()
@@ -47,6 +50,15 @@ sync_state = Table(
     Column("last_sync", DateTime, nullable=True),  # UTC of the last successful push+pull
     Column("schema_version", String, nullable=False),
 )
+# How far each record type is complete: a type the signed-in staff member may not see is not
+# pulled (sync.permissions.RECORD_VIEW), so it stays behind the main cursor until someone who
+# may see it signs in here and the engine fills in what it missed. No row: complete up to 0.
+type_cursor = Table(
+    "type_cursor",
+    _state_metadata,
+    Column("type", String, primary_key=True),
+    Column("cursor", Integer, nullable=False),
+)
 
 # "O'Brien" is the tokens "o" and "brien"; the squashed column (last and family name without
 # apostrophes) also holds "obrien", so a name typed without its apostrophe is found too.
@@ -55,7 +67,7 @@ _FTS_ROW = (
     "SELECT new.rowid, new.first_name, new.last_name, f, " + _SQUASH.format("new.last_name || ' ' || f") + " "
     "FROM (SELECT coalesce((SELECT name FROM family WHERE id = new.family_id), '') AS f)"
 )
-_FTS_DDL = [
+_FTS_DDL = pull_apply.quiet_triggers([  # the triggers stand aside while a pull page is stored in bulk
     """CREATE VIRTUAL TABLE IF NOT EXISTS student_fts USING fts5(
         first_name, last_name, family_name, squashed,
         tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3')""",
@@ -115,7 +127,7 @@ _FTS_DDL = [
     END""",
     # The family list is read in name order (sync.family_search).
     """CREATE INDEX IF NOT EXISTS family_name_order ON family(name COLLATE NOCASE, id)""",
-]
+])
 
 
 def schema_version() -> str:
@@ -151,14 +163,14 @@ class Cache:
     def _open(self) -> Engine:
         version = schema_version()
         if self.path.exists():
-            engine = db.make_engine(self.path)
+            engine = db.make_engine(self.path, wal_autocheckpoint=CHECKPOINT_PAGES)
             if self._intact() and self._stored_version(engine) == version:
                 return engine
             engine.dispose()
             log.warning("cache %s is unreadable or from another version; rebuilding it", self.path)
             self._delete_files()
             self.rebuilt = True
-        engine = db.make_engine(self.path)
+        engine = db.make_engine(self.path, wal_autocheckpoint=CHECKPOINT_PAGES)
         with engine.begin() as conn:
             SQLModel.metadata.create_all(conn, tables=SHARED_TABLES)
             _state_metadata.create_all(conn)
@@ -199,6 +211,12 @@ class Cache:
         with self.engine.connect() as conn:
             return conn.execute(select(sync_state.c.cursor)).scalar_one()
 
+    def type_cursors(self) -> dict[str, int]:
+        """How far each record type this desk knows is complete (0: never pulled)."""
+        with self.engine.connect() as conn:
+            stored = dict(conn.execute(select(type_cursor.c.type, type_cursor.c.cursor)).all())
+        return {t: stored.get(t, 0) for t in RECORD_TYPES}
+
     def last_sync(self) -> dt.datetime | None:
         with self.engine.connect() as conn:
             return conn.execute(select(sync_state.c.last_sync)).scalar_one()
@@ -209,9 +227,11 @@ class Cache:
 
     # -- writes (call them from the one writer thread) -----------------------------------
 
-    def apply_pull(self, changes: Sequence[Change], cursor: int) -> int:
+    def apply_pull(self, changes: Sequence[Change], cursor: int | None, types_to: Mapping[str, int] | None = None) -> int:
         """Store one pull page and its cursor in one transaction, pending work re-applied on top.
 
+        `types_to` moves the record types' own cursors (every type to `cursor` when None); a
+        page that fills in types behind the rest leaves the main `cursor` alone (None).
         Returns how many changes were stored (unknown record types, from a newer server, are
         skipped: this desk has nowhere to show them).
         """
@@ -223,7 +243,15 @@ class Cache:
                 log.info("pull: skipping a %r record this desk does not know", change.type)
         with db.write_session(self.engine) as s:
             _store_changes(s, latest)
-            s.execute(update(sync_state).values(cursor=cursor))
+            if cursor is not None:
+                s.execute(update(sync_state).values(cursor=cursor))
+            moved = [(t, c) for t, c in ({t: cursor for t in RECORD_TYPES} if types_to is None else types_to).items()
+                     if c is not None]  # fmt: skip
+            if moved:
+                s.connection().exec_driver_sql(
+                    "INSERT INTO type_cursor (type, cursor) VALUES (?, ?) ON CONFLICT(type) DO UPDATE SET cursor = excluded.cursor",
+                    moved,
+                )
             self._reapply(s, self.pending())
         return sum(len(rows) for rows in latest.values())
 
@@ -281,52 +309,4 @@ class Cache:
 
 def _store_changes(s: Session, latest: dict[str, dict[str, Change]]) -> None:
     """Upsert (or delete, for tombstones) the last version of each row, referenced types first."""
-    for type_name, cls in RECORD_TYPES.items():
-        table = cls.__table__  # type: ignore[attr-defined]
-        mine = list(latest.get(type_name, {}).values())
-        gone = [c.id for c in mine if c.deleted]
-        rows = [_row(type_name, c) for c in mine if not c.deleted]
-        if gone:
-            s.execute(delete(table).where(table.c.id.in_(gone)))
-        if rows:
-            sql, names, procs = _upsert(type_name)
-            # Straight to the driver: a first pull brings a million rows, and SQLAlchemy's
-            # per-row statement handling cost more than SQLite itself. The values go through
-            # the same bind processors SQLAlchemy would use, so they are stored identically.
-            s.connection().exec_driver_sql(sql, [_bound(row, names, procs) for row in rows])
-
-
-@functools.cache
-def _upsert(type_name: str) -> tuple[str, list[str], list[Callable[[object], object] | None]]:
-    """The upsert of one record type for the driver: its SQL, column names, and bind processors."""
-    table = RECORD_TYPES[type_name].__table__  # type: ignore[attr-defined]
-    dialect = _sqlite_dialect()
-    names = [c.name for c in table.columns]
-    procs = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in table.columns]
-    columns = ", ".join(f'"{n}"' for n in names)
-    updates = ", ".join(f'"{n}" = excluded."{n}"' for n in names if n != "id")
-    marks = ", ".join("?" * len(names))
-    sql = f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks}) ON CONFLICT("id") DO UPDATE SET {updates}'
-    return sql, names, procs
-
-
-def _bound(row: dict, names: list[str], procs: list[Callable[[object], object] | None]) -> tuple:
-    values = []
-    for name, proc in zip(names, procs, strict=True):
-        value = row[name]
-        values.append(value if value is None or proc is None else proc(value))
-    return tuple(values)
-
-
-def _row(type_name: str, change: Change) -> dict:
-    """The column values of a pulled row, validated like `record_from_wire` would (dates parsed)."""
-    # The model's own field dict: every field is a scalar, so model_dump would only copy it.
-    return _row_model(type_name).model_validate({**(change.data or {}), "id": change.id, "usn": change.usn}).__dict__
-
-
-@functools.cache
-def _row_model(type_name: str) -> type[BaseModel]:
-    """A plain pydantic twin of a record class: the same fields and checks as
-    `sync.schema.record_from_wire`, about ten times faster (a first pull brings every row)."""
-    cls = RECORD_TYPES[type_name]
-    return create_model(f"{cls.__name__}Row", **{n: (f.annotation, f) for n, f in cls.model_fields.items()})  # type: ignore[call-overload]
+    pull_apply.store_changes(s, latest, _SQUASH)  # a page at a time, search indexes in bulk

@@ -16,7 +16,7 @@ by sync.auth.DeskAuth) may get new tokens; the call is then sent once more.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 import httpx
@@ -33,6 +33,7 @@ from sync.errors import (
     ServerError,
     SyncError,
 )
+from sync.pull_apply import parse_page
 from sync.wire import (
     DEFAULT_PULL_PAGE,
     PROTOCOL_HEADER,
@@ -85,8 +86,16 @@ class ApiClient:
         body = PushRequest(mutations=list(mutations))
         return await self._call("POST", "/v1/sync/push", PushResponse, json=body.model_dump(mode="json"))
 
-    async def pull(self, after: int, limit: int = DEFAULT_PULL_PAGE) -> PullResponse:
-        return await self._call("GET", "/v1/sync/pull", PullResponse, params={"after": after, "limit": limit})
+    async def pull(self, after: int, limit: int = DEFAULT_PULL_PAGE, *, types: Iterable[str] | None = None,
+                   until: int | None = None) -> PullResponse:  # fmt: skip
+        """A page of changes after `after`; only `types` up to `until` when filling in what a desk lacks."""
+        params: dict[str, Any] = {"after": after, "limit": limit}
+        if types is not None:
+            params["types"] = ",".join(sorted(types))
+        if until is not None:
+            params["until"] = until
+        # Rows validated as the page is read: a first pull brings the whole account (sync.pull_apply).
+        return await self._call("GET", "/v1/sync/pull", PullResponse, params=params, parse=parse_page)
 
     async def wait(self, after: int, timeout: float = 10.0) -> WaitResponse:
         """Long-poll: returns when the account has changes past `after`, or after `timeout` seconds."""
@@ -95,7 +104,8 @@ class ApiClient:
             timeout=httpx.Timeout(timeout + 10.0, connect=5.0),
         )
 
-    async def _call(self, method: str, path: str, model: type[M], *, signed: bool = True, **kwargs: Any) -> M:
+    async def _call(self, method: str, path: str, model: type[M], *, signed: bool = True,
+                    parse: Callable[[bytes], M] | None = None, **kwargs: Any) -> M:  # fmt: skip
         try:
             response = await self._send(method, path, signed, **kwargs)
         except AuthError:
@@ -103,7 +113,7 @@ class ApiClient:
                 raise
             response = await self._send(method, path, signed, **kwargs)  # once: a second 401 stands
         try:
-            return model.model_validate_json(response.content)
+            return (parse or model.model_validate_json)(response.content)
         except ValidationError:
             log.warning("%s %s: unreadable %s answer: %.200r", method, path, response.status_code, response.content)
             raise NetworkError(UNREADABLE, code="unreadable", status=response.status_code) from None

@@ -26,8 +26,9 @@ BUSY_TIMEOUT_MS = 5000
 _BEGIN_OPTION = "frontdesk_begin"
 
 
-def make_engine(path: Path, synchronous: Synchronous = "NORMAL") -> Engine:
-    """An engine on one SQLite file in WAL mode with the given durability."""
+def make_engine(path: Path, synchronous: Synchronous = "NORMAL", wal_autocheckpoint: int | None = None) -> Engine:
+    """An engine on one SQLite file in WAL mode with the given durability (and, when given, how
+    many WAL pages may gather before SQLite copies them into the database file)."""
     engine = create_engine(
         f"sqlite+pysqlite:///{path}",
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
@@ -42,6 +43,8 @@ def make_engine(path: Path, synchronous: Synchronous = "NORMAL") -> Engine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute(f"PRAGMA synchronous={synchronous}")
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        if wal_autocheckpoint is not None:
+            cur.execute(f"PRAGMA wal_autocheckpoint={int(wal_autocheckpoint)}")
         cur.close()
 
     @event.listens_for(engine, "begin")

@@ -25,14 +25,16 @@ import contextlib
 import dataclasses
 import logging
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any
 
 from sync.client import ApiClient
 from sync.errors import AuthError, NetworkError, RejectedError, ServerError, SyncError
 from sync.ids import utcnow
+from sync.schema import RECORD_TYPES
 from sync.store import DeskStore
 from sync.views import SyncStatus
-from sync.wire import DEFAULT_PULL_PAGE, MAX_PUSH_BATCH, Mutation, MutationResult
+from sync.wire import DEFAULT_PULL_PAGE, MAX_PULL_PAGE, MAX_PUSH_BATCH, Mutation, MutationResult, PullResponse
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +56,7 @@ class SyncEngine:
         backoff_min: float = 1.0,
         backoff_max: float = 30.0,
         push_batch: int = MAX_PUSH_BATCH,
-        pull_limit: int = DEFAULT_PULL_PAGE,
+        pull_limit: int | None = None,
         live: bool = True,
         wait_timeout: float = 10.0,
     ):
@@ -64,6 +66,9 @@ class SyncEngine:
         self.backoff_min = backoff_min
         self.backoff_max = backoff_max
         self.push_batch = min(push_batch, MAX_PUSH_BATCH)
+        # Changes per pull page; None: the server's largest page when the pull starts from nothing
+        # (a first pull, or types never pulled here: a few hundred transactions fewer for a big
+        # account), the usual page when catching up.
         self.pull_limit = pull_limit
         counts = store.outbox.counts()
         self.status = SyncStatus(
@@ -268,22 +273,73 @@ class SyncEngine:
             self.store.cache.forget(self.store.outbox.get(rejected))
 
     async def _pull_all(self) -> set[str]:
+        """Pull every page after the cache's cursor, then fill in the record types that fell behind.
+
+        The server brings only what the signed-in staff member may see, and says which types a
+        page covers. A type kept current moves with the main cursor; one that was not covered
+        before (a coach signed in here, then a manager) stays at its own cursor until the pages
+        of that type it missed are pulled, up to where the main cursor had got.
+        """
         changed: set[str] = set()
         cursor = start = await asyncio.to_thread(self.store.cache.cursor)
-        while True:
-            page = await self.client.pull(cursor, self.pull_limit)
-            if page.changes or page.cursor != cursor:
-                await self.store.writer.run(self.store.cache.apply_pull, page.changes, page.cursor)
-            changed |= {c.type for c in page.changes}
-            if page.head is not None and page.head > start:
-                # Change numbers, not rows: a rewritten row leaves gaps, so the last page fills the bar.
-                total = page.head - start
-                self._emit_progress(min(page.cursor - start, total) if page.more else total, total)
-            if not page.more:
-                return changed
-            if page.cursor <= cursor and not page.changes:
-                raise ServerError("The server's list of changes did not move on; it will be asked again.", code="stuck")
-            cursor = page.cursor
+        have = await asyncio.to_thread(self.store.cache.type_cursors)
+        behind: set[str] = set()
+        page: PullResponse | None = None
+        async with contextlib.aclosing(self._pages(cursor)) as pages:
+            async for page in pages:
+                covered = set(RECORD_TYPES) if page.types is None else set(page.types) & set(RECORD_TYPES)
+                current = {t for t in covered if have[t] >= cursor}
+                behind |= covered - current
+                moved = {t: page.cursor for t in current if have[t] < page.cursor}
+                if page.changes or page.cursor != cursor or moved:
+                    await self.store.writer.run(self.store.cache.apply_pull, page.changes, page.cursor, moved)
+                    have.update(moved)
+                changed |= {c.type for c in page.changes}
+                if page.head is not None and page.head > start:
+                    # Change numbers, not rows: a rewritten row leaves gaps, so the last page fills the bar.
+                    total = page.head - start
+                    self._emit_progress(min(page.cursor - start, total) if page.more else total, total)
+                cursor = page.cursor
+        assert page is not None
+        behind = {t for t in behind if have[t] < page.cursor}
+        if behind:
+            changed |= await self._fill_in(behind, have, page.cursor)
+        return changed
+
+    async def _fill_in(self, types: set[str], have: dict[str, int], until: int) -> set[str]:
+        """Pull the changes of `types` this cache missed, up to `until` (where the main cursor is)."""
+        changed: set[str] = set()
+        start = min(have[t] for t in types)
+        log.info("pulling %s, which this desk had up to change %d only", ", ".join(sorted(types)), start)
+        async with contextlib.aclosing(self._pages(start, types=types, until=until)) as pages:
+            async for page in pages:
+                covered = types if page.types is None else types & set(page.types)
+                moved = {t: page.cursor for t in covered if have[t] < page.cursor}
+                await self.store.writer.run(self.store.cache.apply_pull, page.changes, None, moved)
+                have.update(moved)
+                changed |= {c.type for c in page.changes}
+                self._emit_progress(min(page.cursor, until) - start if page.more else until - start, until - start)
+        return changed
+
+    async def _pages(self, after: int, **query: Any) -> AsyncIterator[PullResponse]:
+        """The pages after `after`, the next one asked for (and read) while this one is stored:
+        the server, the network and the JSON run beside the cache's writer thread."""
+        limit = self.pull_limit or (MAX_PULL_PAGE if after == 0 else DEFAULT_PULL_PAGE)
+        ahead: asyncio.Future[PullResponse] | None = asyncio.ensure_future(self.client.pull(after, limit, **query))
+        try:
+            while ahead is not None:
+                page = await ahead
+                ahead = None
+                if page.more:
+                    if page.cursor <= after and not page.changes:
+                        raise ServerError("The server's list of changes did not move on; it will be asked again.", code="stuck")
+                    after = page.cursor
+                    ahead = asyncio.ensure_future(self.client.pull(after, limit, **query))
+                yield page
+        finally:
+            if ahead is not None:  # the caller stopped (an error storing a page): the page asked for is dropped
+                ahead.cancel()
+                ahead.add_done_callback(lambda f: f.cancelled() or f.exception())  # its error is not news
 
     # -- status ----------------------------------------------------------------------------
 

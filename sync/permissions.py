@@ -87,6 +87,7 @@ MUTATION_PERMISSIONS: dict[str, str] = {
     "ledger.credit": LEDGER_VOID,
     "drawer.count": PAYMENT_TAKE,  # whoever takes money counts their drawer
     "kiosk.referral": CHECK_IN,  # the kiosk saying why it sent a family to the front desk
+    "desk.settings": SETTINGS_MANAGE,  # a desk's own settings (printer, lock, kiosk hours): audited
 }
 MUTATION_PREFIX_PERMISSIONS: dict[str, str] = {
     "card": FAMILY_EDIT,  # member cards belong to a family's file
@@ -107,6 +108,35 @@ MUTATIONS_FOR_ANYONE: frozenset[str] = frozenset({"outbox.discard"})
 
 # Pulling the account's records needs at least one of these (a kiosk needs the roster to check in).
 PULL_ANY_OF: frozenset[str] = frozenset({CHECK_IN, ATTENDANCE_VIEW, FAMILY_VIEW})
+
+# Which records a pull may bring to a desk, by the permissions of who is signed in there: a
+# record type reaches a desk only for staff holding one of its permissions. Rosters (classes,
+# students, their alerts and attendance) go to anyone who may pull; families and guardians to
+# those who check in (the kiosk finds a family by a guardian's phone) or see families; money to
+# those who see the ledger. A coach's desk never receives a family's phone or balance.
+_ROSTER = PULL_ANY_OF
+_FAMILIES = frozenset({CHECK_IN, FAMILY_VIEW})
+_MONEY = frozenset({LEDGER_VIEW})
+RECORD_VIEW: dict[str, frozenset[str]] = {
+    "location": _ROSTER,
+    "staff": _ROSTER,  # names on the screens, and the verifiers of offline sign-in
+    "class_schedule": _ROSTER,
+    "class_session": _ROSTER,
+    "student": _ROSTER,
+    "enrollment": _ROSTER,
+    "alert": _ROSTER,  # a coach must see an allergy
+    "check_in": _ROSTER,
+    "attendance_mark": _ROSTER,
+    "attendance": _ROSTER,
+    "family": _FAMILIES,
+    "contact": _FAMILIES,
+    "member_card": _FAMILIES,
+    "kiosk_referral": _FAMILIES,
+    "ledger_entry": _MONEY,
+    "ledger_allocation": _MONEY,
+    "drawer_count": _MONEY,
+    "receipt_email": _MONEY,
+}
 
 AttendanceLevel = Literal["none", "view", "full"]
 
@@ -143,6 +173,12 @@ def attendance_level(permissions: Iterable[str]) -> AttendanceLevel:
 
 def may(permissions: Iterable[str], permission: str) -> bool:
     return permission in expand(permissions)
+
+
+def visible_types(permissions: Iterable[str]) -> frozenset[str]:
+    """The record types a pull brings to staff with these permissions."""
+    perms = expand(permissions)
+    return frozenset(t for t, any_of in RECORD_VIEW.items() if perms & any_of)
 
 
 # The groups hold what their permissions imply too (coach: take attendance, so see it).

@@ -146,6 +146,9 @@ class PullResponse(ResponseModel):
     cursor: int  # pass as `after` next time
     more: bool  # another page is waiting
     head: int | None = None  # the account's latest change number: how far a first pull has to go
+    # The record types this answer covers: those asked for that the signed-in staff member may
+    # see (sync.permissions.RECORD_VIEW). None from a server that sends every type.
+    types: list[str] | None = None
 
 
 class WaitResponse(ResponseModel):

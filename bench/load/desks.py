@@ -45,6 +45,9 @@ class Stats:
     errors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     seen_after: list[float] = field(default_factory=list)
     rejected: int = 0
+    ramp_took: float = float("nan")
+    settled: int = 0  # desks signed in and caught up (or given up): the window starts when all are
+    waits_answered: int = 0  # long-polls answered in the measured window (changed or timed out)
     committed: dict[str, dict[int, tuple[float, str]]] = field(default_factory=lambda: defaultdict(dict))
     _usns: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
 
@@ -100,6 +103,7 @@ class Desk:
         try:
             await asyncio.sleep(random.uniform(0, start_within))  # desks open over the morning, not at once
             if not await self.sign_in():
+                self.stats.settled += 1
                 return
             async with self._round:
                 if "ready" not in self.cache:  # the account's first desk: a new desk, it pulls everything
@@ -112,6 +116,7 @@ class Desk:
                     self.cursor, self.location = self.cache["cursor"], self.cache["location"]
                     self.students, self.sessions = self.cache["students"], self.cache["sessions"]
                     await self.pull()
+            self.stats.settled += 1
             if not self.students:
                 return
             await asyncio.gather(self.live(), self.work())
@@ -157,6 +162,8 @@ class Desk:
                 await asyncio.sleep(1.0)
                 continue
             answer = r.json()
+            if self.stats.measuring():
+                self.stats.waits_answered += 1
             if answer["changed"]:
                 pushed = self.stats.pushed_at(self.account.slug, self.cursor, answer["head"])  # news to this desk only
                 if pushed is not None and pushed[1] != self.id and self.stats.measuring():

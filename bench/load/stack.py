@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.helpers.server_process import ServerProcess, free_port
+from tests.helpers.server_process import REPO_ROOT, ServerProcess, _wait_healthy, free_port
 
 PASSWORD = "correct horse"
 PACKAGES = {"nginx": "apt-get install nginx", "pgbouncer": "apt-get install pgbouncer", "initdb": "apt-get install postgresql"}
@@ -106,14 +107,46 @@ class Service:
     services: dict[str, list[int]]
 
 
-def serve(stack: ExitStack, data: Data, processes: int, root: Path) -> Service:
-    """`processes` server processes on the data dir; nginx in front when there are several."""
+class ProfiledServerProcess(ServerProcess):
+    """A server process run under bench.load.profiler, which writes its stacks to `profile_to` at exit."""
+
+    def __init__(self, data_dir: Path, profile_to: Path, env: dict | None = None):
+        super().__init__(data_dir, env=env)
+        self.profile_to = profile_to
+
+    def start(self) -> ServerProcess:
+        env = {**os.environ, **self.env}
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+        cmd = [sys.executable, "-m", "bench.load.profiler", str(self.profile_to), "serve", "--data-dir", str(self.data_dir),
+               "--host", "127.0.0.1", "--port", str(self.port)]  # fmt: skip
+        self._log = open(self._log_path, "ab")
+        self.proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        try:
+            _wait_healthy(self.url, lambda: self.proc.poll() is None, lambda: self.log)
+        except BaseException:
+            self.kill()
+            raise
+        return self
+
+
+def serve(stack: ExitStack, data: Data, processes: int, root: Path, profile_to: Path | None = None) -> Service:
+    """`processes` server processes on the data dir; nginx in front when there are several.
+
+    With `profile_to`, the first one is sampled (bench.load.profiler) and writes there when stopped."""
     env = {**data.env, "FRONTDESK_LOG_LEVEL": "warning"}
     servers = []
-    for _ in range(processes):
-        server = ServerProcess(data.dir, env=env)
+    for i in range(processes):
+        server = ServerProcess(data.dir, env=env) if profile_to is None or i else ProfiledServerProcess(data.dir, profile_to, env=env)
         servers.append(stack.enter_context(server))
     services = {**data.services, "server": [s.proc.pid for s in servers]}
+    logs = root / "logs"
+
+    def keep_logs() -> None:  # before the servers stop and their logs go: what they said under load
+        logs.mkdir(exist_ok=True)
+        for i, s in enumerate(servers, 1):
+            (logs / f"server-{data.kind}-{processes}-{i}.log").write_text(s.log)
+
+    stack.callback(keep_logs)
     if processes == 1:
         return Service(servers[0].url, servers, services)
     nginx = stack.enter_context(Nginx(root / f"nginx-{data.kind}-{processes}", [s.port for s in servers]))
@@ -144,19 +177,20 @@ class Nginx:
             "events { worker_connections 4096; }\n"
             "http {\n  access_log off;\n"
             + "".join(f"  {t}_temp_path {self.base}/{t};\n" for t in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-            + f"  upstream frontdesk {{\n    least_conn;\n{upstreams}    keepalive 128;\n  }}\n"
+            + f"  upstream frontdesk {{\n    least_conn;\n{upstreams}    keepalive 128;\n    keepalive_timeout 60s;\n  }}\n"
             f"  server {{\n    listen 127.0.0.1:{self.port};\n"
             "    location / {\n      proxy_pass http://frontdesk;\n      proxy_http_version 1.1;\n"
             '      proxy_set_header Connection "";\n      proxy_set_header Host $host;\n'
             "      proxy_set_header X-Forwarded-For $remote_addr;\n      proxy_read_timeout 60s;\n"
             "    }\n  }\n}\n"
         )
+        self._out = open(self.base / "stderr.log", "wb")  # a file: a pipe nobody reads would fill and stop it
         self.proc = subprocess.Popen([self.exe, "-c", str(self.base / "nginx.conf"), "-p", str(self.base)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+                                     stdout=self._out, stderr=subprocess.STDOUT)  # fmt: skip
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"nginx exited: {self.proc.stderr.read().decode(errors='replace')}")
+                raise RuntimeError(f"nginx exited: {(self.base / 'stderr.log').read_text(errors='replace')}")
             try:
                 if httpx.get(f"{self.url}/v1/health", timeout=1).status_code == 200:
                     return self
@@ -178,5 +212,5 @@ class Nginx:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        if self.proc is not None and self.proc.stderr:
-            self.proc.stderr.close()
+        if self.proc is not None:
+            self._out.close()

@@ -52,6 +52,9 @@ def details(entry: AuditEntry) -> str:
         before, after = d.get("before") or {}, d.get("after") or {}
         changed = [k for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)]
         parts += [f"{k}: {before.get(k)!r} → {after.get(k)!r}" for k in changed]
+    changes = d.get("changes")  # an edit made at a desk, or a desk's own settings: each field before and after
+    if isinstance(changes, dict):
+        parts += [f"{k}: {v.get('before')!r} → {v.get('after')!r}" for k, v in sorted(changes.items()) if isinstance(v, dict)]
     for key in ("username", "type", "code", "address", "source", "made_at", "permission", "path"):
         if d.get(key) not in (None, "", []):
             parts.append(f"{key}: {d[key]}")

@@ -7,11 +7,12 @@ the reason is required because it goes in the audit log.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from desk.presenters.family import describe
 from desk.presenters.money_text import amount_field_text, money, typed_money
-from desk.presenters.payment import FormProblem
+from desk.presenters.payment import RECEIPT_DEFAULT, FormProblem
 from sync.money_desk import MoneyDesk
 from sync.money_views import CorrectionOutcome, LedgerRow
 
@@ -25,14 +26,23 @@ class _Correction:
 
 
 class CorrectionPresenter:
-    def __init__(self, money_desk: MoneyDesk, row: LedgerRow, currency: str):
+    def __init__(self, money_desk: MoneyDesk, row: LedgerRow, currency: str, *,
+                 receipt_choice: Callable[[str], str] | None = None, can_email: bool = False):  # fmt: skip
         if row.correction not in ("void", "refund"):
             raise ValueError("this ledger line cannot be voided or refunded")  # the screen only offers what applies
         self.money = money_desk
         self.row = row
         self.kind: str = row.correction
         self.currency = currency
+        self.receipt_choice = receipt_choice  # the desk's receipt defaults by ledger method (Settings)
+        self.can_email = can_email  # the family has an email address on file
         self._pending: _Correction | None = None
+
+    def receipt_default(self) -> str:
+        """Where a refund's receipt question starts: as after a payment made the same way."""
+        choice = self.receipt_choice(self.row.method or "") if self.receipt_choice is not None else None
+        choice = choice if choice in ("print", "email", "none") else RECEIPT_DEFAULT.get(self.row.method or "", "print")
+        return "print" if choice == "email" and not self.can_email else choice
 
     @property
     def is_refund(self) -> bool:

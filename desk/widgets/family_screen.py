@@ -273,7 +273,10 @@ class FamilyScreen(QWidget):
             return None
         row = self.presenter.row(entry_id)
         assert row is not None
-        dialog = CorrectionDialog(CorrectionPresenter(self.presenter.money, row, self.presenter.view.currency), self)
+        view = self.presenter.view
+        presenter = CorrectionPresenter(self.presenter.money, row, view.currency, receipt_choice=self.presenter.receipt_choice,
+                                        can_email=bool(view.email or any(g.email for g in view.guardians)))  # fmt: skip
+        dialog = CorrectionDialog(presenter, self, on_receipt=self.presenter.receipt)
         dialog.corrected.connect(self._corrected)
         return self._open(dialog)
 

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
@@ -37,11 +38,18 @@ async def get_settings(state: StateDep) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-async def get_token(state: StateDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> AccessClaims:
+# The dependencies every authenticated request goes through take the state from the request,
+# not through StateDep: FastAPI resolves each Depends of the graph anew per request, a fixed
+# cost per node (bench/load's profile: its dependency solving was a third of a pull's CPU).
+def _state(request: Request) -> ServerState:
+    return request.app.state.frontdesk
+
+
+async def get_token(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> AccessClaims:
     if credentials is None:
         raise auth_error("Please sign in first.")
     try:
-        return decode_access_token(state.signing_key, credentials.credentials)
+        return decode_access_token(_state(request).signing_key, credentials.credentials)
     except InvalidToken:
         raise auth_error() from None
 
@@ -50,10 +58,12 @@ TokenDep = Annotated[AccessClaims, Depends(get_token)]
 CurrentToken = TokenDep
 
 
-async def get_account(state: StateDep, token: TokenDep) -> Account:
+async def get_account(request: Request, token: TokenDep) -> Account:
     # The account comes from the signed token only, never from the path or the body. Kept in
-    # memory for a few seconds (ServerState.account): no registry read, nor thread, per request.
-    account = state.account(token.account_id)
+    # memory for a few seconds (ServerState.account): no registry read, nor thread, per request;
+    # the read every few seconds is in a thread (the registry may be a PostgreSQL server away).
+    state = _state(request)
+    account = state.account_if_known(token.account_id) or await run_in_threadpool(state.account, token.account_id)
     if account is None:
         raise auth_error("This account no longer exists on the server.")
     return account
@@ -62,8 +72,12 @@ async def get_account(state: StateDep, token: TokenDep) -> Account:
 AccountDep = Annotated[Account, Depends(get_account)]
 
 
-async def get_account_db(state: StateDep, account: AccountDep) -> AccountDatabase:
-    return state.account_db(account)  # opened once per process; after that, no I/O
+async def get_account_db(request: Request, account: AccountDep) -> AccountDatabase:
+    state = _state(request)
+    adb = state.account_db_if_open(account)  # the usual case: no I/O
+    if adb is None:  # first use in this process, or the registry to be read again: not on the event loop
+        adb = await run_in_threadpool(state.account_db, account)
+    return adb
 
 
 AccountDbDep = Annotated[AccountDatabase, Depends(get_account_db)]
@@ -73,7 +87,10 @@ async def get_session(adb: AccountDbDep) -> AsyncIterator[Session]:
     """A read session on the account's database (writes open their own IMMEDIATE transaction).
 
     Making a Session does no I/O: it connects at its first query, which runs in the route's or
-    a dependency's thread."""
+    a dependency's thread. Closing it ends the transaction the route's reads left open, on the
+    event loop: a thread for it would wait for a free one of the thread pool, and those may all
+    be waiting, through PgBouncer, for the server connection this very transaction holds (the
+    load test's PostgreSQL set-up stopped dead so)."""
     with adb.read_session() as db:
         yield db
 
@@ -81,9 +98,10 @@ async def get_session(adb: AccountDbDep) -> AsyncIterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_current_staff(token: TokenDep, db: SessionDep) -> Staff:
+def _current_staff(token: AccessClaims, db: Session) -> Staff:
     staff = db.get(Staff, token.staff_id)
     if staff is None or not staff.active:
+        db.rollback()
         raise auth_error("Your staff account is no longer active. Please ask a manager.")
     # End this read's transaction now, so the request holds no connection it does not use: a push
     # writes in a session of its own and a long-poll waits for seconds. Through PgBouncer
@@ -92,6 +110,28 @@ def get_current_staff(token: TokenDep, db: SessionDep) -> Staff:
     db.expunge(staff)
     db.rollback()
     return staff
+
+
+async def get_current_staff(token: TokenDep, db: SessionDep, adb: AccountDbDep) -> Staff:
+    """Read on every request, never cached: disabling someone refuses their very next request,
+    whichever server process it reaches.
+
+    From a SQLite file the read runs on the event loop, on a connection of its own
+    (AccountDatabase.loop_session): a row by its key, in WAL mode where a reader never waits for
+    a writer, costs some tens of microseconds, less than the hop to a worker thread and back,
+    which under CPU contention also waits for two thread switches (bench/load's profile: a
+    third of a pull's time went to such hops). From PostgreSQL it is a round trip: in a thread,
+without a transaction (one statement: one round trip through PgBouncer, not three)."""
+    loop_db = adb.loop_session()
+    if loop_db is None:
+        return await run_in_threadpool(_staff_in_one_statement, token, adb)
+    with loop_db:
+        return _current_staff(token, loop_db)
+
+
+def _staff_in_one_statement(token: AccessClaims, adb: AccountDatabase) -> Staff:
+    with adb.one_statement_session() as db:
+        return _current_staff(token, db)
 
 
 CurrentStaff = Annotated[Staff, Depends(get_current_staff)]

@@ -20,7 +20,12 @@ from sync.schema import Staff
 
 def _guard(any_of: frozenset[str]) -> Callable[..., Staff]:
     def check(request: Request, token: TokenDep, staff: CurrentStaff, db: SessionDep, adb: AccountDbDep) -> Staff:
-        if permissions_of(db, staff) & any_of:
+        allowed = permissions_of(db, staff) & any_of
+        # End this read's transaction before the route's thread is waited for: through PgBouncer
+        # it holds a server connection, which the requests holding the other threads may be
+        # waiting for (as in server.api.deps.get_current_staff).
+        db.rollback()
+        if allowed:
             return staff
         wanted = sorted(any_of)
         with adb.write_session() as w:

@@ -10,5 +10,7 @@ every family locally):
     existing  what the account already holds, indexed for matching
     plan      rows grouped into families and matched against the account: what would be written
     writing   a plan written in one transaction, every row with a change number so desks pull it
-    jobs      uploads kept between preview and commit, and the import job with progress and cancel
+    stored    uploaded files, kept in the account's database between preview and commit
+    job_rows  import jobs as every server process sees them: a registry row each (progress, heartbeat, cancel)
+    jobs      the import job on its thread, all or nothing, its row kept up to date
 """

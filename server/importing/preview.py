@@ -35,7 +35,7 @@ class Upload:
     file_name: str
     data: bytes
     sha256: str
-    created: float  # time.monotonic()
+    created_at: dt.datetime  # naive UTC, when it was received
 
 
 def open_table(upload: Upload, options: ImportOptions | None = None) -> Table:

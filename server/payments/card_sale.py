@@ -6,9 +6,12 @@ The order is what keeps money safe:
 2. The card is read (an unreadable swipe or a bad number is refused, nothing sent) and the ledger
    write is run dry, so a payment the ledger would refuse (another family's charge, an unknown
    family, a used receipt number) is refused before any money moves.
-3. The gateway charges with `entry_id` as its idempotency key: a retry after a crash or a lost
-   gateway answer gets the first charge, never a second one.
-4. The entry and its allocations are written with the account's next usns and audited.
+3. The sale is marked under way (server.payments.attempts, committed), then the gateway charges
+   with `entry_id` as its idempotency key: a retry after a crash or a lost gateway answer gets
+   the first charge, never a second one.
+4. The entry and its allocations are written with the account's next usns and audited, and the
+   mark goes in the same transaction. A server that dies between 3 and 4 leaves the mark: the
+   desk's retry records the payment, and with no retry server.payments.reconcile cancels the charge.
 If the write fails after all (something changed in between), the charge is voided at once.
 """
 
@@ -22,7 +25,7 @@ from sqlmodel import Session
 
 from server.account_db import AccountDatabase, audit, next_usn
 from server.errors import ApiError
-from server.payments.attempts import CardAttempt, remember_decline
+from server.payments.attempts import UNDER_WAY, CardAttempt, begin_sale, end_sale, remember_decline
 from server.payments.cards import CardFacts, CardUnusable, read_card
 from server.payments.flow import (
     KEY_REUSED,
@@ -46,6 +49,7 @@ from sync.wire_payments import CardPaymentRequest, PaymentAnswer
 log = logging.getLogger("frontdesk.server.payments")
 UNDONE = "The payment could not be recorded, so the card charge was cancelled and nothing was charged. {why}"
 RACED = "Another change was recorded at the same moment."
+CHECKING = "This card payment is being checked with the card service after a problem. Try again in a minute."
 UNDO_FAILED = ("The payment could not be recorded, and the card charge could not be cancelled automatically. "
                "Please ask a manager to check the card service before charging again.")  # fmt: skip
 
@@ -65,6 +69,14 @@ def take_card_payment(adb: AccountDatabase, gateway: Gateway, currency: str, who
                 dry_run(db, lambda: write_payment(db, by, payload, lambda: None, card=probe))
             except Rejected as rejected:
                 raise rejected_error(adb, who, "payment.card_refused", body.entry_id, rejected, **_facts(body, facts)) from None
+        with adb.write_session() as db:
+            attempt = begin_sale(db, body.entry_id, family_id=body.family_id, amount_cents=body.amount_cents,
+                                 brand=facts.brand, last4=facts.last4, staff_id=who.staff_id, desk_id=who.desk_id)  # fmt: skip
+            db.commit()
+            if attempt.status == "declined":  # settled by the sweep a moment ago
+                return declined(attempt)
+            if attempt.status != "pending":
+                raise ApiError(409, "conflict", CHECKING)
         try:
             result = gateway.sale(body.amount_cents, currency, body.card, body.entry_id)
         except GatewayUnreachable as exc:
@@ -75,6 +87,8 @@ def take_card_payment(adb: AccountDatabase, gateway: Gateway, currency: str, who
                           approval_code=result.approval_code, gateway_ref=result.gateway_ref)  # fmt: skip
         try:
             with adb.write_session() as db:
+                if not end_sale(db, body.entry_id):  # the sweep took it: it is cancelling this charge
+                    raise Rejected("conflict", RACED)
                 written = write_payment(db, by, payload, lambda: next_usn(db), card=card)
                 if written:
                     audit(db, "payment.card", staff_id=who.staff_id, desk_id=who.desk_id, record_type="ledger_entry",
@@ -102,8 +116,9 @@ def _earlier(db: Session, body: CardPaymentRequest) -> PaymentAnswer | None:
     if attempt is not None:
         if (attempt.kind, attempt.family_id, attempt.amount_cents) != ("sale", body.family_id, body.amount_cents):
             raise ApiError(422, "key_reused", KEY_REUSED)
-        return declined(attempt)
-    return None
+        if attempt.status not in UNDER_WAY:
+            return declined(attempt)
+    return None  # new, or a sale left under way (a lost answer, a crash): asked again with the same key
 
 
 def _read(adb: AccountDatabase, who: Caller, body: CardPaymentRequest) -> CardFacts:

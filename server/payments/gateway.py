@@ -85,6 +85,11 @@ class Gateway(Protocol):
         """Give back part or all of a sale (settled or not), never more than it has left."""
         ...
 
+    def find(self, idempotency_key: str) -> GatewayResult | None:
+        """What an earlier call with this key did, or None when the gateway never received it.
+        Asked for a sale the server may have died in the middle of (server.payments.reconcile)."""
+        ...
+
     def close(self) -> None: ...
 
 

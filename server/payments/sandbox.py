@@ -17,17 +17,22 @@ when the day's batch is closed early (`settle_batch`). A settled sale cannot be 
 refunded; an unsettled one may be voided or refunded.
 
 For tests of the server's handling of a gateway outage, `fault` makes the next call fail:
-"unreachable" before anything is done, "lost_answer" after the operation was stored.
+"unreachable" before anything is done, "lost_answer" after the operation was stored, and
+"crash_after" ends the whole server process (like SIGKILL) right after a sale was stored: the
+moment between the charge and the ledger entry (server.payments.reconcile). The environment
+variable FRONTDESK_SANDBOX_FAULT sets it at start (the crash tests run the server in a process).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import secrets
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -37,6 +42,7 @@ from server.payments.gateway import DECLINE_MESSAGES, GatewayResult, GatewayUnre
 from sync.wire_payments import CardData
 
 FILE_NAME = "gateway-sandbox.sqlite3"
+FAULT_ENV = "FRONTDESK_SANDBOX_FAULT"
 TEST_ISSUER = "400000"  # Visa test numbers whose last four choose the decline
 DECLINE_TRIGGERS: dict[str, str] = {
     "0002": "declined",
@@ -80,7 +86,7 @@ class SandboxGateway:
         self.path = Path(path)
         self.zone = ZoneInfo(timezone)
         self.clock = clock
-        self.fault: Literal["unreachable", "lost_answer"] | None = None
+        self.fault: Literal["unreachable", "lost_answer", "crash_after"] | None = os.environ.get(FAULT_ENV) or None  # type: ignore[assignment]
         self._fault_lock = threading.Lock()
         with self._begin() as con:
             for statement in filter(str.strip, _SCHEMA.split(";")):  # executescript would commit early
@@ -107,6 +113,12 @@ class SandboxGateway:
             row = self._row(idempotency_key, "sale", None, amount_cents, currency, facts.brand, facts.last4, trigger)
             _insert(con, row)
         return self._after(_result(row))
+
+    def find(self, idempotency_key: str) -> GatewayResult | None:
+        self._fail_before()
+        with self._begin() as con:
+            first = _by_key(con, idempotency_key)
+        return None if first is None else _result(first)
 
     def void(self, gateway_ref: str, idempotency_key: str) -> GatewayResult:
         self._fail_before()
@@ -156,6 +168,19 @@ class SandboxGateway:
                 (self.clock().isoformat(),),
             ).rowcount
 
+    def add_past_sales(self, sales: Iterable[PastSale]) -> None:
+        """Demo data: settled sales taken on earlier days (server.seed), so that refunding a seeded
+        card payment works as on a real gateway. One transaction; a key already there is left alone."""
+        now = self.clock().isoformat()
+        with self._begin() as con:
+            for sale in sales:
+                if _by_key(con, sale.idempotency_key) is None:
+                    _insert(con, {"ref": sale.gateway_ref, "idempotency_key": sale.idempotency_key, "kind": "sale",
+                                  "parent_ref": None, "status": "approved", "decline_code": None,
+                                  "amount_cents": sale.amount_cents, "currency": sale.currency, "brand": sale.brand,
+                                  "last4": sale.last4, "approval_code": sale.approval_code,
+                                  "business_day": sale.business_day.isoformat(), "settled_at": now, "created_at": now})  # fmt: skip
+
     # -- inside -----------------------------------------------------------------------------
 
     def _today(self) -> dt.date:
@@ -185,6 +210,8 @@ class SandboxGateway:
             if self.fault == "lost_answer":
                 self.fault = None
                 raise GatewayUnreachable()
+            if self.fault == "crash_after":
+                os._exit(137)  # no cleanup, no answer: as if the machine lost power here
         return result
 
     @contextmanager
@@ -204,6 +231,18 @@ class SandboxGateway:
             con.execute("COMMIT")
         finally:
             con.close()
+
+
+@dataclass(frozen=True)
+class PastSale:
+    gateway_ref: str
+    idempotency_key: str
+    amount_cents: int
+    currency: str
+    brand: str
+    last4: str
+    approval_code: str
+    business_day: dt.date
 
 
 def _by_key(con: sqlite3.Connection, key: str) -> sqlite3.Row | None:

@@ -75,11 +75,15 @@ async def test_switch_user_at_the_lock_screen_shows_what_the_new_person_may_do(q
     async with signed_in_desk(qtbot, config, account["password"]) as (session, window):
         rail = window.rail.buttons
         staff_i, audit_i = window.screens.index(window.staff_screen), window.screens.index(window.audit_screen)
-        # Front desk: no staff or audit screens, and their keys do nothing.
+        settings_i = window.screens.index(window.settings_screen)
+        # Front desk: no staff, audit or settings screens, and their keys do nothing.
         assert not rail[staff_i].isVisibleTo(window) and not rail[audit_i].isVisibleTo(window)
+        assert not rail[settings_i].isVisibleTo(window)
         assert rail[0].isVisibleTo(window) and rail[1].isVisibleTo(window)
         qtbot.keyClick(window, Qt.Key.Key_F9)
         assert window.current_screen() is not window.audit_screen
+        qtbot.keyClick(window, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)
+        assert window.current_screen() is not window.settings_screen
 
         lock = window.desk_lock
         qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)  # lock now, before stepping away
@@ -90,6 +94,9 @@ async def test_switch_user_at_the_lock_screen_shows_what_the_new_person_may_do(q
         await until(lambda: not lock.locked, what="Olga signed in at the lock screen")
         assert window.staff.text() == "Signed in: Olga" and session.store.staff_id == owner_id
         assert rail[staff_i].isVisibleTo(window) and rail[audit_i].isVisibleTo(window)
+        assert rail[settings_i].isVisibleTo(window)  # the owner manages this desk's settings
+        qtbot.keyClick(window, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)
+        assert window.current_screen() is window.settings_screen
 
         lock.lock()
         assert await lock._sign_in("olga", "wrong") is False

@@ -24,17 +24,21 @@ CTRL = Qt.KeyboardModifier.ControlModifier
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 
 
-def a_family_that_owes(window, at_least: int = 1):
-    """(family view) from the real cache: a family with a balance due."""
+def families_in_cache(window):
+    """Family views from the real cache, each once, found the way staff find them (by name)."""
     seen = set()
     for letters in "aeiounrst":
         for hit in window.store.search_students(letters, limit=50):
-            if hit.family_id in seen:
-                continue
-            seen.add(hit.family_id)
-            view = window.money.family(hit.family_id, window.location.id)
-            if view.due_cents >= at_least:
-                return view
+            if hit.family_id not in seen:
+                seen.add(hit.family_id)
+                yield window.money.family(hit.family_id, window.location.id)
+
+
+def a_family_that_owes(window, at_least: int = 1):
+    """(family view) from the real cache: a family with a balance due."""
+    for view in families_in_cache(window):
+        if view.due_cents >= at_least:
+            return view
     raise AssertionError("the seeded account has no family with a balance due")
 
 
@@ -205,6 +209,43 @@ async def test_a_manager_voids_a_same_day_cash_payment_and_counts_the_drawer(
         await until(lambda: closed(drawer), what="the drawer dialog closed")
         assert window.toast.last_text.startswith("Drawer count saved: $99.00 counted, short by $1.00")
         await until(lambda: session.engine.status.pending == 0 and session.engine.status.online, what="all sent")
+        assert session.store.rejected() == []
+
+
+def a_family_with_a_refundable(window, method: str = "cash"):
+    """(family view, ledger row) from the real cache: an earlier day's payment that can be refunded,
+    of a family with an email address on file."""
+    for view in families_in_cache(window):
+        row = next((r for r in view.ledger if r.correction == "refund" and r.method == method), None)
+        if row is not None and (view.email or any(g.email for g in view.guardians)):
+            return view, row
+    raise AssertionError(f"the seeded account has no refundable {method} payment")
+
+
+async def test_a_refund_asks_how_the_receipt_goes_and_emails_it(qtbot, live_server, account, tmp_path, memory_keyring):
+    admin.add_staff(account["data_dir"], "acme", "mia", "mia's password", group="manager", display_name="Mia")
+    config = dataclasses.replace(config_for(live_server.url, account, tmp_path / "desk"), username="mia")
+    async with signed_in_desk(qtbot, config, "mia's password") as (session, window):
+        view, payment = a_family_with_a_refundable(window)
+        screen = open_family(qtbot, window, view.name, view.id)
+        screen.select_entry(payment.id)
+        assert screen.correct_button.accessibleName() == "Refund"
+        qtbot.keyClick(screen.ledger, Qt.Key.Key_V, CTRL_SHIFT)
+        dialog = screen.dialog
+        assert isinstance(dialog, CorrectionDialog) and dialog.presenter.is_refund
+        assert dialog.chosen_receipt() == "print"  # after cash, as the receipt question after a cash payment
+        qtbot.keyClicks(dialog.amount, "\b" * 10 + "5.00")
+        qtbot.keyClicks(dialog.reason, "Class cancelled")
+        qtbot.mouseClick(dialog.receipt_buttons["email"], Qt.MouseButton.LeftButton)
+        assert dialog.chosen_receipt() == "email"
+        qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)
+        await until(lambda: closed(dialog), what="the refund dialog closed")
+        refunds = [r for r in screen.presenter.view.ledger if r.kind == "refund" and r.amount_cents == 500]
+        assert len(refunds) == 1 and refunds[0].receipt_no, "the refund, with its receipt number"
+        await until(lambda: "will be emailed" in window.toast.last_text, what="the receipt emailed")
+        (asked,) = window.receipts.emails(refunds[0].id)  # the request, recorded here (offline too)
+        assert asked.to_address and "@" in asked.to_address
+        await until(lambda: session.engine.status.pending == 0, what="all sent")
         assert session.store.rejected() == []
 
 

@@ -95,7 +95,7 @@ async def main(cfg: dict) -> None:
         sessions = list(s.exec(select(ClassSession.id).where(ClassSession.location_id == location)).all())
         students = list(s.exec(select(Student.id).where(Student.active)).all())
     total = sum(store.outbox.counts().values())
-    while total < cfg["target"]:
+    while total < cfg["target"] and not (control / "drain").exists():  # a soak ends by time, not by count
         session, student = rng.choice(sessions), rng.choice(students)
         if rng.random() < 0.4:
             outcome = await store.check_in(student, location, session)

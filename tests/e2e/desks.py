@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from tests.helpers.server_process import REPO_ROOT
+from tests.sync.conftest import server_rows
 
 
 class DeskProcess:
@@ -71,3 +74,54 @@ def wait_for(predicate, timeout: float, what: str, desks: list[DeskProcess] = ()
             logs = "\n".join(f"--- {d.name}\n{d.log()[-1500:]}" for d in desks)
             raise AssertionError(f"timed out after {timeout} s waiting for {what}\n{logs}")
         time.sleep(0.05)
+
+
+def server_digest(data_dir) -> str:
+    """The digest desk_worker.cache_digest makes, of the server's rows (equal once desks converged)."""
+    check_ins = sorted(r[0] for r in server_rows(data_dir, "SELECT id FROM check_in"))
+    marks = sorted(r[0] for r in server_rows(data_dir, "SELECT id FROM attendance_mark"))
+    register = sorted(tuple(r) for r in server_rows(data_dir, "SELECT id, status, mark_id FROM attendance"))
+    return hashlib.sha256(json.dumps([check_ins, marks, [list(r) for r in register]]).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What the desks recorded against what the server holds (the chaos test and bench.sync_soak)."""
+
+    recorded: int  # every mutation in the desks' outboxes
+    applied: int
+    rejected: int
+    lost: int  # recorded at a desk, not on the server
+    extra: int  # on the server, recorded at no desk
+    duplicated: int  # a row or an applied (desk, seq) twice
+    gaps: int  # desks whose seqs on the server are not exactly 1..n
+    on_server_check_ins: list[str]
+    on_server_marks: list[str]
+    recorded_check_ins: list[str]
+    recorded_marks: list[str]
+
+
+def tally(data_dir, results: list[dict]) -> Tally:  # noqa: ANN001
+    desk_ids = [r["desk_id"] for r in results]
+    marks = ",".join("?" * len(desk_ids))
+    recorded_check_ins = [i for r in results for i in r["check_in_ids"]]
+    recorded_marks = [i for r in results for i in r["mark_ids"]]
+    check_ins = [r[0] for r in server_rows(data_dir, f"SELECT id FROM check_in WHERE desk_id IN ({marks})", *desk_ids)]
+    on_marks = [r[0] for r in server_rows(data_dir, f"SELECT id FROM attendance_mark WHERE desk_id IN ({marks})", *desk_ids)]
+    applied = server_rows(data_dir, f"SELECT desk_id, seq, status FROM applied_mutation WHERE desk_id IN ({marks})", *desk_ids)
+    gaps = 0
+    for desk_id, result in zip(desk_ids, results, strict=True):
+        seqs = sorted(s for d, s, _ in applied if d == desk_id)
+        gaps += seqs != list(range(1, sum(result["counts"].values()) + 1))  # every seq once, no gap
+    return Tally(
+        recorded=sum(sum(r["counts"].values()) for r in results),
+        applied=sum(1 for a in applied if a[2] == "applied"),
+        rejected=sum(r["counts"]["rejected"] for r in results),
+        lost=len(set(recorded_check_ins) - set(check_ins)) + len(set(recorded_marks) - set(on_marks)),
+        extra=len(set(check_ins) - set(recorded_check_ins)) + len(set(on_marks) - set(recorded_marks)),
+        duplicated=(len(check_ins) - len(set(check_ins))) + (len(on_marks) - len(set(on_marks)))
+        + (len(applied) - len({(d, s) for d, s, _ in applied})),
+        gaps=gaps,
+        on_server_check_ins=check_ins, on_server_marks=on_marks,
+        recorded_check_ins=recorded_check_ins, recorded_marks=recorded_marks,
+    )  # fmt: skip

@@ -4,26 +4,16 @@ recorded, nothing twice, and every desk's cache is the same."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 
 import pytest
 
-from tests.e2e.desks import DeskProcess, wait_for
+from tests.e2e.desks import DeskProcess, server_digest, tally, wait_for
 from tests.helpers.fault_proxy import FaultProxy
 from tests.helpers.server_process import ServerProcess
-from tests.sync.conftest import server_rows
 
 pytestmark = pytest.mark.slow
 TARGET = 120  # changes per desk
-
-
-def server_digest(data_dir) -> str:
-    check_ins = sorted(r[0] for r in server_rows(data_dir, "SELECT id FROM check_in"))
-    marks = sorted(r[0] for r in server_rows(data_dir, "SELECT id FROM attendance_mark"))
-    register = sorted(tuple(r) for r in server_rows(data_dir, "SELECT id, status, mark_id FROM attendance"))
-    return hashlib.sha256(json.dumps([check_ins, marks, [list(r) for r in register]]).encode()).hexdigest()
 
 
 @pytest.mark.timeout(150)
@@ -74,32 +64,17 @@ def test_three_desks_through_faults_and_kills_converge_on_exactly_what_they_reco
             assert d.wait(30) == 0, d.log()[-2000:]
         results = [d.result() for d in desks]
 
-        desk_ids = [r["desk_id"] for r in results]
-        marks = ",".join("?" * len(desk_ids))
-        recorded_check_ins = [i for r in results for i in r["check_in_ids"]]
-        recorded_marks = [i for r in results for i in r["mark_ids"]]
-        on_server_check_ins = [r[0] for r in server_rows(data_dir, f"SELECT id FROM check_in WHERE desk_id IN ({marks})", *desk_ids)]
-        on_server_marks = [r[0] for r in server_rows(data_dir, f"SELECT id FROM attendance_mark WHERE desk_id IN ({marks})", *desk_ids)]
-        applied = server_rows(data_dir, f"SELECT desk_id, seq, status FROM applied_mutation WHERE desk_id IN ({marks})", *desk_ids)
-        outbox_total = sum(sum(r["counts"].values()) for r in results)
-        rejected = sum(r["counts"]["rejected"] for r in results)
-        lost = len(set(recorded_check_ins) - set(on_server_check_ins)) + len(set(recorded_marks) - set(on_server_marks))
-        extra = len(set(on_server_check_ins) - set(recorded_check_ins)) + len(set(on_server_marks) - set(recorded_marks))
-        duplicated = (len(on_server_check_ins) - len(set(on_server_check_ins))) + (
-            len(on_server_marks) - len(set(on_server_marks))) + (len(applied) - len({(d, s) for d, s, _ in applied}))  # fmt: skip
+        t = tally(data_dir, results)
         print(
-            f"\nchaos: desks=3 recorded={outbox_total} applied={sum(1 for a in applied if a[2] == 'applied')} "
-            f"rejected={rejected} lost={lost} duplicated={duplicated} extra={extra} "
+            f"\nchaos: desks=3 recorded={t.recorded} applied={t.applied} "
+            f"rejected={t.rejected} lost={t.lost} duplicated={t.duplicated} extra={t.extra} "
             f"faults={proxy.faults} {dict(proxy.injected)} requests={proxy.requests} "
             f"server_kills={server_kills} desk_kills={sum(d.kills for d in desks)} "
             f"live_wakes={[r['live_wakes'] for r in results]} seconds={time.monotonic() - started:.1f}"
         )
-        assert (lost, duplicated, extra, rejected) == (0, 0, 0, 0)
-        assert sorted(on_server_check_ins) == sorted(recorded_check_ins)
-        assert sorted(on_server_marks) == sorted(recorded_marks)
-        for desk_id, result in zip(desk_ids, results, strict=True):
-            seqs = sorted(s for d, s, _ in applied if d == desk_id)
-            assert seqs == list(range(1, sum(result["counts"].values()) + 1))  # every seq once, no gap
+        assert (t.lost, t.duplicated, t.extra, t.rejected, t.gaps) == (0, 0, 0, 0, 0)
+        assert sorted(t.on_server_check_ins) == sorted(t.recorded_check_ins)
+        assert sorted(t.on_server_marks) == sorted(t.recorded_marks)
         assert len({r["digest"] for r in results}) == 1, [r["sizes"] for r in results]
         assert results[0]["digest"] == server_digest(data_dir)
         assert proxy.faults > 0 and server_kills == 2 and desks[1].kills == 1

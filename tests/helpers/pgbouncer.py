@@ -66,7 +66,8 @@ class PgBouncer:
             f"auth_user = {self.auth_user}\n"
             "auth_query = SELECT usename, passwd FROM pg_shadow WHERE usename = $1\n"
             f"default_pool_size = {self.pool_size}\nmax_client_conn = 2000\nserver_idle_timeout = {self.idle_timeout}\n"
-            "server_reset_query =\n"
+            "server_reset_query =\nlog_connections = 0\nlog_disconnections = 0\n"
+            f"admin_users = {self.auth_user}\n"
             "ignore_startup_parameters = extra_float_digits\n"
             f"logfile = {self.base / 'pgbouncer.log'}\n"
             f"pidfile = {self.base / 'pgbouncer.pid'}\n"
@@ -77,13 +78,16 @@ class PgBouncer:
         # It refuses to run as root: as root it is told to become `postgres` itself (-u), so our
         # process is PgBouncer's own and a signal reaches it.
         user = ["-u", "postgres"] if os.geteuid() == 0 else []
-        self.proc = subprocess.Popen([exe, *user, str(self.base / "pgbouncer.ini")], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # Its output goes to a file: it also logs to stderr, and a pipe nobody reads would fill up
+        # and stop it dead (it blocks on the write).
+        self._out = open(self.base / "stderr.log", "wb")
+        self.proc = subprocess.Popen([exe, *user, str(self.base / "pgbouncer.ini")], stdout=self._out, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 10
         import socket
 
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
+                err = (self.base / "stderr.log").read_text(errors="replace")
                 self.stop()
                 raise RuntimeError(f"pgbouncer exited at start: {err}{self.log}")
             try:
@@ -108,8 +112,7 @@ class PgBouncer:
                 except subprocess.TimeoutExpired:
                     self.proc.kill()
                     self.proc.wait()
-            if self.proc.stderr:
-                self.proc.stderr.close()
+            self._out.close()
             self.proc = None
         if self.base is not None:
             shutil.rmtree(self.base, ignore_errors=True)

@@ -77,11 +77,12 @@ def refund_body(amount: int, refund_id: str | None = None, business_date: dt.dat
 
 
 def sandbox_rows(data_dir: Path, where: str = "1", *args) -> list[tuple]:
-    """The sandbox gateway's operations: (kind, status, idempotency_key, amount_cents, parent_ref)."""
+    """The sandbox gateway's operations: (kind, status, idempotency_key, amount_cents, parent_ref);
+    the demo data's settled sales (server.seed) left out."""
     con = sqlite3.connect(Path(data_dir) / FILE_NAME)
     try:
-        return con.execute(f"SELECT kind, status, idempotency_key, amount_cents, parent_ref FROM operation WHERE {where} "
-                           "ORDER BY created_at", args).fetchall()  # fmt: skip
+        return con.execute(f"SELECT kind, status, idempotency_key, amount_cents, parent_ref FROM operation WHERE ({where}) "
+                           "AND ref NOT LIKE 'seed_%' ORDER BY created_at", args).fetchall()  # fmt: skip
     finally:
         con.close()
 

@@ -112,6 +112,8 @@ def _value(table: sa.Table, column: sa.Column, n: int):
         return dt.time(9, n)
     if isinstance(t, sa.JSON):
         return {"n": n, "list": ["a", n]}
+    if isinstance(t, sa.LargeBinary):
+        return bytes([n, 0, 255])
     if isinstance(t, sa.String):
         s = f"{n}-{table.name}-{column.name}"
         return s[: t.length] if t.length else s

@@ -127,3 +127,14 @@ def test_only_card_payments_on_file_go_through_these_routes(client, manager, db_
     cash = query(db_path, "SELECT id FROM ledger_entry WHERE kind = 'payment' AND method = 'cash' LIMIT 1")[0][0]
     r = _refund(client, manager, cash, refund_body(100))
     assert r.status_code == 422 and r.json()["error"]["code"] == "not_card"
+
+
+def test_a_seeded_card_payment_is_known_to_the_sandbox_and_refunds(client, manager, db_path, server_data_dir):
+    """Demo data: its card payments are settled sales at the sandbox, so the demo can refund one."""
+    entry_id, amount = query(db_path, "SELECT id, -amount_cents FROM ledger_entry WHERE gateway_ref LIKE 'seed_%' "
+                                      "ORDER BY id LIMIT 1")[0]  # fmt: skip
+    r = _refund(client, manager, entry_id, refund_body(amount // 2))
+    assert r.status_code == 200 and r.json()["status"] == "approved", r.text
+    (refund,) = sandbox_rows(server_data_dir, "kind = 'refund'")
+    assert refund[1] == "approved" and refund[3] == amount // 2
+    assert query(db_path, "SELECT count(*) FROM ledger_entry WHERE kind = 'refund' AND corrects_id = ?", entry_id) == [(1,)]

@@ -51,9 +51,10 @@ def test_paging_returns_every_change_exactly_once_in_order(client, session, worl
 def test_an_empty_page_keeps_the_cursor(client, session):
     last = _walk(client, session["headers"], limit=5000)[-1]["cursor"]
     r = client.get("/v1/sync/pull", params={"after": last, "limit": 10}, headers=session["headers"]).json()
-    assert r == {"changes": [], "cursor": last, "more": False, "head": last}  # head: the account's latest usn
+    every = sorted(RECORD_TYPES)  # front desk: every type (the types a page covers: test_pull_scope)
+    assert r == {"changes": [], "cursor": last, "more": False, "head": last, "types": every}  # head: the latest usn
     far = client.get("/v1/sync/pull", params={"after": last + 1000}, headers=session["headers"]).json()
-    assert far == {"changes": [], "cursor": last + 1000, "more": False, "head": last}
+    assert far == {"changes": [], "cursor": last + 1000, "more": False, "head": last, "types": every}
 
 
 def test_a_limit_equal_to_what_remains_says_no_more(client, session):

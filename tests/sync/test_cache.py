@@ -201,7 +201,7 @@ def test_an_intact_cache_is_kept(tmp_path: Path):
 
 
 def test_pulled_rows_are_checked_like_record_from_wire():
-    from sync.cache import _row
+    from sync.pull_apply import row as _row
     from sync.schema import TYPE_OF_RECORD, record_from_wire
 
     for record in world().records:

@@ -1,8 +1,10 @@
 """/v1/imports: a file from the previous software, previewed, then imported as one job (permission data.import).
 
 The file is sent as the request body (any content type) with its name in the query; the server
-reads it, keeps it for a few hours and answers with its columns and a guessed mapping. Previews
-are computed here, against the whole account, so a desk never needs every family locally.
+reads it, keeps it for a few hours in the account's database and answers with its columns and a
+guessed mapping. Previews are computed here, against the whole account, so a desk never needs
+every family locally. Any server process answers any of these requests: the file and the job's
+state are kept in databases every process reads (server.importing.stored, job_rows).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from server.api.deps import AccountDbDep, TokenDep
 from server.api.guards import needs
 from server.errors import ApiError, error_responses
 from server.importing.existing import load_existing
-from server.importing.jobs import Busy, ImportJobs, Job, new_upload
+from server.importing.jobs import Busy, ImportJobs, new_upload
 from server.importing.preview import Upload, answer, describe, open_table, plan_for, who_for
 from server.importing.reading import MAX_BYTES, FileProblem
 from server.live import bell_of
@@ -78,7 +80,7 @@ async def upload(
     def work() -> UploadAnswer:
         with adb.read_session() as db:
             described = describe(db, candidate)
-        imports.keep(candidate)
+        imports.keep(adb, candidate)
         return described
 
     try:
@@ -87,8 +89,8 @@ async def upload(
         raise _bad_file(problem) from None
 
 
-def _upload(imports: ImportJobs, token: TokenDep, upload_id: str) -> Upload:
-    found = imports.upload(token.account_id, upload_id)
+def _upload(imports: ImportJobs, adb: AccountDbDep, token: TokenDep, upload_id: str) -> Upload:
+    found = imports.upload(adb, token.account_id, upload_id)
     if found is None:
         raise ApiError(404, "not_found", GONE)
     return found
@@ -99,7 +101,7 @@ def preview(_staff: Importer, adb: AccountDbDep, token: TokenDep, imports: Impor
             body: ImportOptions) -> PreviewAnswer:  # fmt: skip
     """Counts of families, guardians and students to be created or matched, and every row with a
     problem and why. Nothing is written."""
-    up = _upload(imports, token, upload_id)
+    up = _upload(imports, adb, token, upload_id)
     try:
         table = open_table(up, body)
         with adb.read_session() as db:
@@ -114,31 +116,27 @@ def preview(_staff: Importer, adb: AccountDbDep, token: TokenDep, imports: Impor
 def commit(request: Request, staff: Importer, adb: AccountDbDep, token: TokenDep, imports: ImportsDep, upload_id: Id,
            body: ImportOptions) -> JobStatus:  # fmt: skip
     """Starts the import as one job: all of it or none of it. Poll the job for its progress."""
-    up = _upload(imports, token, upload_id)
+    up = _upload(imports, adb, token, upload_id)
     app, account_id = request.app, token.account_id
     try:
-        job = imports.start(adb, up, body, staff_id=staff.id, desk_id=token.desk_id,
+        return imports.start(adb, up, body, staff_id=staff.id, desk_id=token.desk_id,
                             on_committed=lambda: bell_of(app).ring(account_id))  # desks pull the new families now
     except Busy:
         raise ApiError(409, "busy", "Another import is running for this account. Wait for it to finish.") from None
-    return job.status()
 
 
-def _job(imports: ImportJobs, token: TokenDep, job_id: str) -> Job:
-    job = imports.job(token.account_id, job_id)
-    if job is None:
-        raise ApiError(404, "not_found", "This import is not known to the server (it may have restarted).")
-    return job
+def _known(status: JobStatus | None) -> JobStatus:
+    if status is None:
+        raise ApiError(404, "not_found", "This import is not known to the server.")
+    return status
 
 
 @router.get("/jobs/{job_id}", response_model=JobStatus, responses=ERRORS, summary="An import's progress")
-def job_status(_staff: Importer, token: TokenDep, imports: ImportsDep, job_id: Id) -> JobStatus:
-    return _job(imports, token, job_id).status()
+def job_status(_staff: Importer, adb: AccountDbDep, token: TokenDep, imports: ImportsDep, job_id: Id) -> JobStatus:
+    return _known(imports.status(adb, token.account_id, job_id))
 
 
 @router.post("/jobs/{job_id}/cancel", response_model=JobStatus, responses=ERRORS, summary="Cancel an import")
-def cancel(_staff: Importer, token: TokenDep, imports: ImportsDep, job_id: Id) -> JobStatus:
+def cancel(_staff: Importer, adb: AccountDbDep, token: TokenDep, imports: ImportsDep, job_id: Id) -> JobStatus:
     """Nothing of a cancelled import is written; an import already saved stays as it is."""
-    job = _job(imports, token, job_id)
-    job.cancel.set()
-    return job.status()
+    return _known(imports.cancel(adb, token.account_id, job_id))

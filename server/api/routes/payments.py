@@ -53,6 +53,9 @@ def card(
     (nothing charged); 502 `gateway_unreachable` when the card service did not answer (send the
     same request again, or take cash)."""
     who = Caller(token.account_id, staff.id, token.desk_id)
+    sweeper = getattr(request.app.state, "card_sweeper", None)
+    if sweeper is not None:
+        sweeper.due(token.account_id)  # if this sale is left under way, the sweep settles it
     return _done(request, token, take_card_payment(adb, gateway, settings.currency, who, body))
 
 

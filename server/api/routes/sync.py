@@ -10,10 +10,12 @@ from server.api.guards import needs_any
 from server.api.routes import live
 from server.errors import ApiError, error_responses
 from server.live import bell_of
+from server.permissions import permissions_of
+from server.pull import EVERY_TYPE
 from server.pull import pull as pull_changes
 from server.push import push as push_mutations
 from sync.receipt_mutations import RECEIPT_EMAIL
-from sync.permissions import PULL_ANY_OF
+from sync.permissions import PULL_ANY_OF, visible_types
 from sync.schema import Staff
 from sync.wire import (
     DEFAULT_PULL_PAGE,
@@ -93,5 +95,18 @@ def pull(
     db: SessionDep,
     after: Annotated[int, Query(ge=0, le=2**63 - 1, description="The cursor of the last page applied (0 at first)")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PULL_PAGE, description="Most changes in this page")] = DEFAULT_PULL_PAGE,
+    types: Annotated[
+        str | None,
+        Query(max_length=2000, description="Comma-separated record types to bring (all when absent); "
+              "only those the staff member may see are brought, and the answer's `types` says which"),
+    ] = None,
+    until: Annotated[
+        int | None,
+        Query(ge=0, le=2**63 - 1, description="Bring changes up to this usn only: filling in what a desk lacks"),
+    ] = None,
 ) -> PullResponse:
-    return pull_changes(db, after, limit)
+    # Filtered here, not at the desk: records a staff member may not see never leave the server
+    # under their token (a coach's desk holds no family phone numbers or balances).
+    visible = visible_types(permissions_of(db, staff))
+    asked = EVERY_TYPE if types is None else frozenset(t for t in types.split(",") if t)
+    return pull_changes(db, after, limit, visible & asked, until)

@@ -1,0 +1,160 @@
+"""Card sales left under way: the server died between charging the card and writing the ledger.
+
+server.payments.card_sale marks a sale "pending" before the gateway is asked and removes the mark
+in the ledger entry's transaction. A mark still there after `stale_after` seconds means nobody
+finished it: not the server that died, and not the desk, which would have sent the same request
+again by then (its retry takes the mark over and records the payment). Such a sale is settled
+here, once, whichever server process gets to it first:
+
+- the mark is claimed ("reconciling", its clock restarted) in its own transaction;
+- the gateway is asked what it did under the sale's key: nothing, or a decline, means nothing
+  was charged; an approved charge is voided (refunded in full when it has settled already);
+- the attempt becomes a decline with words for the desk, so a late retry is answered "not
+  charged, take the payment again" rather than charging or recording anything; audited.
+
+A gateway that cannot be reached leaves the mark for the next sweep. `CardSweeper` runs the
+sweep in the background: at start for every account (a process that died may have left marks),
+then every `interval` seconds for the accounts with marks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+
+from server.account_db import AccountDatabase, audit
+from server.payments.attempts import UNDER_WAY, CardAttempt
+from server.payments.gateway import Gateway, GatewayResult, GatewayUnreachable
+from server.state import ServerState
+from sync.ids import utcnow
+
+log = logging.getLogger("frontdesk.server.payments")
+
+NOT_CHARGED = ("The server stopped before this card payment was finished, and the card was not charged. "
+               "Please take the payment again.")  # fmt: skip
+CANCELLED = ("The server stopped before this card payment was recorded, so the charge was cancelled and the "
+             "card was not charged. Please take the payment again.")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Settled:
+    key: str
+    outcome: str  # not_charged | cancelled | left (the gateway could not be reached or would not cancel)
+
+
+def has_marks(adb: AccountDatabase) -> bool:
+    with adb.read_session() as db:
+        return db.exec(select(CardAttempt.key).where(col(CardAttempt.status).in_(UNDER_WAY)).limit(1)).first() is not None
+
+
+def settle_stale(adb: AccountDatabase, gateway: Gateway, stale_after: float) -> list[Settled]:
+    """Settle every sale under way for longer than `stale_after` seconds; returns what was done."""
+    cutoff = utcnow() - dt.timedelta(seconds=stale_after)
+    with adb.write_session() as db:
+        stale = db.exec(select(CardAttempt).where(col(CardAttempt.status).in_(UNDER_WAY), col(CardAttempt.at) < cutoff)).all()
+        for row in stale:  # claimed: no other sweep, and no retry, takes these for a while
+            row.status, row.at = "reconciling", utcnow()
+        claimed = [(row.key, row.amount_cents) for row in stale]
+        db.commit()
+    return [_settle(adb, gateway, key, amount) for key, amount in claimed]
+
+
+def _settle(adb: AccountDatabase, gateway: Gateway, key: str, amount_cents: int) -> Settled:
+    try:
+        found = gateway.find(key)
+        if found is None or not found.approved:
+            outcome, result = "not_charged", found
+        else:
+            result = gateway.void(found.gateway_ref, f"{key}/reconcile")
+            if not result.approved and result.settled:
+                result = gateway.refund(found.gateway_ref, amount_cents, f"{key}/reconcile-refund")
+            outcome = "cancelled" if result.approved else "left"
+    except GatewayUnreachable:
+        outcome, result = "left", None
+    with adb.write_session() as db:
+        row = db.get(CardAttempt, key)
+        if row is None or row.status != "reconciling":  # not ours any more (cannot happen while claimed)
+            return Settled(key, "left")
+        if outcome == "left":
+            row.status = "pending"  # tried again at the next sweep; the clock was restarted by the claim
+            log.error("card sale %s is charged but not on the ledger, and could not be cancelled yet", key)
+            audit(db, "payment.card_reconcile_failed", staff_id=row.staff_id, desk_id=row.desk_id, record_type="ledger_entry",
+                  record_id=key, family_id=row.family_id, amount_cents=row.amount_cents, brand=row.brand, last4=row.last4,
+                  message=result.message if result is not None else "card service unreachable")  # fmt: skip
+        else:
+            row.status, row.decline_code = "declined", "processing_error"
+            row.message = CANCELLED if outcome == "cancelled" else NOT_CHARGED
+            audit(db, "payment.card_reconciled", staff_id=row.staff_id, desk_id=row.desk_id, record_type="ledger_entry",
+                  record_id=key, outcome=outcome, family_id=row.family_id, amount_cents=row.amount_cents, brand=row.brand,
+                  last4=row.last4, gateway_ref=_ref(result), source="server")  # fmt: skip
+        db.commit()
+    return Settled(key, outcome)
+
+
+def _ref(result: GatewayResult | None) -> str:
+    return result.gateway_ref if result is not None else ""
+
+
+class CardSweeper:
+    """Runs settle_stale in the background (the app's lifespan starts and stops it)."""
+
+    def __init__(self, state: ServerState, gateway: Gateway, stale_after: float, interval: float = 60.0):
+        self.state = state
+        self.gateway = gateway
+        self.stale_after = stale_after
+        self.interval = interval
+        self._due: set[str] = set()  # accounts with sales under way
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="card-sweeper")
+
+    async def stop(self) -> None:
+        if self._task is None:
+            return
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+
+    def due(self, account_id: str) -> None:
+        """A card sale was started for this account: look at it in the next sweeps."""
+        self._due.add(account_id)
+
+    async def _run(self) -> None:
+        try:
+            self._due.update(await asyncio.to_thread(self._accounts_with_marks))
+        except Exception:
+            log.exception("card sweep: could not look for sales left under way")
+        while True:
+            await asyncio.sleep(self.interval)
+            for account_id in sorted(self._due):
+                try:
+                    if not await asyncio.to_thread(self._sweep, account_id):
+                        self._due.discard(account_id)
+                except Exception:
+                    log.exception("card sweep of account %s failed", account_id)
+
+    def _accounts_with_marks(self) -> list[str]:
+        found = []
+        for account in self.state.registry.accounts():
+            try:
+                if has_marks(self.state.account_db(account)):
+                    found.append(account.id)
+            except Exception:
+                log.exception("card sweep: account %s could not be read", account.id)
+        return found
+
+    def _sweep(self, account_id: str) -> bool:
+        """Settle what is stale; True while the account still has sales under way."""
+        account = self.state.account(account_id)
+        if account is None:
+            return False
+        adb = self.state.account_db(account)
+        for settled in settle_stale(adb, self.gateway, self.stale_after):
+            log.warning("card sale %s left under way: %s", settled.key, settled.outcome)
+        return has_marks(adb)
