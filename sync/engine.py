@@ -322,24 +322,16 @@ class SyncEngine:
         return changed
 
     async def _pages(self, after: int, **query: Any) -> AsyncIterator[PullResponse]:
-        """The pages after `after`, the next one asked for (and read) while this one is stored:
-        the server, the network and the JSON run beside the cache's writer thread."""
+        """The pages after `after`, one after the other."""
         limit = self.pull_limit or (MAX_PULL_PAGE if after == 0 else DEFAULT_PULL_PAGE)
-        ahead: asyncio.Future[PullResponse] | None = asyncio.ensure_future(self.client.pull(after, limit, **query))
-        try:
-            while ahead is not None:
-                page = await ahead
-                ahead = None
-                if page.more:
-                    if page.cursor <= after and not page.changes:
-                        raise ServerError("The server's list of changes did not move on; it will be asked again.", code="stuck")
-                    after = page.cursor
-                    ahead = asyncio.ensure_future(self.client.pull(after, limit, **query))
-                yield page
-        finally:
-            if ahead is not None:  # the caller stopped (an error storing a page): the page asked for is dropped
-                ahead.cancel()
-                ahead.add_done_callback(lambda f: f.cancelled() or f.exception())  # its error is not news
+        while True:
+            page = await self.client.pull(after, limit, **query)
+            if page.more and page.cursor <= after and not page.changes:
+                raise ServerError("The server's list of changes did not move on; it will be asked again.", code="stuck")
+            yield page
+            if not page.more:
+                return
+            after = page.cursor
 
     # -- status ----------------------------------------------------------------------------
 

@@ -20,8 +20,17 @@ OFFSCREEN_ONLY = "This plugin does not support propagateSizeHints"
 def pytest_collection_modifyitems(config, items):
     here = Path(__file__).parent
     for item in items:
-        if item.get_closest_marker("gui") is not None and here in item.path.parents:
+        if here not in item.path.parents:
+            continue
+        if item.get_closest_marker("gui") is not None:
             item.add_marker(pytest.mark.qt_log_ignore(OFFSCREEN_ONLY))
+        # pytest-timeout's usual alarm is a Python signal handler: it runs only when Python code
+        # runs, and a test waiting inside Qt's loop with nothing due never gets there (seen in
+        # CI: one test idle for 15 minutes). The thread method always fires: it prints every
+        # thread's stack and ends the run, which is what a hung desk test must do.
+        limit = item.get_closest_marker("timeout")
+        seconds = limit.args[0] if limit is not None and limit.args else config.getini("timeout")
+        item.own_markers.insert(0, pytest.mark.timeout(float(seconds), method="thread").mark)
 
 
 # Closed loops are kept alive to the end of the run: a loop's timer object collected by a garbage
