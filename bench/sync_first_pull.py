@@ -2,8 +2,9 @@
 
 What the desk does is timed, from the first page to the last stored: parse each page's JSON as
 its client does (sync.pull_apply.parse_page: the rows validated as they are read) and store it
-(Cache.apply_pull: upserts, search indexes, cursor, one transaction), the next page read while
-the writer thread stores this one, as the sync engine does. The baseline inserts the same rows,
+(Cache.apply_pull: upserts, search indexes, cursor, one transaction), page after page. (Parsing
+the next page on another thread while one is stored was tried: both need the GIL, and it was
+slower.) The baseline inserts the same rows,
 as tuples, into the same tables with executemany in one transaction per page. The pages' JSON is
 made before either clock starts. Peak memory is the process's peak RSS (the pages held included).
 
@@ -21,7 +22,6 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench.dataset import account_changes
@@ -76,29 +76,17 @@ def run() -> None:
     scale = float(os.environ.get("BENCH_SCALE", "1"))
     students_n, attendance_n = int(100_000 * scale), int(1_000_000 * scale)
     print(f"\nfirst pull: {students_n:,} students (+ families) and {attendance_n:,} attendance rows, pages of {PAGE}")
-    overlap = os.environ.get("BENCH_OVERLAP", "0") == "1"  # 1: parse the next page while this one is stored
     bodies = list(pages(students_n, attendance_n))  # made before the clocks start; bytes, not objects
     held_mb = sum(len(b) for b in bodies) / 2**20
     with tempfile.TemporaryDirectory() as tmp:
         cache = Cache(Path(tmp) / "cache.sqlite3")
         rows = 0
-        # As the desk's engine does (sync.engine.SyncEngine._pages): the next page is read and
-        # checked while the writer thread stores this one.
-        writer = ThreadPoolExecutor(1, thread_name_prefix="desk-writer")
         t0 = time.perf_counter()
-        storing = None
         for body in bodies:
             page = parse_page(body)  # as the desk's client reads a page (sync.client.ApiClient.pull)
             rows += len(page.changes)
-            if storing is not None:
-                storing.result()
-            storing = writer.submit(cache.apply_pull, page.changes, page.cursor)
-            if not overlap:
-                storing.result()
-        if storing is not None:
-            storing.result()
+            cache.apply_pull(page.changes, page.cursor)
         ours = time.perf_counter() - t0
-        writer.shutdown()
         cache.close()
 
         raw = sqlite3.connect(Path(tmp) / "raw.sqlite3", isolation_level=None)

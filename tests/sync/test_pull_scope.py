@@ -33,19 +33,6 @@ FAMILY_UPDATE = "family.update"
 
 
 @pytest.fixture
-def engines_started():
-    """engines_started(engine) returns it; every engine is stopped at the end (it is never
-    started as a loop here: each test drives rounds with sync_now)."""
-    made: list[SyncEngine] = []
-
-    def keep(engine: SyncEngine) -> SyncEngine:
-        made.append(engine)
-        return engine
-
-    yield keep
-
-
-@pytest.fixture
 def staffed(server_account) -> dict:
     """The account with a coach ("cory") and a kiosk ("kiki") beside front-desk "alex"."""
     data_dir = server_account["data_dir"]
@@ -86,19 +73,20 @@ async def pull_everything(client: ApiClient, **kwargs) -> tuple[Counter, list[st
         after = page.cursor
 
 
-async def synced_desk(desks, http, url: str, account: dict, name: str, engines_started):  # noqa: ANN001, ANN201
-    """A desk folder signed in as `account`'s staff member, after one sync round: (store, client, engine)."""
+async def synced_desk(desks, http, url: str, account: dict, name: str):  # noqa: ANN001, ANN201
+    """A desk folder signed in as `account`'s staff member, after one sync round: (store, client, engine).
+    The engine is never started as a loop (rounds run with sync_now), so there is nothing to stop."""
     store = desks(name)
     client = ApiClient(http, url)
     await sign_in(client, store, account)
-    engine = engines_started(SyncEngine(store, client, **FAST))
+    engine = SyncEngine(store, client, **FAST)
     await engine.sync_now()
     return store, client, engine
 
 
-async def rename_at_another_desk(desks, http, url: str, account: dict, engines_started, name: str) -> str:  # noqa: ANN001
+async def rename_at_another_desk(desks, http, url: str, account: dict, name: str) -> str:  # noqa: ANN001
     """Front-desk staff at another desk rename a family and send it; returns the family's id."""
-    other, _client, engine = await synced_desk(desks, http, url, account, "front", engines_started)
+    other, _client, engine = await synced_desk(desks, http, url, account, "front")
     with Session(other.cache.engine) as s:
         family = s.exec(select(Family).order_by(Family.id)).first()
     await other.record(FAMILY_UPDATE, {"id": family.id, "changes": {"name": name}})
@@ -141,10 +129,10 @@ async def test_each_group_pulls_only_what_it_may_see(staffed, http):
 
 
 @pytest.mark.asyncio
-async def test_desk_fills_in_what_a_coach_could_not_pull(staffed, http, desks, engines_started):
+async def test_desk_fills_in_what_a_coach_could_not_pull(staffed, http, desks):
     data_dir = staffed["data_dir"]
     with ThreadedServer(data_dir) as server:
-        desk, client, engine = await synced_desk(desks, http, server.url, as_staff(staffed, "cory"), "shared", engines_started)
+        desk, client, engine = await synced_desk(desks, http, server.url, as_staff(staffed, "cory"), "shared")
         held = desk_counts(desk)
         assert held["student"] > 0 and held["attendance"] == server_counts(data_dir)["attendance"]
         assert not any(held[t] for t in MONEY | FAMILIES), "a coach's desk received families or money"
@@ -152,7 +140,7 @@ async def test_desk_fills_in_what_a_coach_could_not_pull(staffed, http, desks, e
         assert desk.cache.type_cursors()["ledger_entry"] == 0
 
         # While the coach is signed in here, another desk renames a family.
-        family_id = await rename_at_another_desk(desks, http, server.url, staffed, engines_started, "Renamed-While-Away")
+        family_id = await rename_at_another_desk(desks, http, server.url, staffed, "Renamed-While-Away")
         await engine.sync_now()  # the coach's desk moves on past the rename without receiving it
         assert desk.cache.cursor() > coach_cursor
         assert desk_counts(desk)["family"] == 0
@@ -168,15 +156,15 @@ async def test_desk_fills_in_what_a_coach_could_not_pull(staffed, http, desks, e
 
 
 @pytest.mark.asyncio
-async def test_coach_in_between_leaves_money_behind_then_only_the_gap_is_pulled(staffed, http, desks, engines_started):
+async def test_coach_in_between_leaves_money_behind_then_only_the_gap_is_pulled(staffed, http, desks):
     data_dir = staffed["data_dir"]
     with ThreadedServer(data_dir) as server:
-        desk, client, engine = await synced_desk(desks, http, server.url, staffed, "shared", engines_started)
+        desk, client, engine = await synced_desk(desks, http, server.url, staffed, "shared")
         full = desk.cache.cursor()
         assert desk_counts(desk) == server_counts(data_dir)
 
         await sign_in(client, desk, as_staff(staffed, "cory"))
-        family_id = await rename_at_another_desk(desks, http, server.url, staffed, engines_started, "Changed-Under-Coach")
+        family_id = await rename_at_another_desk(desks, http, server.url, staffed, "Changed-Under-Coach")
         await engine.sync_now()
         assert desk.cache.type_cursors()["family"] == full  # left where the front desk had it
         assert desk.cache.type_cursors()["student"] == desk.cache.cursor() > full
