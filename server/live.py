@@ -18,6 +18,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+from sync.waits import wait_set
+
 RECHECK = 0.5
 RELAYED_RECHECK = 5.0  # when another process's changes are announced (LISTEN), looking is only a safety net
 
@@ -110,10 +112,7 @@ class ChangeBell:
                 if now > after or left <= 0 or self.closing or (gone is not None and await gone()):
                     return now
                 relayed = self.relay is not None and self.relay.listening(account_id)
-                try:
-                    await asyncio.wait_for(event.wait(), min(left, max(self.recheck, RELAYED_RECHECK) if relayed else self.recheck))
-                except TimeoutError:
-                    pass
+                await wait_set(event, min(left, max(self.recheck, RELAYED_RECHECK) if relayed else self.recheck))
         finally:
             with self._lock:
                 waiting = self._waiters.get(account_id)

@@ -28,6 +28,7 @@ from server.state import ServerState
 from sync.ids import utcnow
 from sync.receipts import NoReceipt, receipt_data
 from sync.schema import ReceiptEmail
+from sync.waits import wait_set
 
 log = logging.getLogger("frontdesk.server.mail")
 MAX_ATTEMPTS = 3
@@ -76,10 +77,7 @@ class MailQueue:
     async def _run(self) -> None:
         assert self._wake is not None
         while True:
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=RETRY_SECONDS)
-            except TimeoutError:
-                pass
+            await wait_set(self._wake, RETRY_SECONDS)  # not asyncio.wait_for: see sync/waits.py
             self._wake.clear()
             due, self._due = self._due, set()
             for account_id in due:

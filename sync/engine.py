@@ -34,6 +34,7 @@ from sync.ids import utcnow
 from sync.schema import RECORD_TYPES
 from sync.store import DeskStore
 from sync.views import SyncStatus
+from sync.waits import wait_set
 from sync.wire import DEFAULT_PULL_PAGE, MAX_PULL_PAGE, MAX_PUSH_BATCH, Mutation, MutationResult, PullResponse
 
 log = logging.getLogger(__name__)
@@ -164,8 +165,7 @@ class SyncEngine:
                 # failing rounds: wait the shortest backoff whatever wakes us.
                 await asyncio.sleep(self.backoff_min)
                 delay = max(0.0, delay - self.backoff_min)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), delay)
+            await wait_set(self._wake, delay)  # not asyncio.wait_for: see sync/waits.py
 
     async def _watch(self) -> None:
         """Long-poll the server and kick a round when the account moved on."""
