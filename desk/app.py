@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from desk.boot import DeskConfig, DeskSession, SignInFlow
 from desk.diagnostics import app_version
 from desk.errors import describe_error
+from desk.garbage import GuiThreadCollector
 from desk.logs import setup_logging
 from desk.ops import PROGRESS_DELAY_MS, Op
 from desk.presenters.first_run import FirstRun, config_with_settings, needs_first_run
@@ -265,13 +266,17 @@ def main(argv: list[str] | None = None) -> int:
     # window is open: Qt must not take that for "the last window closed" and stop the loop.
     # run_desk decides when the app ends.
     app.setQuitOnLastWindowClosed(False)
+    collector = GuiThreadCollector(app)  # Qt objects are freed on the GUI thread only: see desk/garbage.py
     apply_theme(app)
     settings = SettingsStore()  # the platform's configuration folder (FRONTDESK_CONFIG_DIR overrides)
     if settings.notice:
         log.warning("%s", settings.notice)
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
         kiosk = args.kiosk or settings.current.kiosk.start_in_kiosk
-        return runner.run(run_desk(config_from(args, settings.current), password, kiosk=kiosk, settings=settings))
+        try:
+            return runner.run(run_desk(config_from(args, settings.current), password, kiosk=kiosk, settings=settings))
+        finally:
+            collector.stop()
 
 
 if __name__ == "__main__":

@@ -9,8 +9,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports
 
 import pytest  # noqa: E402
 import qasync  # noqa: E402
-from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from desk.garbage import GuiThreadCollector  # noqa: E402
 
 
 # The offscreen platform cannot resize a shown window to new size limits and says so; real
@@ -51,17 +52,15 @@ def pytest_asyncio_loop_factories(config, item):
     return {"qasync": _qasync_loop}
 
 
-@pytest.fixture(autouse=True, scope="session")
-def qt_loop_heartbeat(qapp: QApplication):
-    """A timer that wakes Qt's loop five times a second. Two clean-clone CI runs hung in a payment
-    test with every thread idle (a wake-up the qasync loop never got); a loop that wakes anyway
-    runs what is ready. Not understood yet: see the closing note of 2026-11-25."""
-    timer = QTimer()
-    timer.setInterval(200)
-    timer.timeout.connect(lambda: None)
-    timer.start()
-    yield
-    timer.stop()
+@pytest.fixture(autouse=True, scope="package")
+def gui_thread_collector(qapp: QApplication):
+    """Cycles are collected on the GUI thread only, as desk.app.main arranges (desk/garbage.py).
+    Without it the server's and the store's threads collected closed windows and their timers,
+    and twice a test hung with every thread idle. Only for this package: tests of other parts
+    run no Qt loop to collect in."""
+    collector = GuiThreadCollector()
+    yield collector
+    collector.stop()
 
 
 @pytest.fixture(autouse=True)
