@@ -2,11 +2,14 @@
 
 What the desk does is timed, from the first page to the last stored: parse each page's JSON as
 its client does (sync.pull_apply.parse_page: the rows validated as they are read) and store it
-(Cache.apply_pull: upserts, search indexes, cursor, one transaction), page after page. (Parsing
-the next page on another thread while one is stored was tried: both need the GIL, and it was
-slower.) The baseline inserts the same rows,
-as tuples, into the same tables with executemany in one transaction per page. The pages' JSON is
-made before either clock starts. Peak memory is the process's peak RSS (the pages held included).
+as its engine does (Cache.apply_pull with `more`: upserts, cursor, one transaction a page; the
+first pull is a load, so the secondary and search indexes are made after the last page, and that
+is timed too), page after page. (Parsing the next page on another thread while one is stored
+was tried: both need the GIL, and it was slower.) The baseline inserts the same rows, as tuples,
+into the same tables and indexes (all of them present from the start) with executemany in one
+transaction per page, on a file with the cache's settings (WAL, synchronous=NORMAL, the cache's
+checkpoint interval). The pages' JSON is made before either clock starts. Peak memory is the
+process's peak RSS (the pages held included).
 
     python -m bench.sync_first_pull            # 100k students + 1M attendance rows
     BENCH_SCALE=0.1 python -m bench.sync_first_pull
@@ -25,7 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bench.dataset import account_changes
-from sync.cache import Cache
+from sync.cache import CHECKPOINT_PAGES, Cache
 from sync.pull_apply import parse_page
 from sync.schema import RECORD_TYPES, Attendance, record_to_wire
 from sync.wire import Change, PullResponse
@@ -85,13 +88,14 @@ def run() -> None:
         for body in bodies:
             page = parse_page(body)  # as the desk's client reads a page (sync.client.ApiClient.pull)
             rows += len(page.changes)
-            cache.apply_pull(page.changes, page.cursor)
+            cache.apply_pull(page.changes, page.cursor, more=page.more)  # as sync.engine stores a page
         ours = time.perf_counter() - t0
         cache.close()
 
         raw = sqlite3.connect(Path(tmp) / "raw.sqlite3", isolation_level=None)
         raw.execute("PRAGMA journal_mode=WAL")
         raw.execute("PRAGMA synchronous=NORMAL")
+        raw.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_PAGES}")  # as the cache's (sync.db.make_engine)
         schema = sqlite3.connect(Path(tmp) / "cache.sqlite3")
         for table in ("location", "family", "student", "attendance"):  # the same tables and indexes, no FTS
             for (ddl,) in schema.execute(

@@ -157,6 +157,8 @@ class Cache:
         self.pending: PendingSource = pending or (lambda: ())
         self.rebuilt = False  # True when this open found an unusable file and started over
         self.engine = self._open()
+        self._loading = False  # a first pull is being stored (sync.pull_apply.begin_load)
+        self._finish_load()  # one stopped half way, by a crash or a lost connection
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -178,6 +180,14 @@ class Cache:
                 conn.exec_driver_sql(ddl)
             conn.execute(sync_state.insert().values(id=1, cursor=0, schema_version=version))
         return engine
+
+    def _finish_load(self) -> None:
+        with db.write_session(self.engine) as s:
+            conn = s.connection()
+            conn.exec_driver_sql(pull_apply.DEFERRED_INDEX_DDL)
+            if pull_apply.loading(conn):
+                log.info("cache %s: finishing a first pull's indexes", self.path)
+                pull_apply.finish_load(conn, _SQUASH)
 
     def _intact(self) -> bool:
         """PRAGMA quick_check: a page torn by a crash or a bad disk means "start over", not "carry on"."""
@@ -207,6 +217,11 @@ class Cache:
 
     # -- sync state ------------------------------------------------------------------------
 
+    @property
+    def loading(self) -> bool:
+        """A first pull is being stored and its last page has not come yet (see `apply_pull`)."""
+        return self._loading
+
     def cursor(self) -> int:
         with self.engine.connect() as conn:
             return conn.execute(select(sync_state.c.cursor)).scalar_one()
@@ -227,11 +242,15 @@ class Cache:
 
     # -- writes (call them from the one writer thread) -----------------------------------
 
-    def apply_pull(self, changes: Sequence[Change], cursor: int | None, types_to: Mapping[str, int] | None = None) -> int:
+    def apply_pull(self, changes: Sequence[Change], cursor: int | None, types_to: Mapping[str, int] | None = None,
+                   *, more: bool = False) -> int:  # fmt: skip
         """Store one pull page and its cursor in one transaction, pending work re-applied on top.
 
         `types_to` moves the record types' own cursors (every type to `cursor` when None); a
         page that fills in types behind the rest leaves the main `cursor` alone (None).
+        `more`: other pages follow in this pull. The pages of a first pull (from cursor 0) are
+        stored as a load: secondary and search indexes are made after the last page
+        (sync.pull_apply.begin_load); until then search finds only what was there before.
         Returns how many changes were stored (unknown record types, from a newer server, are
         skipped: this desk has nowhere to show them).
         """
@@ -241,8 +260,15 @@ class Cache:
                 latest.setdefault(change.type, {})[change.id] = change
             else:
                 log.info("pull: skipping a %r record this desk does not know", change.type)
+        loading = self._loading
         with db.write_session(self.engine) as s:
-            _store_changes(s, latest)
+            if more and not loading and cursor is not None and s.execute(select(sync_state.c.cursor)).scalar_one() == 0:
+                pull_apply.begin_load(s.connection(), [t.name for t in SHARED_TABLES])
+                loading = True
+            _store_changes(s, latest, loading)
+            if loading and not more:
+                pull_apply.finish_load(s.connection(), _SQUASH)
+                loading = False
             if cursor is not None:
                 s.execute(update(sync_state).values(cursor=cursor))
             moved = [(t, c) for t, c in ({t: cursor for t in RECORD_TYPES} if types_to is None else types_to).items()
@@ -253,6 +279,7 @@ class Cache:
                     moved,
                 )
             self._reapply(s, self.pending())
+        self._loading = loading  # committed
         return sum(len(rows) for rows in latest.values())
 
     def apply_server_changes(self, changes: Sequence[Change]) -> int:
@@ -264,7 +291,7 @@ class Cache:
             if change.type in RECORD_TYPES:
                 latest.setdefault(change.type, {})[change.id] = change
         with db.write_session(self.engine) as s:
-            _store_changes(s, latest)
+            _store_changes(s, latest, self._loading)
         return sum(len(rows) for rows in latest.values())
 
     def apply_local(self, draft: Mutation, record: Callable[[], Mutation]) -> Mutation:
@@ -307,6 +334,6 @@ class Cache:
         s.flush()
 
 
-def _store_changes(s: Session, latest: dict[str, dict[str, Change]]) -> None:
+def _store_changes(s: Session, latest: dict[str, dict[str, Change]], loading: bool) -> None:
     """Upsert (or delete, for tombstones) the last version of each row, referenced types first."""
-    pull_apply.store_changes(s, latest, _SQUASH)  # a page at a time, search indexes in bulk
+    pull_apply.store_changes(s, latest, _SQUASH, loading=loading)  # a page at a time, search indexes in bulk

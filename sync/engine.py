@@ -291,8 +291,9 @@ class SyncEngine:
                 current = {t for t in covered if have[t] >= cursor}
                 behind |= covered - current
                 moved = {t: page.cursor for t in current if have[t] < page.cursor}
-                if page.changes or page.cursor != cursor or moved:
-                    await self.store.writer.run(self.store.cache.apply_pull, page.changes, page.cursor, moved)
+                # A first pull's last page finishes its load (indexes made) even when it brings nothing.
+                if page.changes or page.cursor != cursor or moved or (self.store.cache.loading and not page.more):
+                    await self.store.writer.run(self.store.cache.apply_pull, page.changes, page.cursor, moved, more=page.more)
                     have.update(moved)
                 changed |= {c.type for c in page.changes}
                 if page.head is not None and page.head > start:

@@ -377,3 +377,17 @@ async def test_an_unexpected_failure_is_reported_and_the_loop_keeps_going(store:
             await engine.stop()
     assert "sync round failed unexpectedly" in caplog.text
     assert store.cache.cursor() == 1
+
+
+@pytest.mark.asyncio
+async def test_a_first_pull_in_many_pages_ends_with_every_index_made(live_server, server_account, desks, http, engines):
+    store, _, engine = await desk_online(desks, http, live_server.url, server_account, "a", pull_limit=7)
+    engines.append(engine)
+    assert not store.cache.loading  # the last page made the indexes the load had put off (sync.pull_apply)
+    with store.cache.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM deferred_index").scalar() == 0
+        assert conn.exec_driver_sql("SELECT count(*) FROM fts_bulk").scalar() == 0
+        students = conn.exec_driver_sql("SELECT count(*) FROM student").scalar()
+        assert students and conn.exec_driver_sql("SELECT count(*) FROM student_fts").scalar() == students
+        names = set(conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index'").scalars())
+    assert {"ix_attendance_student_id", "ix_student_family_id", "student_name_order", "family_name_order"} <= names
