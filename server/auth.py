@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from server.account_db import StaffCredential, StaffPin, audit
 from server.errors import BAD_CREDENTIALS, ApiError, auth_error
@@ -20,6 +20,19 @@ from sync.wire import AccountPublic, LoginRequest, RefreshRequest, StaffPublic, 
 from sync.wire_staff import LogoutRequest
 
 log = logging.getLogger("frontdesk.server.auth")
+
+
+STAFF_INACTIVE = "Your staff account is no longer active. Please ask a manager."
+
+
+def token_staff(db: Session, token: AccessClaims) -> Staff:
+    """The staff member a token was issued to, read now in `db`: a 401 when they are gone or
+    disabled. Never cached: disabling someone refuses their very next request, whichever server
+    process it reaches."""
+    staff = db.get(Staff, token.staff_id)
+    if staff is None or not staff.active:
+        raise auth_error(STAFF_INACTIVE)
+    return staff
 
 
 def _bad_credentials() -> ApiError:
@@ -44,9 +57,10 @@ def login(state: ServerState, req: LoginRequest, address: str | None = None) -> 
         raise _bad_credentials()
 
     adb = state.account_db(account)
-    with adb.read_session() as db:
+    with adb.read_session() as db:  # everything the answer needs from the account, in one transaction
         staff = db.exec(select(Staff).where(Staff.username == req.username)).first()
         cred = db.get(StaffCredential, staff.id) if staff is not None else None
+        view = _desk_view(db, staff) if staff is not None else None
     usable = staff is not None and staff.active and cred is not None
     ok = verify_password(req.password, cred.password_hash if usable else None)
 
@@ -67,10 +81,11 @@ def login(state: ServerState, req: LoginRequest, address: str | None = None) -> 
         state.throttle.failed(req.account, req.username, address)
         raise _bad_credentials()
     state.throttle.succeeded(req.account, req.username)
-    desk_code = state.registry.touch_desk(account.id, req.desk_id, req.desk_name)
     refresh = new_refresh_token()
-    state.registry.add_refresh_token(_refresh_row(state, refresh, account.id, staff.id, req.desk_id))
-    return _token_response(state, account, staff, req.desk_id, refresh, desk_code)
+    desk_code, card_key = state.registry.signed_in(
+        account.id, req.desk_id, req.desk_name, _refresh_row(state, refresh, account.id, staff.id, req.desk_id)
+    )
+    return _token_response(state, account, staff, req.desk_id, refresh, desk_code, view=view, card_key=card_key)
 
 
 def refresh(state: ServerState, req: RefreshRequest) -> TokenResponse:
@@ -127,14 +142,22 @@ def _refresh_row(state: ServerState, token: str, account_id: str, staff_id: str,
     )
 
 
+def _desk_view(db: Session, staff: Staff) -> tuple[list[str], str | None]:
+    """What a desk is told of the staff member signing in: their permissions and PIN verifier."""
+    pin = db.get(StaffPin, staff.id)
+    return sorted(permissions_of(db, staff)), pin.pin_hash if pin is not None else None
+
+
 def _token_response(
-    state: ServerState, account: Account, staff: Staff, desk_id: str, refresh: str, desk_code: str | None = None
-) -> TokenResponse:
+    state: ServerState, account: Account, staff: Staff, desk_id: str, refresh: str, desk_code: str | None = None,
+    *, view: tuple[list[str], str | None] | None = None, card_key: str | None = None,
+) -> TokenResponse:  # fmt: skip
     lifetime = dt.timedelta(minutes=state.settings.access_token_minutes)
     access = issue_access_token(state.signing_key, AccessClaims(account.id, staff.id, desk_id), lifetime)
-    with state.account_db(account).read_session() as db:
-        permissions = sorted(permissions_of(db, staff))
-        pin = db.get(StaffPin, staff.id)
+    if view is None:
+        with state.account_db(account).read_session() as db:
+            view = _desk_view(db, staff)
+    permissions, pin_hash = view
     return TokenResponse(
         access_token=access,
         refresh_token=refresh,
@@ -143,7 +166,7 @@ def _token_response(
             id=staff.id, username=staff.username, display_name=staff.display_name, group=staff.group, permissions=permissions
         ),
         account=AccountPublic(slug=account.slug, name=account.name),
-        pin_verifier=pin.pin_hash if pin is not None else None,
-        card_key=state.registry.card_key(account.id),
+        pin_verifier=pin_hash,
+        card_key=card_key or state.registry.card_key(account.id),
         desk_code=desk_code,
     )

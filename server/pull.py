@@ -43,7 +43,13 @@ def pull(db: Session, after: int, limit: int, types: frozenset[str] = EVERY_TYPE
     coach's desk is not asked again about the ledger rows it may not see). When it is full,
     `cursor` is the last usn of the page, to be passed back as `after`. A pull of some types
     below `until` fills in what a desk lacks (server.api.routes.sync: records a staff member
-    newly may see); the reads run in one transaction.
+    newly may see).
+
+    On SQLite the reads run in one transaction (one snapshot). On PostgreSQL they may run each
+    on its own (server.api.routes.sync: no BEGIN and ROLLBACK round trips), which is what READ
+    COMMITTED gives inside a transaction too, and as safe: a row that changes after the head was
+    read takes a usn above it, so it leaves this page's range and comes in a later one, and no
+    row enters the range once the head was read.
     """
     types = frozenset(types) & EVERY_TYPE
     # First only the numbers (cheap, from the usn indexes): where this page ends, if more follow,

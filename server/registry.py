@@ -280,30 +280,54 @@ class Registry:
             db.commit()
 
     def clear_failures(self, key: str) -> None:
+        # Asked at every good sign-in, when there is nearly never anything to clear: a read first,
+        # so that the usual case takes no write lock (on SQLite one writer at a time, every
+        # server process's sign-ins and pushes of this file queued behind it).
+        with Session(self.engine) as db:
+            if db.exec(select(LoginFailure.id).where(LoginFailure.key == key).limit(1)).first() is None:
+                return
         with Session(self.writer) as db:
             db.execute(delete(LoginFailure).where(LoginFailure.key == key))
             db.commit()
 
     def touch_desk(self, account_id: str, desk_id: str, name: str) -> str:
         """Note that the desk signed in; returns its code in the account, made the first time."""
-        now = utcnow()
         with Session(self.writer) as db:  # IMMEDIATE: two desks signing in at once get different numbers
-            if self.dialect == "postgresql":  # the same there: one numbering per account at a time
-                db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"desk_code:{account_id}"})
-            desk = db.get(Desk, (account_id, desk_id))
-            if desk is None:
-                desk = Desk(account_id=account_id, id=desk_id, name=name, first_seen=now)
-            desk.last_seen = now
-            if name:
-                desk.name = name
-            db.add(desk)
-            code = db.get(DeskCode, (account_id, desk_id))
-            if code is None:
-                last = db.exec(select(func.max(DeskCode.number)).where(DeskCode.account_id == account_id)).one()
-                code = DeskCode(account_id=account_id, desk_id=desk_id, number=(last or 0) + 1)
-                db.add(code)
+            code = self._touch_desk(db, account_id, desk_id, name)
             db.commit()
-            return code.code
+            return code
+
+    def signed_in(self, account_id: str, desk_id: str, desk_name: str, refresh: RefreshToken) -> tuple[str, str | None]:
+        """What a sign-in writes here, in one write transaction: the desk seen (its code made the
+        first time) and its new refresh token. Returns the desk's code and the account's card key
+        (None when it has none yet: `card_key` makes it). One transaction instead of three: on
+        SQLite each took the file's one write lock and a sync to disk, which sign-ins of every
+        account and every server process queue for (bench/load)."""
+        with Session(self.writer) as db:
+            code = self._touch_desk(db, account_id, desk_id, desk_name)
+            db.add(refresh)
+            secret = db.get(AccountSecret, account_id)
+            card_key = secret.card_key if secret is not None else None
+            db.commit()
+            return code, card_key
+
+    def _touch_desk(self, db: Session, account_id: str, desk_id: str, name: str) -> str:
+        now = utcnow()
+        if self.dialect == "postgresql":  # one numbering per account at a time, as IMMEDIATE gives on SQLite
+            db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"desk_code:{account_id}"})
+        desk = db.get(Desk, (account_id, desk_id))
+        if desk is None:
+            desk = Desk(account_id=account_id, id=desk_id, name=name, first_seen=now)
+        desk.last_seen = now
+        if name:
+            desk.name = name
+        db.add(desk)
+        code = db.get(DeskCode, (account_id, desk_id))
+        if code is None:
+            last = db.exec(select(func.max(DeskCode.number)).where(DeskCode.account_id == account_id)).one()
+            code = DeskCode(account_id=account_id, desk_id=desk_id, number=(last or 0) + 1)
+            db.add(code)
+        return code.code  # read before the commit: after it, reading it would begin another transaction
 
     def add_refresh_token(self, row: RefreshToken) -> None:
         with Session(self.writer) as db:

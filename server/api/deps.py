@@ -11,7 +11,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from server.account_db import AccountDatabase
-from server.errors import auth_error
+from server.auth import token_staff
+from server.errors import ApiError, auth_error
 from server.registry import Account
 from server.settings import Settings
 from server.state import ServerState
@@ -99,10 +100,11 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def _current_staff(token: AccessClaims, db: Session) -> Staff:
-    staff = db.get(Staff, token.staff_id)
-    if staff is None or not staff.active:
+    try:
+        staff = token_staff(db, token)
+    except ApiError:
         db.rollback()
-        raise auth_error("Your staff account is no longer active. Please ask a manager.")
+        raise
     # End this read's transaction now, so the request holds no connection it does not use: a push
     # writes in a session of its own and a long-poll waits for seconds. Through PgBouncer
     # (transaction pooling) an open transaction pins a server connection; in SQLite it holds back

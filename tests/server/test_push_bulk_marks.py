@@ -17,15 +17,21 @@ def mark(session: dict, seq: int, session_id: str, student_id: str, status: str 
     return m
 
 
-def test_a_rejected_mark_in_the_middle_blocks_nothing_and_writes_nothing(client, session, world, db_path):
+def register_with_rejections(session: dict, world: dict) -> list[dict]:
+    """Five marks: the first and the last good, three rejected for three reasons in between."""
     s, students = world["session_id"], world["student_ids"]
-    batch = [
+    return [
         mark(session, 1, s, students[0]),
         mark(session, 2, s, new_id()),  # no such student
         mark(session, 3, new_id(), students[1]),  # no such class
         mark(session, 4, s, students[1], status="bogus"),  # not a status
         mark(session, 5, s, students[2], status="late"),
     ]
+
+
+def test_a_rejected_mark_in_the_middle_blocks_nothing_and_writes_nothing(client, session, world, db_path):
+    students = world["student_ids"]
+    batch = register_with_rejections(session, world)
     results = push(client, session, batch).json()["results"]
     assert [(r["seq"], r["status"], r["code"]) for r in results] == [
         (1, "applied", None),
@@ -68,10 +74,10 @@ def test_duplicates_within_one_batch(client, session, world, db_path):
     ]
 
 
-def test_marks_and_check_ins_mixed_see_each_other(client, session, world, db_path):
-    """Runs of marks between check-ins: each side reads what the other just wrote in the batch."""
+def push_mixed(client, session: dict, world: dict) -> tuple[list[dict], list[dict]]:
+    """Runs of marks between check-ins, all of one student's register but the last; pushed, each
+    applied in order. Returns the batch and the results."""
     s, students, loc = world["session_id"], world["student_ids"], world["location_id"]
-    reg = attendance_id(s, students[0])
     batch = [
         mark(session, 1, s, students[0], status="absent"),
         check_in(session, 2, students[0], loc, session_id=s, mark_id=new_id(), status="late"),
@@ -82,6 +88,14 @@ def test_marks_and_check_ins_mixed_see_each_other(client, session, world, db_pat
     results = push(client, session, batch).json()["results"]
     assert [r["status"] for r in results] == ["applied"] * 5
     assert [r["usn"] for r in results] == sorted(r["usn"] for r in results)
+    return batch, results
+
+
+def test_marks_and_check_ins_mixed_see_each_other(client, session, world, db_path):
+    """Each side reads what the other just wrote in the batch."""
+    s, students = world["session_id"], world["student_ids"]
+    reg = attendance_id(s, students[0])
+    batch, results = push_mixed(client, session, world)
     assert query(db_path, "SELECT status, mark_id, usn FROM attendance WHERE id = ?", reg) == [
         ("late", batch[3]["payload"]["mark_id"], results[3]["usn"])
     ]
