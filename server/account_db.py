@@ -154,9 +154,17 @@ MOVED = "This account's data was just moved on the server. Please try again."
 FENCED_ID = 0  # the counter row's id in a database left behind by a move
 
 
+# The head as a scalar subquery, for reads that bring it along with something else.
+HEAD = select(_counter.c.usn).where(_counter.c.id == 1).scalar_subquery()
+
+
 def current_usn(db: Session) -> int:
-    usn = db.execute(select(_counter.c.usn).where(_counter.c.id == 1)).scalar_one_or_none()
-    if usn is None:  # the old copy of a moved account (see reserve_usns)
+    return head_or_moved(db.execute(select(_counter.c.usn).where(_counter.c.id == 1)).scalar_one_or_none())
+
+
+def head_or_moved(usn: int | None) -> int:
+    """The change number read; none: the old copy of a moved account (see reserve_usns)."""
+    if usn is None:
         from server.errors import ApiError
 
         raise ApiError(503, "busy", MOVED, headers={"Retry-After": "1"})

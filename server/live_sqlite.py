@@ -66,7 +66,7 @@ class SqliteRelay:
         path = Path(url.removeprefix("sqlite:///"))
         return path.with_name(path.name + "-wal")
 
-    def publish(self, account_id: str) -> None:
+    def publish(self, account_id: str, head: int | None = None) -> None:
         """Nothing to send: the commit's write to the file is the news."""
 
     def listening(self, account_id: str) -> bool:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import threading
+import time
 
 from sqlalchemy import bindparam, literal, union_all
 from sqlmodel import Session, col, select
@@ -33,7 +35,8 @@ def _page_statement(tables: frozenset[int]):  # noqa: ANN202
     return select(every.c.usn, every.c.t).order_by(every.c.usn).limit(bindparam("limit"))
 
 
-def pull(db: Session, after: int, limit: int, types: frozenset[str] = EVERY_TYPE, until: int | None = None) -> PullResponse:
+def pull(db: Session, after: int, limit: int, types: frozenset[str] = EVERY_TYPE, until: int | None = None,
+         head: int | None = None) -> PullResponse:  # fmt: skip
     """Rows and tombstones of `types` with after < usn <= until (the head when None), lowest usn
     first, at most `limit` of them.
 
@@ -55,7 +58,8 @@ def pull(db: Session, after: int, limit: int, types: frozenset[str] = EVERY_TYPE
     # First only the numbers (cheap, from the usn indexes): where this page ends, if more follow,
     # and which tables hold the page's rows, so only those are read (a desk's pull after a
     # check-in touches two or three of them, not every one).
-    head = current_usn(db)
+    if head is None:
+        head = current_usn(db)
     upto = head if until is None else min(until, head)
     if after >= upto or not types:  # the usual answer to a desk that is up to date: one read
         return PullResponse(changes=[], cursor=max(after, upto), more=False, head=head, types=sorted(types))
@@ -78,3 +82,42 @@ def pull(db: Session, after: int, limit: int, types: frozenset[str] = EVERY_TYPE
             changes.append(Change(type=stone.type, id=stone.id, usn=stone.usn, deleted=True))
     changes.sort(key=lambda c: c.usn)
     return PullResponse(changes=changes, cursor=last, more=more, head=head, types=sorted(types))
+
+
+class RecentPages:
+    """Pages answered in the last few seconds, by everything that decides one: the account, the
+    range (after the cursor, up to the head or `until`), the page size and the record types.
+
+    After a push every other desk of the account wakes and asks for the same range at once
+    (bench/load: four pulls of one page per check-in, each four round trips on PostgreSQL); the
+    first reads it, the others are answered from here. Safe because a range's content only ever
+    leaves it: a row written again takes a change number above the head and comes in a later
+    page, and nothing new can take a number at or below the head. So a page kept for a few
+    seconds is what a desk that asked a moment earlier was given, and every desk still ends equal
+    to the server. Small pages only: the live case, not a new desk's first pull.
+    """
+
+    def __init__(self, seconds: float = 2.0, most: int = 2000, largest: int = 200):
+        self.seconds, self.most, self.largest = seconds, most, largest
+        self._pages: dict[tuple, tuple[float, PullResponse]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> PullResponse | None:
+        with self._lock:
+            held = self._pages.get(key)
+        if held is None or time.monotonic() - held[0] > self.seconds:
+            return None
+        return held[1]
+
+    def put(self, key: tuple, page: PullResponse) -> None:
+        if not page.changes or len(page.changes) > self.largest:
+            return
+        now = time.monotonic()
+        with self._lock:
+            self._pages[key] = (now, page)
+            # Oldest first (insertion order): drop what expired, and the oldest beyond `most`.
+            while self._pages:
+                oldest_key, (at, _page) = next(iter(self._pages.items()))
+                if now - at <= self.seconds and len(self._pages) <= self.most:
+                    break
+                del self._pages[oldest_key]

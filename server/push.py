@@ -29,7 +29,10 @@ def push(adb: AccountDatabase, token: AccessClaims, mutations: list[Mutation]) -
     batch, so the desk can send it again and nothing is half written.
     """
     with adb.write_session() as db:
-        token_staff(db, token)  # whoever pushes must still be active (a 401 otherwise), read in this transaction
+        # Whoever pushes must still be active (a 401 otherwise), read in this transaction. Held
+        # here: the session's identity map keeps an object only while it is referenced, and the
+        # mutations, made by this staff member as a rule, look them up again.
+        pusher = token_staff(db, token)  # noqa: F841
         results: list[MutationResult] = []
         i = 0
         while i < len(mutations):
@@ -37,7 +40,7 @@ def push(adb: AccountDatabase, token: AccessClaims, mutations: list[Mutation]) -
                 results.append(_push_one(db, token, mutations[i]))
                 i += 1
                 continue
-            # A run of attendance marks goes the bulk way (server.push_marks); the ORM's pending
+            # A run of attendance marks and check-ins goes the bulk way (server.push_marks); the ORM's pending
             # writes go first so the run reads them, and its objects are expired after, as stale.
             j = i
             while j < len(mutations) and fast(mutations[j]):
@@ -58,12 +61,16 @@ def _push_one(db: Session, token: AccessClaims, m: Mutation) -> MutationResult:
         # Not remembered: (desk_id, seq) belongs to the other desk, whose own push must still work.
         return _rejected_unrecorded(db, token, m, "forbidden", OTHER_DESK)
 
-    prior = db.exec(select(AppliedMutation).where(AppliedMutation.desk_id == m.desk_id, AppliedMutation.seq == m.seq)).first()
+    # Its (desk, seq) and its id, looked up in one statement: at most two rows.
+    known = db.exec(select(AppliedMutation).where(
+        ((AppliedMutation.desk_id == m.desk_id) & (AppliedMutation.seq == m.seq)) | (AppliedMutation.mutation_id == m.id)
+    )).all()  # fmt: skip
+    prior = next((row for row in known if row.desk_id == m.desk_id and row.seq == m.seq), None)
     if prior is not None:
         if prior.mutation_id == m.id:
             return _result(prior)  # a replay: its first result, nothing changes
         return _rejected_unrecorded(db, token, m, "seq_reused", SEQ_REUSED)
-    if db.get(AppliedMutation, m.id) is not None:
+    if known:
         return _rejected_unrecorded(db, token, m, "invalid", ID_REUSED)
 
     staff = db.get(Staff, m.staff_id)

@@ -1,14 +1,14 @@
-"""The fast path of push for a run of attendance marks: the bulk of a day of offline work.
+"""The fast path of push for a run of attendance marks and check-ins: the bulk of a day's work.
 
-It means exactly what `sync.mutations` means for an attendance mark and what `server.push` records
-for it, but reads what the run refers to with a few queries up front and writes the run's rows with
+It means exactly what `sync.mutations` means for an attendance mark or a check-in and what
+`server.push` records for it, but reads what the run refers to with a few queries up front and writes the run's rows with
 one executemany per table at the end, instead of ~16 ORM statements per mutation (profiled: the
 ORM's identity map, flushes and savepoints were ~95% of the server's time). The rows are built as
 tuples in the tables' column order and the lookups are plain SQL: SQLAlchemy's per-row parameter
 handling and its expanding IN compilation were the larger part of what was left (bench.sync_push).
 
 Why this keeps the guarantees:
-- every check (payload, staff, permission, student, class) is decided in memory before anything of
+- every check (payload, staff, permission, student, location, class) is decided in memory before anything of
   the mutation is written, so a rejected mark leaves nothing partial and needs no savepoint;
 - the run reads nothing before it holds the change counter's row lock, which every write of a
   record takes (`next_usn`), and keeps it to the batch's commit: in SQLite the batch is one
@@ -22,7 +22,7 @@ SQLite and PostgreSQL get the same statements (ON CONFLICT is both's), with the 
 placeholders, and the values go through the bind processors SQLAlchemy uses for these columns on
 that database: the rows are stored exactly as the ORM stores them. On PostgreSQL the run is then
 ~8 round trips for a register instead of ~16 per mark (bench.load: through PgBouncer, a register
-of 8 marks pushed one by one was the slowest request of all).
+of 8 marks pushed one by one was the slowest request of all), and a check-in ~10 instead of ~20.
 """
 
 from __future__ import annotations
@@ -37,22 +37,26 @@ from server.account_db import AppliedMutation, AuditEvent, ChangeCounter
 from server.permissions import permission_refusal
 from server.tokens import AccessClaims
 from sync.ids import new_id, utcnow
-from sync.mutations import ATTENDANCE_MARK, AttendancePayload, Rejected, parse_payload
-from sync.schema import Attendance, AttendanceMark, Staff, attendance_id
+from sync.mutations import ATTENDANCE_MARK, CHECK_IN, AttendancePayload, CheckInPayload, Rejected, parse_payload
+from sync.schema import Attendance, AttendanceMark, CheckIn, Staff, attendance_id
 from sync.wire import Mutation, MutationResult
 
 _counter = ChangeCounter.__table__
 
 STUDENT_GONE = "This student is no longer on file; the change was not recorded."
 SESSION_GONE = "This class is no longer on the schedule; the change was not recorded."
+LOCATION_GONE = "This location is no longer on file; the check-in was not recorded."
+OTHER_LOCATION = "That class is at another location; the check-in was not recorded."
+NO_MARK = "The check-in named a class but no attendance mark."
 
 # The columns written, in this order. Checked against the tables below: a column added to one of
 # them must be written here too (raw SQL would leave out a Python-side default the ORM fills in).
 _MARK_COLUMNS = ("id", "usn", "session_id", "student_id", "status", "staff_id", "desk_id", "made_at")
+_CHECK_IN_COLUMNS = ("id", "usn", "student_id", "location_id", "session_id", "staff_id", "desk_id", "checked_in_at")
 _REGISTER_COLUMNS = ("id", "usn", "session_id", "student_id", "status", "mark_id", "marked_at", "staff_id")
 _APPLIED_COLUMNS = ("mutation_id", "desk_id", "seq", "staff_id", "type", "status", "code", "message", "usn", "applied_at")
 _AUDIT_COLUMNS = ("id", "at", "staff_id", "desk_id", "action", "record_type", "record_id", "detail")
-for _table, _columns in ((AttendanceMark, _MARK_COLUMNS), (Attendance, _REGISTER_COLUMNS),
+for _table, _columns in ((AttendanceMark, _MARK_COLUMNS), (CheckIn, _CHECK_IN_COLUMNS), (Attendance, _REGISTER_COLUMNS),
                          (AppliedMutation, _APPLIED_COLUMNS), (AuditEvent, _AUDIT_COLUMNS)):  # fmt: skip
     if set(_table.__table__.columns.keys()) != set(_columns):  # type: ignore[attr-defined]
         raise RuntimeError(f"server.push_marks does not write every column of {_table.__tablename__}")
@@ -64,6 +68,7 @@ def _insert(table: str, columns: Sequence[str], conflict: str = "") -> str:
 
 
 _INSERT_MARK = _insert("attendance_mark", _MARK_COLUMNS)
+_INSERT_CHECK_IN = _insert("check_in", _CHECK_IN_COLUMNS)
 # The register row of (class, student): the run's last mark of it, over what was there.
 _UPSERT_REGISTER = _insert("attendance", _REGISTER_COLUMNS,
                            'ON CONFLICT("id") DO UPDATE SET usn = excluded.usn, status = excluded.status, '
@@ -71,7 +76,7 @@ _UPSERT_REGISTER = _insert("attendance", _REGISTER_COLUMNS,
 _INSERT_APPLIED = _insert("applied_mutation", _APPLIED_COLUMNS)  # UNIQUE(desk_id, seq) and the primary key still hold
 _INSERT_AUDIT = _insert("audit_event", _AUDIT_COLUMNS)
 
-for _table, _column in ((AttendanceMark, "made_at"), (Attendance, "marked_at"), (AppliedMutation, "applied_at")):
+for _table, _column in ((AttendanceMark, "made_at"), (CheckIn, "checked_in_at"), (Attendance, "marked_at"), (AppliedMutation, "applied_at")):
     assert type(_table.__table__.c[_column].type) is type(AuditEvent.__table__.c.at.type)  # type: ignore[attr-defined]
 
 
@@ -111,7 +116,7 @@ _IN_CHUNK = 900  # bound values per IN list: under SQLite's oldest limit of 999
 
 
 def fast(m: Mutation) -> bool:
-    return m.type == ATTENDANCE_MARK
+    return m.type in (ATTENDANCE_MARK, CHECK_IN)
 
 
 def _plain_payload(payload: Any) -> tuple[str, str, str, str] | None:
@@ -131,7 +136,8 @@ def _plain_payload(payload: Any) -> tuple[str, str, str, str] | None:
 
 
 class MarkRun:
-    """One run of consecutive attendance marks of a batch, applied in memory then written at once."""
+    """One run of consecutive attendance marks and check-ins of a batch, applied in memory then
+    written at once."""
 
     def __init__(self, db: Session, token: AccessClaims, run: Sequence[Mutation], *, messages: dict[str, str]):
         self.db, self.token, self.messages = db, token, messages
@@ -141,22 +147,38 @@ class MarkRun:
         self.usn = db.execute(update(_counter).where(_counter.c.id == 1).values(usn=_counter.c.usn)
                               .returning(_counter.c.usn)).scalar_one()  # fmt: skip
         self.first_usn = self.usn
-        ids = [m.id for m in run]
-        seqs = [m.seq for m in run if m.desk_id == token.desk_id]
+        # What the run refers to, in two statements (on PostgreSQL each is a round trip, all of
+        # them made while this account's other pushes wait for the counter's lock).
         # applied_mutation rows as (mutation_id, seq, status, usn, code, message): a result's fields
-        self.by_seq: dict[int, tuple] = {
-            r[1]: tuple(r) for r in self._rows(
-                "SELECT mutation_id, seq, status, usn, code, message FROM applied_mutation WHERE desk_id = ? AND seq IN ({})",
-                seqs, token.desk_id)  # fmt: skip
-        }
-        self.known_ids: set[str] = {r[0] for r in self._rows("SELECT mutation_id FROM applied_mutation WHERE mutation_id IN ({})", ids)}
+        applied = self._union([
+            ("seq", "SELECT 'seq', mutation_id, seq, status, usn, code, message FROM applied_mutation WHERE desk_id = ? AND seq IN ({})",
+             [m.seq for m in run if m.desk_id == token.desk_id], (token.desk_id,)),
+            ("id", "SELECT 'id', mutation_id, seq, status, usn, code, message FROM applied_mutation WHERE mutation_id IN ({})",
+             [m.id for m in run], ()),
+        ])  # fmt: skip
+        self.by_seq: dict[int, tuple] = {r[1]: r for r in applied["seq"]}
+        self.known_ids: set[str] = {r[0] for r in applied["id"]}
         payloads = [m.payload if isinstance(m.payload, dict) else {} for m in run]
-        self.students = self._existing("student", {p.get("student_id") for p in payloads})
-        self.sessions = self._existing("class_session", {p.get("session_id") for p in payloads})
-        mark_ids = {p.get("mark_id") for p in payloads}
-        self.mark_usn: dict[str, int | None] = dict(
-            self._rows("SELECT id, usn FROM attendance_mark WHERE id IN ({})", [i for i in mark_ids if isinstance(i, str)])
-        )
+        check_ins = [p for m, p in zip(run, payloads, strict=True) if m.type == CHECK_IN]
+        # Rows as (id, a text, a number): a class's location, a mark's change number.
+        found = self._union([
+            ("student", "SELECT 'student', id, CAST(NULL AS VARCHAR(36)), CAST(NULL AS BIGINT) FROM student WHERE id IN ({})",
+             _ids({p.get("student_id") for p in payloads}), ()),
+            ("class", "SELECT 'class', id, location_id, CAST(NULL AS BIGINT) FROM class_session WHERE id IN ({})",
+             _ids({p.get("session_id") for p in payloads}), ()),
+            ("location", "SELECT 'location', id, CAST(NULL AS VARCHAR(36)), CAST(NULL AS BIGINT) FROM location WHERE id IN ({})",
+             _ids({p.get("location_id") for p in check_ins}), ()),
+            ("check_in", "SELECT 'check_in', id, CAST(NULL AS VARCHAR(36)), CAST(NULL AS BIGINT) FROM check_in WHERE id IN ({})",
+             _ids({p.get("check_in_id") for p in check_ins}), ()),
+            ("mark", "SELECT 'mark', id, CAST(NULL AS VARCHAR(36)), usn FROM attendance_mark WHERE id IN ({})",
+             _ids({p.get("mark_id") for p in payloads}), ()),
+        ])  # fmt: skip
+        self.students = {r[0] for r in found["student"]}
+        self.sessions: dict[str, str] = {r[0]: r[1] for r in found["class"]}  # a check-in's class must be at its location
+        self.locations = {r[0] for r in found["location"]}
+        self.check_ins = {r[0] for r in found["check_in"]}
+        self.mark_usn: dict[str, int | None] = {r[0]: r[2] for r in found["mark"]}
+        self.new_check_ins: list[tuple] = []
         self.new_marks: list[tuple] = []
         self.registers: dict[str, tuple] = {}
         self.applied: list[tuple] = []
@@ -175,9 +197,23 @@ class MarkRun:
             found += self.conn.exec_driver_sql(sql_chunk, (*lead, *chunk)).fetchall()
         return found
 
-    def _existing(self, table: str, ids: Iterable) -> set[str]:
-        wanted = [i for i in ids if isinstance(i, str)]
-        return {r[0] for r in self._rows(f'SELECT id FROM "{table}" WHERE id IN ({{}})', wanted)}
+    def _union(self, lookups: Sequence[tuple[str, str, Sequence, tuple]]) -> dict[str, list[tuple]]:
+        """The rows of several lookups, each (name, SQL selecting its name then the same columns
+        as the others, with {} for an IN list, the list, values before it), by name: one
+        statement (UNION ALL) when every value fits in one, else one per lookup and chunk."""
+        found: dict[str, list[tuple]] = {name: [] for name, *_ in lookups}
+        wanted = [lookup for lookup in lookups if lookup[2]]
+        if not wanted:
+            return found
+        if sum(len(values) + len(lead) for _, _, values, lead in wanted) <= _IN_CHUNK:
+            sql = " UNION ALL ".join(q.format(", ".join("?" * len(values))) for _, q, values, _ in wanted)
+            rows = self.conn.exec_driver_sql(self.driver.sql(sql), tuple(v for _, _, values, lead in wanted for v in (*lead, *values)))
+            for row in rows:
+                found[row[0]].append(tuple(row[1:]))
+            return found
+        for name, q, values, lead in wanted:
+            found[name] = [tuple(r[1:]) for r in self._rows(q, values, *lead)]
+        return found
 
     # -- one mutation --------------------------------------------------------------------------
 
@@ -201,10 +237,36 @@ class MarkRun:
         if refused is not None:
             return self._record(m, refused, ())
         try:
-            written = self._mark(m)
+            written = self._check_in(m) if m.type == CHECK_IN else self._mark(m)
         except Rejected as rejected:
             return self._record(m, rejected, ())
         return self._record(m, None, written)
+
+    def _check_in(self, m: Mutation) -> tuple[tuple[str, str, int], ...]:
+        """As sync.mutations._check_in: the arrival (once), and with a class its mark."""
+        p = parse_payload(m)  # raises Rejected with pydantic's words
+        assert isinstance(p, CheckInPayload)
+        if p.student_id not in self.students:
+            raise Rejected("not_found", STUDENT_GONE)
+        if p.location_id not in self.locations:
+            raise Rejected("not_found", LOCATION_GONE)
+        if p.session_id is not None:
+            if p.session_id not in self.sessions:
+                raise Rejected("not_found", SESSION_GONE)
+            if self.sessions[p.session_id] != p.location_id:
+                raise Rejected("invalid", OTHER_LOCATION)
+            if p.mark_id is None:
+                raise Rejected("invalid", NO_MARK)
+        written: tuple[tuple[str, str, int], ...] = ()
+        if p.check_in_id not in self.check_ins:  # decided above: nothing below can refuse it now
+            self.usn += 1
+            self.check_ins.add(p.check_in_id)
+            self.new_check_ins.append((p.check_in_id, self.usn, p.student_id, p.location_id, p.session_id, m.staff_id,
+                                       m.desk_id, self.driver.datetime(p.checked_in_at)))  # fmt: skip
+            written = (("check_in", p.check_in_id, self.usn),)
+        if p.session_id is not None and p.mark_id is not None:
+            written += self._register(m, (p.mark_id, p.session_id, p.student_id, p.status))
+        return written
 
     def _mark(self, m: Mutation) -> tuple[tuple[str, str, int], ...]:
         plain = _plain_payload(m.payload)
@@ -212,6 +274,10 @@ class MarkRun:
             p = parse_payload(m)  # raises Rejected with pydantic's words, or takes what it can
             assert isinstance(p, AttendancePayload)
             plain = (p.mark_id, p.session_id, p.student_id, p.status)
+        return self._register(m, plain)
+
+    def _register(self, m: Mutation, plain: tuple[str, str, str, str]) -> tuple[tuple[str, str, int], ...]:
+        """A mark in a class's register: the mark (once) and the register row it now decides."""
         mark_id, session_id, student_id, status = plain
         if student_id not in self.students:
             raise Rejected("not_found", STUDENT_GONE)
@@ -272,12 +338,17 @@ class MarkRun:
 
     def write(self) -> None:
         """One executemany per table, in the transaction of the batch."""
-        for sql, rows in ((_INSERT_MARK, self.new_marks), (_UPSERT_REGISTER, list(self.registers.values())),
+        for sql, rows in ((_INSERT_CHECK_IN, self.new_check_ins), (_INSERT_MARK, self.new_marks),
+                          (_UPSERT_REGISTER, list(self.registers.values())),
                           (_INSERT_APPLIED, self.applied), (_INSERT_AUDIT, self.audits)):  # fmt: skip
             if rows:
                 self.conn.exec_driver_sql(self.driver.sql(sql), rows)
         if self.usn != self.first_usn:
             self.db.execute(update(_counter).where(_counter.c.id == 1).values(usn=self.usn))
+
+
+def _ids(values: Iterable) -> list[str]:
+    return [v for v in values if isinstance(v, str)]
 
 
 def _result(mutation_id: str, seq: int, status: str, usn: int | None, code: str | None, message: str | None) -> MutationResult:

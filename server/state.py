@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from server.account_db import AccountDatabase, AccountDatabases
 from server.login_throttle import LoginThrottle
+from server.pull import RecentPages
 from server.registry import Account, Registry
 from server.settings import Settings
 from server.tokens import load_signing_key
@@ -30,6 +31,7 @@ class ServerState:
     signing_key: bytes
     databases: AccountDatabases = field(default_factory=AccountDatabases)
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    pages: RecentPages = field(default_factory=RecentPages)  # pull pages asked for by several desks at once
     _moving: tuple[float, frozenset[str]] = (float("-inf"), frozenset())
     _moving_lock: threading.Lock = field(default_factory=threading.Lock)
     _accounts: dict[str, tuple[float, Account]] = field(default_factory=dict)

@@ -186,6 +186,7 @@ def _report(name: str, stats: Stats, took: float, window: Window, desks: int) ->
             summary["p99"][route] = _pct(lat, 0.99)
         print(f"  {route:<11} {len(lat):>8} {rate:>7.1f} {_pct(lat, .5) * 1000:>7.1f} {_pct(lat, .99) * 1000:>7.1f} "
               f"{(max(lat) if lat else float('nan')) * 1000:>7.1f} {errors:>6}")  # fmt: skip
+    stats.settle_early()
     seen = stats.seen_after
     print(f"  change seen by other desks: p50 {_pct(seen, .5) * 1000:.0f} ms, p99 {_pct(seen, .99) * 1000:.0f} ms ({len(seen)} wake-ups)"
           f"; mutations rejected by the server: {stats.rejected}")  # fmt: skip

@@ -49,6 +49,9 @@ class Stats:
     settled: int = 0  # desks signed in and caught up (or given up): the window starts when all are
     waits_answered: int = 0  # long-polls answered in the measured window (changed or timed out)
     committed: dict[str, dict[int, tuple[float, str]]] = field(default_factory=lambda: defaultdict(dict))
+    # Wake-ups that came before the push's own answer reached its desk (the server rings as the
+    # push commits): (account, after, head, desk, when), matched with the push once it is known.
+    early: list[tuple[str, int, int, str, float]] = field(default_factory=list)
     _usns: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
 
     def measuring(self) -> bool:
@@ -57,6 +60,14 @@ class Stats:
     def pushed(self, slug: str, usn: int, at: float, desk: str) -> None:
         self.committed[slug][usn] = (at, desk)
         bisect.insort(self._usns[slug], usn)
+
+    def settle_early(self) -> None:
+        """Count the wake-ups that beat the push's answer: seen at once (0 ms) by the other desks."""
+        for slug, after, head, desk, _at in self.early:
+            pushed = self.pushed_at(slug, after, head)
+            if pushed is not None and pushed[1] != desk:
+                self.seen_after.append(0.0)
+        self.early.clear()
 
     def pushed_at(self, slug: str, after: int, head: int) -> tuple[float, str] | None:
         """When the newest push in (after, head] was answered, and by which desk."""
@@ -168,6 +179,8 @@ class Desk:
                 pushed = self.stats.pushed_at(self.account.slug, self.cursor, answer["head"])  # news to this desk only
                 if pushed is not None and pushed[1] != self.id and self.stats.measuring():
                     self.stats.seen_after.append(max(0.0, time.monotonic() - pushed[0]))
+                elif pushed is None and self.stats.measuring():
+                    self.stats.early.append((self.account.slug, self.cursor, answer["head"], self.id, time.monotonic()))
                 async with self._round:
                     await self.pull()
 

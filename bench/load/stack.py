@@ -72,7 +72,7 @@ def make_data(stack: ExitStack, kind: str, root: Path, accounts: int, families: 
         except Unavailable as exc:
             raise MissingPackage(str(exc)) from None
         # PgBouncer pools per database, i.e. per account: a few server connections each, closed when idle.
-        bouncer = stack.enter_context(PgBouncer("127.0.0.1", cluster.port, pool_size=2, idle_timeout=30))
+        bouncer = stack.enter_context(PgBouncer("127.0.0.1", cluster.port, pool_size=4, idle_timeout=600))
         services["postgresql"] = [_postmaster_pid(cluster)]
         services["pgbouncer"] = [bouncer.proc.pid]
         env = {KEY_ENV: new_key(), "FRONTDESK_REGISTRY_URL": f"postgresql+psycopg://postgres@127.0.0.1:{cluster.port}/postgres"}

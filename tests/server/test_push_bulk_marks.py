@@ -118,3 +118,55 @@ def test_marks_of_another_desk_or_staff_are_refused_and_audited(client, session,
     details = [json.loads(d) for (d,) in query(db_path, "SELECT detail FROM audit_event WHERE action LIKE 'mutation.%'")]
     assert sorted(d["seq"] for d in details) == [1, 2, 3]
     assert count(db_path, "attendance") == 1
+
+
+def test_check_ins_take_the_bulk_way_with_the_same_refusals_and_rows(client, session, world, db_path):
+    """Every refusal sync.mutations gives a check-in, in the middle of a run, with its words; an
+    arrival sent again under a new number writes nothing and answers as of then."""
+    s, students, loc, other_loc = world["session_id"], world["student_ids"], world["location_id"], world["other_location_id"]
+    first = check_in(session, 1, students[0], loc, session_id=s, mark_id=new_id(), status="late")
+    again = check_in(session, 6, students[0], loc)
+    again["payload"]["check_in_id"] = first["payload"]["check_in_id"]
+    batch = [
+        first,
+        check_in(session, 2, new_id(), loc),  # no such student
+        check_in(session, 3, students[1], new_id()),  # no such location
+        check_in(session, 4, students[1], other_loc, session_id=s, mark_id=new_id()),  # the class is elsewhere
+        check_in(session, 5, students[1], loc, session_id=s),  # a class but no mark
+        again,
+        check_in(session, 7, students[2], loc),  # no class: the arrival only
+    ]
+    results = push(client, session, batch).json()["results"]
+    assert [(r["status"], r["code"], r["message"]) for r in results] == [
+        ("applied", None, None),
+        ("rejected", "not_found", "This student is no longer on file; the change was not recorded."),
+        ("rejected", "not_found", "This location is no longer on file; the check-in was not recorded."),
+        ("rejected", "invalid", "That class is at another location; the check-in was not recorded."),
+        ("rejected", "invalid", "The check-in named a class but no attendance mark."),
+        ("applied", None, None),
+        ("applied", None, None),
+    ]
+    assert results[5]["usn"] == results[0]["usn"] and results[6]["usn"] == results[0]["usn"] + 1
+    assert sorted(query(db_path, "SELECT student_id, session_id FROM check_in")) == sorted([(students[0], s), (students[2], None)])
+    assert query(db_path, "SELECT student_id, status, mark_id FROM attendance") == [(students[0], "late", first["payload"]["mark_id"])]
+    assert query(db_path, "SELECT id, status FROM attendance_mark") == [(first["payload"]["mark_id"], "late")]
+    usns = sorted(u for (u,) in query(db_path, "SELECT usn FROM check_in UNION ALL SELECT usn FROM attendance_mark UNION ALL SELECT usn FROM attendance"))
+    assert usns == list(range(usns[0], usns[0] + 4)) and usns[-1] == query(db_path, "SELECT usn FROM change_counter")[0][0]
+    written = [json.loads(d)["written"] for (d,) in query(db_path, "SELECT detail FROM audit_event WHERE action = 'mutation.applied' ORDER BY json_extract(detail, '$.seq')")]
+    assert written[0] == [["check_in", first["payload"]["check_in_id"]], ["attendance_mark", first["payload"]["mark_id"]],
+                          ["attendance", attendance_id(s, students[0])]]  # fmt: skip
+    assert written[1] == []
+    assert push(client, session, batch).json()["results"] == results  # a replay: the first answers
+
+
+def test_lookups_too_large_for_one_statement_are_made_in_chunks(client, session, world, db_path, monkeypatch):
+    import server.push_marks
+
+    monkeypatch.setattr(server.push_marks, "_IN_CHUNK", 2)  # every lookup of this run is larger
+    batch = register_with_rejections(session, world)
+    results = push(client, session, batch).json()["results"]
+    assert [(r["status"], r["code"]) for r in results] == [
+        ("applied", None), ("rejected", "not_found"), ("rejected", "not_found"), ("rejected", "invalid"), ("applied", None),
+    ]  # fmt: skip
+    assert count(db_path, "attendance_mark") == 2
+    assert push(client, session, batch).json()["results"] == results  # the replay is found in chunks too

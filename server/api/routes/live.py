@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from server.account_db import current_usn
 from server.api.deps import AccountDbDep, TokenDep
-from server.auth import token_staff
+from server.api.guards import who_asks
 from server.errors import error_responses
 from server.live import bell_of
 from sync.wire import MAX_CURSOR, MAX_WAIT_SECONDS, WaitResponse
@@ -43,8 +43,7 @@ async def wait(
         # read on the event loop, where under load each one waited for the GIL while every
         # other request waited for the loop (bench/load's profile).
         with adb.current().one_statement_session() as db:
-            token_staff(db, token)
-            return current_usn(db)
+            return who_asks(db, token)[2]
 
     now = await run_in_threadpool(staff_and_head)
     if now <= after:  # the bell's waiter is registered before it reads again: nothing is missed in between

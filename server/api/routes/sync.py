@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from server.account_db import AccountDatabase
 from server.api.deps import AccountDbDep, TokenDep
-from server.api.guards import refused, staff_and_permissions
+from server.api.guards import refused, who_asks
 from server.api.routes import live
 from server.errors import ApiError, error_responses
 from server.live import bell_of
@@ -71,7 +71,8 @@ def push(request: Request, token: TokenDep, adb: AccountDbDep, body: PushRequest
     # thread hop for the request, not a read of its own first.
     try:
         results = push_mutations(adb, token, body.mutations)
-        bell_of(request.app).ring(token.account_id)  # committed: the other desks may pull now
+        # Committed: the other desks may pull now, up to the change number of the push's last write.
+        bell_of(request.app).ring(token.account_id, max((r.usn for r in results if r.usn is not None), default=None))
         if any(m.type == RECEIPT_EMAIL for m in body.mutations):
             request.app.state.mail.kick(token.account_id)  # sent off the request path (server.mail_queue)
         return PushResponse(results=results)
@@ -117,13 +118,20 @@ def _pull(request: Request, token: AccessClaims, adb: AccountDatabase, after: in
           asked: frozenset[str], until: int | None) -> PullResponse:  # fmt: skip
     """Who asks, what they may see and the page, in one thread hop and one session (bench/load:
     the staff read, the permission guard and the page each took a hop of their own, and the
-    permissions were read twice). On PostgreSQL the reads run outside a transaction, each its
+    permissions were read twice); who asks and the head in one statement. On PostgreSQL the reads run outside a transaction, each its
     own snapshot as READ COMMITTED would give anyway (server.pull says why that is safe); on
     SQLite in one read transaction."""
     with adb.one_statement_session() as db:
-        staff, permissions = staff_and_permissions(db, token)
+        staff, permissions, head = who_asks(db, token)
         if permissions & PULL_ANY_OF:
             # Filtered here, not at the desk: records a staff member may not see never leave the
             # server under their token (a coach's desk holds no family phone numbers or balances).
-            return pull_changes(db, after, limit, visible_types(permissions) & asked, until)
+            types = visible_types(permissions) & asked
+            pages = request.app.state.frontdesk.pages
+            key = (token.account_id, after, head, until, limit, types)
+            page = pages.get(key)
+            if page is None:
+                page = pull_changes(db, after, limit, types, until, head=head)
+                pages.put(key, page)
+            return page
     raise refused(request, token, adb, staff, PULL_ANY_OF)
