@@ -71,7 +71,9 @@ def make_data(stack: ExitStack, kind: str, root: Path, accounts: int, families: 
             cluster = stack.enter_context(TempCluster(durable=True, max_connections=200 + accounts * 4))
         except Unavailable as exc:
             raise MissingPackage(str(exc)) from None
-        # PgBouncer pools per database, i.e. per account: a few server connections each, closed when idle.
+        # PgBouncer pools per database, i.e. per account: a few server connections each (a push holds
+        # one for its transaction while the account's other desks pull), kept for PgBouncer's default
+        # idle time, so that an account's change-over does not open them anew each time.
         bouncer = stack.enter_context(PgBouncer("127.0.0.1", cluster.port, pool_size=4, idle_timeout=600))
         services["postgresql"] = [_postmaster_pid(cluster)]
         services["pgbouncer"] = [bouncer.proc.pid]
