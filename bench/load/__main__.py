@@ -230,8 +230,11 @@ _LAYERS = (
     ("sync/", "Frontdesk shared code (sync/)"),
 )
 _LAYERS = (("psycopg/", "database driver (psycopg)"),) + _LAYERS
-# A thread whose innermost frame is one of these is idle (waiting for work), not counted.
-_IDLE = {"_PollLikeSelector.select", "EpollSelector.select", "SqliteRelay._poll", "Condition.wait", "Event.wait", "_worker", "SimpleQueue.get"}
+# A thread whose innermost frame is one of these is idle (waiting for work), not counted. Under
+# uvloop the loop waits in C, inside Runner.run: a sample there is the loop waiting (or in uvloop's
+# own C code, a sliver), while the Python it runs shows as frames of their own.
+_IDLE = {"_PollLikeSelector.select", "EpollSelector.select", "SqliteRelay._poll", "Condition.wait", "Event.wait", "_worker",
+         "SimpleQueue.get", "Runner.run"}  # fmt: skip
 
 
 def _profile_summary(path: Path) -> None:
