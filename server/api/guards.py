@@ -46,12 +46,6 @@ def who_asks(db: Session, token: AccessClaims) -> tuple[Staff, frozenset[str], i
     return staff, permissions, head_or_moved(head)
 
 
-def staff_and_permissions(db: Session, token: AccessClaims) -> tuple[Staff, frozenset[str]]:
-    """The token's staff member (a 401 when gone or disabled) and what they may do, read in `db`."""
-    staff, permissions, _head = who_asks(db, token)
-    return staff, permissions
-
-
 def refused(request: Request, token: AccessClaims, adb: AccountDatabase, staff: Staff, any_of: frozenset[str]) -> ApiError:
     """Audit a refused request (a write transaction of its own; blocks) and return its 403."""
     wanted = sorted(any_of)
@@ -72,11 +66,11 @@ def refused(request: Request, token: AccessClaims, adb: AccountDatabase, staff: 
 
 def _guard(any_of: frozenset[str]) -> Callable[..., Any]:
     def check_in_thread(request: Request, token: AccessClaims, adb: AccountDatabase) -> Staff:
-        # The staff row and the permissions in one session, outside any transaction where the
-        # database allows (PostgreSQL: one round trip each through PgBouncer, and no transaction
-        # left holding a server connection while the route's thread is waited for).
+        # The staff row and the permissions in one statement (who_asks), outside any transaction
+        # where the database allows (PostgreSQL: one round trip through PgBouncer, and no
+        # transaction left holding a server connection while the route's thread is waited for).
         with adb.one_statement_session() as db:
-            staff, permissions = staff_and_permissions(db, token)
+            staff, permissions, _head = who_asks(db, token)
         if permissions & any_of:
             return staff
         raise refused(request, token, adb, staff, any_of)
