@@ -21,6 +21,7 @@ import httpx
 
 from sync.auth import DeskAuth, SignedIn
 from sync.client import ApiClient
+from sync.clock import SYSTEM, Clock
 from sync.engine import SyncEngine
 from sync.offline_signin import OfflineVerifiers
 from sync.paths import desk_data_dir
@@ -42,6 +43,7 @@ class DeskConfig:
     engine_options: dict[str, Any] = field(default_factory=dict)  # SyncEngine knobs (tests make it quick)
     idle_lock_seconds: float = 300.0  # a shared desk locks itself after this long without a touch (0: never)
     offline_days: float = 7.0  # how long a password checked here still signs in without the server
+    clock: Clock = SYSTEM  # what now and today are at this desk (tests and simulations pin it)
 
 
 class DeskSession:
@@ -49,7 +51,7 @@ class DeskSession:
 
     def __init__(self, config: DeskConfig):
         self.config = config
-        self.store = DeskStore(desk_data_dir(config.server_url, config.account, base=config.data_dir))
+        self.store = DeskStore(desk_data_dir(config.server_url, config.account, base=config.data_dir), clock=config.clock)
         self.http = httpx.AsyncClient(timeout=HTTP_TIMEOUT)
         self.client = ApiClient(self.http, config.server_url)
         # The desk code of each sign-in goes into the outbox file: receipt numbers work offline and after a restart.
@@ -57,7 +59,8 @@ class DeskSession:
                              keep_desk_code=self.store.keep_desk_code)  # fmt: skip
         self.auth.subscribe(self._signed)
         # Staff who signed in here before may sign in while the server is out of reach (sync.offline_signin).
-        self.auth.offline_verifiers = OfflineVerifiers(self.store.data_dir / OFFLINE_FILE, days=config.offline_days)
+        self.auth.offline_verifiers = OfflineVerifiers(self.store.data_dir / OFFLINE_FILE, days=config.offline_days,
+                                                      clock=config.clock.now)
         self.engine = SyncEngine(self.store, self.client, **config.engine_options)
         self.signed: SignedIn | None = None
         self._closed = False

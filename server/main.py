@@ -19,11 +19,13 @@ from server.payments import make_gateway
 from server.payments.reconcile import CardSweeper
 from server.settings import Settings
 from server.state import ServerState
+from sync.clock import SYSTEM, Clock
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, clock: Clock = SYSTEM) -> FastAPI:
+    """The server's app; `clock` is what now and today are for it (tests and simulations pin it)."""
     settings = settings or Settings()
-    state = ServerState.open(settings)
+    state = ServerState.open(settings, clock)
     gateway = make_gateway(settings)  # the desk never sees which one, nor its credentials
     warm_up()
 

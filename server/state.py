@@ -13,6 +13,7 @@ from server.pull import RecentPages
 from server.registry import Account, Registry
 from server.settings import Settings
 from server.tokens import load_signing_key
+from sync.clock import SYSTEM, Clock
 from sync.ids import utcnow
 
 # How long a process trusts its list of accounts being moved; `move-account` waits longer than
@@ -32,16 +33,18 @@ class ServerState:
     databases: AccountDatabases = field(default_factory=AccountDatabases)
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
     pages: RecentPages = field(default_factory=RecentPages)  # pull pages asked for by several desks at once
+    clock: Clock = SYSTEM  # what now and today are on this server
     _moving: tuple[float, frozenset[str]] = (float("-inf"), frozenset())
     _moving_lock: threading.Lock = field(default_factory=threading.Lock)
     _accounts: dict[str, tuple[float, Account]] = field(default_factory=dict)
 
     @classmethod
-    def open(cls, settings: Settings) -> ServerState:
+    def open(cls, settings: Settings, clock: Clock = SYSTEM) -> ServerState:
         registry = Registry(settings.data_dir, url=settings.registry_url or None, secret_key=settings.secret_key or None)
         # Failed sign-ins are counted in the registry, so every server process counts the same ones.
         throttle = LoginThrottle(store=registry)
-        return cls(settings=settings, registry=registry, signing_key=load_signing_key(settings.data_dir), throttle=throttle)
+        return cls(settings=settings, registry=registry, signing_key=load_signing_key(settings.data_dir), throttle=throttle,
+                   clock=clock)
 
     def account(self, account_id: str) -> Account | None:
         """The registry's row of an account, read at most every ACCOUNT_TTL seconds."""

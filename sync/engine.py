@@ -30,7 +30,7 @@ from typing import Any
 
 from sync.client import ApiClient
 from sync.errors import AuthError, NetworkError, RejectedError, ServerError, SyncError
-from sync.ids import utcnow
+from sync.clock import utc_naive
 from sync.schema import RECORD_TYPES
 from sync.store import DeskStore
 from sync.views import SyncStatus
@@ -206,7 +206,7 @@ class SyncEngine:
             try:
                 await self._push_all()
                 changed = await self._pull_all()
-                when = utcnow()
+                when = utc_naive(self.store.clock)
                 await self.store.writer.run(self.store.cache.set_last_sync, when)
             except SyncError as exc:
                 self.failures += 1

@@ -100,7 +100,8 @@ class MoneyDesk:
         self.send_pending = send_pending
         # Seams for tests: what "now" is (business dates come from it), and how long card calls
         # wait between attempts after no answer.
-        self.now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+        self.now: Callable[[], dt.datetime] = store.clock.now
+        self.clock = store.clock  # the desk's clock, for screens that show this desk's money
         self.card_retry_delays: Sequence[float] = RETRY_DELAYS
 
     # -- reads (from the cache, offline too) -------------------------------------------------

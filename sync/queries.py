@@ -109,7 +109,7 @@ def _session_views(s: Session, rows: Sequence[tuple[ClassSession, ClassSchedule]
     return views
 
 
-def student_card(s: Session, student_id: str, location_id: str, now: dt.datetime | None = None) -> StudentCard:
+def student_card(s: Session, student_id: str, location_id: str, now: dt.datetime) -> StudentCard:
     student = s.get(Student, student_id)
     if student is None:
         raise NotFound(f"no student {student_id}")
@@ -223,8 +223,6 @@ def _leap(year: int) -> bool:
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
-def _as_utc(now: dt.datetime | None) -> dt.datetime:
-    """Now as an aware UTC datetime; a naive one is taken as UTC, the rule for stored times."""
-    if now is None:
-        return dt.datetime.now(dt.UTC)
+def _as_utc(now: dt.datetime) -> dt.datetime:
+    """An aware UTC datetime; a naive one is taken as UTC, the rule for stored times."""
     return now.replace(tzinfo=dt.UTC) if now.tzinfo is None else now.astimezone(dt.UTC)

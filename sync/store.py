@@ -25,7 +25,8 @@ from sync import db, queries, search
 from sync.cache import Cache
 from sync.errors import AuthError, RejectedError
 from sync.ledger_words import money_summary
-from sync.ids import new_id, utcnow
+from sync.clock import SYSTEM, Clock, utc_naive
+from sync.ids import new_id
 from sync.mutations import (
     ATTENDANCE_MARK, CARD_ASSIGN, CHECK_IN, OUTBOX_DISCARD, AttendancePayload, CardAssignPayload, CheckInPayload, Rejected,
 )
@@ -57,8 +58,9 @@ class DeskStore:
     `staff_id` is the signed-in staff member; writes raise AuthError while it is None.
     """
 
-    def __init__(self, data_dir: Path, *, staff_id: str | None = None):
+    def __init__(self, data_dir: Path, *, staff_id: str | None = None, clock: Clock = SYSTEM):
         self.data_dir = Path(data_dir)
+        self.clock = clock  # what "now" and "today" are for every screen and record of this desk
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.staff_id: str | None = staff_id
         self.card_key: str | None = None  # the account's member-card key, from the sign-in (never in a file here)
@@ -92,12 +94,12 @@ class DeskStore:
     def search_students(self, text: str, limit: int = 20) -> list[StudentHit]:
         """Students whose first, last or family name starts with each typed word, best first."""
         with self.cache.engine.connect() as conn:
-            return search.search_students(conn, text, limit)
+            return search.search_students(conn, text, limit, today=self.clock.now().astimezone().date())
 
     def student_card(self, student_id: str, location_id: str, now: dt.datetime | None = None) -> StudentCard:
         """Raises queries.NotFound (a LookupError) for an unknown student or location."""
         with db.read_session(self.cache.engine) as s:
-            return queries.student_card(s, student_id, location_id, now)
+            return queries.student_card(s, student_id, location_id, now or self.clock.now())
 
     def sessions_on(self, location_id: str, day: dt.date) -> list[SessionView]:
         with db.read_session(self.cache.engine) as s:
@@ -191,7 +193,7 @@ class DeskStore:
             location_id=location_id,
             session_id=session_id,
             mark_id=new_id() if session_id else None,
-            checked_in_at=utcnow(),
+            checked_in_at=utc_naive(self.clock),
         )
         self._record(staff_id, CHECK_IN, payload.model_dump(mode="json"))
         return CheckInOutcome(name, session_name, starts_at, already=False, check_in_id=payload.check_in_id)
@@ -201,7 +203,7 @@ class DeskStore:
     ) -> Mutation:
         """Writer thread: apply a draft to the cache, append it to the outbox, then commit the cache."""
         draft = Mutation(
-            id=new_id(), desk_id=self.desk_id, seq=1, staff_id=staff_id, made_at=utcnow(), type=type, payload=payload
+            id=new_id(), desk_id=self.desk_id, seq=1, staff_id=staff_id, made_at=utc_naive(self.clock), type=type, payload=payload
         )
         try:
             return self.cache.apply_local(

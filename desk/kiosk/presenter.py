@@ -27,7 +27,8 @@ from desk.kiosk.options import KioskOptions
 from desk.presenters.formatting import clock, session_title
 from devices.cards import MemberSwipe, PaymentCard, Swipe
 from sync.errors import AuthError, SyncError
-from sync.ids import new_id, utcnow
+from sync.clock import Clock
+from sync.ids import new_id
 from sync.kiosk_referrals import KIOSK_REFERRAL
 from sync.kiosk_referrals import payload_for as referral_payload
 from sync.kiosk_queries import PHONE_DIGITS, KioskChild, KioskClass, KioskFamily
@@ -128,6 +129,9 @@ class KioskStore(Protocol):
 
     async def record(self, type: str, payload: dict) -> object: ...
 
+    @property
+    def clock(self) -> Clock: ...
+
 
 def family_label(family: KioskFamily) -> str:
     """"L. — Emma, Noah": enough for a family to know itself, nothing for the next in line."""
@@ -139,10 +143,6 @@ def and_list(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 class KioskPresenter:
     def __init__(
         self,
@@ -151,14 +151,14 @@ class KioskPresenter:
         location: LocationView,
         options: KioskOptions | None = None,
         *,
-        now: Callable[[], dt.datetime] = utc_now,
+        now: Callable[[], dt.datetime] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ):
         self.data = data
         self.store = store
         self.location = location
         self.options = options or KioskOptions()
-        self.now = now
+        self.now = now or store.clock.now  # the desk's clock unless a test drives this one
         self.clock = clock
         self.page = Page.START
         self.digits = ""
@@ -439,7 +439,7 @@ class KioskPresenter:
             if option.state is ClassState.LATE:
                 payload = CheckInPayload(
                     check_in_id=new_id(), student_id=child.student_id, location_id=self.location.id,
-                    session_id=option.session_id, mark_id=new_id(), status="late", checked_in_at=utcnow(),
+                    session_id=option.session_id, mark_id=new_id(), status="late", checked_in_at=self.now().astimezone(dt.UTC).replace(tzinfo=None),
                 )
                 await self.store.record(CHECK_IN, payload.model_dump(mode="json"))
                 return DoneLine(child.first_name, f"{child.first_name} · {what} (late)", ok=True)

@@ -23,7 +23,7 @@ class DrawerPresenter:
         self.money = money_desk
         self.location = location
         self.staff_id = staff_id
-        self.now = now or now_at(location.timezone)
+        self.now = now or now_at(location.timezone, money_desk.clock)
         start_of_day = self.now.replace(hour=0, minute=0, second=0, microsecond=0)
         self.start = max(start_of_day, since) if since is not None and since.tzinfo else start_of_day
         self.expected = self.money.drawer_expected(location.id, staff_id, self.start, self.now)
@@ -76,7 +76,7 @@ class DrawerPresenter:
         counted_cents, problem = typed_money(counted, allow_zero=True)
         if not counted.strip() or counted_cents is None:
             raise FormProblem(problem if counted.strip() else "Type the cash counted in the drawer.", "counted")
-        end = now_at(self.location.timezone)
+        end = now_at(self.location.timezone, self.money.clock)
         expected = self.money.drawer_expected(self.location.id, self.staff_id, self.start, end, float_cents)
         self._count = (expected, counted_cents, " ".join(note.split())[:500])
 

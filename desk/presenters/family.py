@@ -182,7 +182,7 @@ class FamilyPresenter:
 
     def ledger_lines(self) -> list[LedgerLine]:
         v = self._open()
-        today = now_at(self.location.timezone).date()
+        today = now_at(self.location.timezone, self.money.clock).date()
         lines = []
         for row in v.ledger:
             description = describe(row)
@@ -208,7 +208,7 @@ class FamilyPresenter:
 
     def receipt_lines(self) -> list[ReceiptLine]:
         v = self._open()
-        today = now_at(self.location.timezone).date()
+        today = now_at(self.location.timezone, self.money.clock).date()
         return [
             ReceiptLine(row.id, row.receipt_no, when_text(row.when, today), KIND_WORDS.get(row.kind, row.kind.title()),
                         row.method_text, money(abs(row.amount_cents), v.currency), row.pending, self._email_words(row.id))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sync.clock import Clock, local_now
 
 
 def clock(moment: dt.datetime) -> str:
@@ -40,9 +41,6 @@ def session_title(name: str, level: str) -> str:
     return name
 
 
-def now_at(timezone: str) -> dt.datetime:
-    """Now on the location's clock: "today" is the location's day, not this computer's."""
-    try:
-        return dt.datetime.now(ZoneInfo(timezone))
-    except (ZoneInfoNotFoundError, ValueError):
-        return dt.datetime.now().astimezone()
+def now_at(timezone: str, clock: Clock) -> dt.datetime:
+    """Now on the location's clock (the desk's `Clock`): "today" is the location's day, not this computer's."""
+    return local_now(clock, timezone)

@@ -123,7 +123,7 @@ class PaymentPresenter:
         return amount_field_text(self.view.due_cents)
 
     def charge_lines(self) -> list[ChargeLine]:
-        today = now_at(self.location.timezone).date()
+        today = now_at(self.location.timezone, self.money.clock).date()
         return [
             ChargeLine(c.id, f"{day_text(c.business_date, today)} · {c.description or 'Charge'} · "
                              f"{money(c.open_cents, self.currency)} open")
@@ -249,7 +249,7 @@ class PaymentPresenter:
             raise FormProblem("Type the expiry as on the card, like 04/28.", "expiry")
         month, year = int(m.group(1)), int(m.group(2))
         year = year + 2000 if year < 100 else year
-        today = now_at(self.location.timezone).date()
+        today = now_at(self.location.timezone, self.money.clock).date()
         if (year, month) < (today.year, today.month):
             raise FormProblem(f"That card expired in {month:02d}/{year % 100:02d}. Ask for another card.", "expiry")
         cvc = form.cvc.strip()

@@ -153,7 +153,7 @@ class ReportsPresenter:
         self.location = location
 
     def today(self) -> dt.date:
-        return now_at(self.location.timezone).date()
+        return now_at(self.location.timezone, self.store.clock).date()
 
     def default_range(self) -> tuple[dt.date, dt.date]:
         today = self.today()
@@ -193,7 +193,7 @@ class ReportsPresenter:
 
         def work() -> MadeReport | None:
             as_of = as_of_text(self.store.data_as_of(), location.timezone)
-            printed = moment_text(now_at(location.timezone))
+            printed = moment_text(now_at(location.timezone, self.store.clock))
             if kind == "attendance":
                 doc = attendance_doc(self.store.attendance_report(location.id, start, end), business, as_of, printed)
                 name = f"attendance-{location.code or 'all'}-{start}-to-{end}.pdf"

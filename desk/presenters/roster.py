@@ -79,7 +79,7 @@ class RosterPresenter:
         self.can_mark = True
 
     def day(self) -> dt.date:
-        return self.today or now_at(self.location.timezone).date()
+        return self.today or now_at(self.location.timezone, self.store.clock).date()
 
     # --- sessions --------------------------------------------------------------------------
     def load_sessions(self) -> list[SessionLine]:
@@ -112,7 +112,7 @@ class RosterPresenter:
         """The class running now or starting next; the last one once the day is over."""
         if not self.sessions:
             return -1
-        now = now_at(self.location.timezone)
+        now = now_at(self.location.timezone, self.store.clock)
         for i, s in enumerate(self.sessions):
             if s.ends_at > now and not s.cancelled:
                 return i

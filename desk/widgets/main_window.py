@@ -218,7 +218,7 @@ class MainWindow(QMainWindow):
 
     def _say_kiosk_referrals(self) -> None:
         """The kiosk sent a family over: said once, in amber, so the desk expects them."""
-        today = now_at(self.location.timezone).date()
+        today = now_at(self.location.timezone, self.store.clock).date()
         for ref in self.store.kiosk_referrals(self.location.id, today):
             if ref.id not in self._referrals_said:
                 self._referrals_said.add(ref.id)
@@ -243,7 +243,7 @@ class MainWindow(QMainWindow):
     def _update_rail_counts(self) -> None:
         if not self.location.id:
             return
-        now = now_at(self.location.timezone)
+        now = now_at(self.location.timezone, self.store.clock)
         sessions = self.store.sessions_on(self.location.id, now.date())
         running = [s for s in sessions if s.starts_at <= now < s.ends_at and not s.cancelled]
         self.rail.buttons[1].set_count(len(running), f"{len(running)} classes running now")

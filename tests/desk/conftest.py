@@ -12,6 +12,8 @@ import qasync  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from desk.garbage import GuiThreadCollector  # noqa: E402
+from tests.helpers.clock import pinned_moment  # noqa: E402
+from tests.helpers.school import a_class_now  # noqa: E402
 
 
 # The offscreen platform cannot resize a shown window to new size limits and says so; real
@@ -95,8 +97,11 @@ def no_keyring():
 
 @pytest.fixture
 def account(server_account):
-    """The shared seeded account (tests/conftest.py): families, students, classes with sessions today.
+    """The shared seeded account (tests/conftest.py): families, students, this week's classes, and
+    a class of three at Downtown running at the pinned moment (tests.helpers.clock), so that a
+    desk on that clock has a class now whatever the day and hour the suite is pinned to.
 
     `live_server` (tests/conftest.py) serves it over loopback and is stopped even when a test fails.
     """
-    return server_account
+    klass = a_class_now(server_account["data_dir"], server_account["slug"], pinned_moment(), students=3)
+    return {**server_account, "class_now": klass}

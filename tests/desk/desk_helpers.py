@@ -2,37 +2,32 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from desk import ops
 from desk.app import first_sync, open_main_window
 from desk.boot import DeskConfig, DeskSession
 from desk.widgets.main_window import MainWindow
+from sync.clock import Clock
+from tests.helpers.clock import pinned_clock
+from tests.helpers.waits import until
 
 # Quick rounds, so a test sees the desk come back within a second or two of the server.
 FAST_ENGINE = {"pull_interval": 1.0, "backoff_min": 0.1, "backoff_max": 0.5}
-
-
-async def until(predicate: Callable[[], object], timeout: float = 10.0, what: str = "") -> None:
-    """Await `predicate()` becoming true, letting the qasync loop run (never qtbot.waitUntil here)."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what or predicate}")
-        await asyncio.sleep(0.02)
 
 
 async def ops_done() -> None:
     await until(lambda: ops.running_ops() == 0, what="desk ops to finish")
 
 
-def config_for(server_url: str, account: dict, data_dir: Path, location: str | None = None) -> DeskConfig:
+def config_for(server_url: str, account: dict, data_dir: Path, location: str | None = None,
+               clock: Clock | None = None) -> DeskConfig:
+    """A desk on the tests' pinned clock (tests.helpers.clock), unless given another."""
     return DeskConfig(server_url=server_url, account=account["slug"], username=account["username"],
-                      data_dir=data_dir, location_code=location, desk_name="test desk", engine_options=FAST_ENGINE)
+                      data_dir=data_dir, location_code=location, desk_name="test desk", engine_options=FAST_ENGINE,
+                      clock=clock or pinned_clock())
 
 
 @contextlib.asynccontextmanager
@@ -66,6 +61,6 @@ def open_a_roster_of(qtbot, window: MainWindow, size: int) -> None:
         if len(screen.presenter.rows) >= size:
             break
         qtbot.keyClick(screen.sessions, Qt.Key.Key_Down)
-    assert len(screen.presenter.rows) >= size, f"the seeded account has no class of {size} today"
+    assert len(screen.presenter.rows) >= size, f"no class of {size} at this desk's today (tests.helpers.school.a_class_now makes one)"
     qtbot.keyClick(screen.sessions, Qt.Key.Key_Return)
     assert screen.table.hasFocus()

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
+from sync.clock import PinnedClock
 from sync.views import (
     AlertView, CheckInOutcome, LocationView, RejectedView, RosterRow, SessionChoice, SessionView, StudentCard,
     StudentHit,
@@ -33,6 +34,8 @@ NOAH = StudentHit("s-noah", "Noah", "Lee", "f-lee", "Lee", 5)
 
 
 class FakeStore:
+    clock = PinnedClock(dt.datetime(2025, 3, 3, 16, 5, tzinfo=TZ), frozen=True)  # TODAY, a class running
+
     def __init__(self) -> None:
         self.students = [EMMA, EMMET, NOAH]
         self.sessions = [session("ses-tumble", "Level 2 Tumbling", 16), session("ses-cheer", "Cheer Basics", 17),

@@ -12,12 +12,14 @@ pytestmark = [pytest.mark.gui, pytest.mark.asyncio(loop_factories=["qasync"])]
 
 
 def a_child_with_a_class_today(store, location):
-    """(student, session) from the real cache: someone enrolled in a class at this location today."""
-    for session in store.sessions_on(location.id, now_at(location.timezone).date()):
+    """(student, session) from the real cache: someone enrolled in a class at this location today,
+    in a class not over yet when there is one (the `account` fixture makes one running now)."""
+    now = now_at(location.timezone, store.clock)
+    for session in sorted(store.sessions_on(location.id, now.date()), key=lambda s: s.ends_at <= now):
         for row in store.roster(session.id):
             if not row.drop_in and not session.cancelled:
                 return row, session
-    raise AssertionError("the seeded account has no class with students today")
+    raise AssertionError("no class with students at this desk's today (the `account` fixture makes one)")
 
 
 async def test_type_pick_and_check_in_then_the_second_time_says_already(qtbot, live_server, account, tmp_path, memory_keyring):

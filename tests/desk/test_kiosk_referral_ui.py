@@ -20,7 +20,7 @@ async def test_a_referral_pulled_from_the_kiosk_is_said_once(qtbot, tmp_path):
                             status=SyncStatus(online=True, pending=0))  # fmt: skip
         qtbot.addWidget(window)
         window.show()
-        today = now_at(window.location.timezone).date()
+        today = now_at(window.location.timezone, store.clock).date()
         await store.record(KIOSK_REFERRAL, payload_for(w.ids["emma"], window.location.id, today, ["waiver", "balance"]))
         await store.record(KIOSK_REFERRAL, payload_for(w.ids["emma"], window.location.id, today, ["balance"]))  # same day: nothing new
         assert len(store.kiosk_referrals(window.location.id, today)) == 1

@@ -337,7 +337,7 @@ async def test_a_kiosk_staff_member_checks_children_in_on_the_real_server(qtbot,
         await until(window.isFullScreen, what="the kiosk full screen")
         location = window.presenter.location
         # A child with a class today here and no alert that sends them to the front desk.
-        now = dt.datetime.now(dt.UTC)
+        now = store.clock.now()
         child = None
         for klass in store.sessions_on(location.id, now.astimezone(ZoneInfo(location.timezone)).date()):
             for row in store.roster(klass.id):

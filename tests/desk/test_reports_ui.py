@@ -14,7 +14,6 @@ from desk.presenters.reports import ReportsPresenter
 from desk.widgets.main_window import MainWindow
 from desk.widgets.reports_screen import ReportsScreen
 from sync.store import DeskStore
-from sync.views import LocationView
 from tests.desk.desk_helpers import ops_done, until
 from tests.printing import poppler
 from tests.sync.data import DAY, world

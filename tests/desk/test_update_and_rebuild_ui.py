@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QEvent, QObject
@@ -109,4 +108,4 @@ async def test_a_damaged_cache_is_downloaded_again_with_progress_and_the_outbox_
 def _today(session: DeskSession, location):
     from desk.presenters.formatting import now_at
 
-    return now_at(location.timezone).date()
+    return now_at(location.timezone, session.store.clock).date()

@@ -8,11 +8,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from tests.helpers.server_process import REPO_ROOT
+from tests.helpers.waits import wait_for
 from tests.sync.conftest import server_rows
 
 
@@ -64,16 +64,16 @@ class DeskProcess:
         return json.loads((Path(self.config["control_dir"]) / f"result-{self.name}.json").read_text())
 
 
-def wait_for(predicate, timeout: float, what: str, desks: list[DeskProcess] = ()) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
+def wait_for_desks(predicate, timeout: float, what: str, desks: list[DeskProcess] = ()) -> None:
+    """tests.helpers.waits.wait_for that fails at once when a desk process dies, with the desks' logs."""
+
+    def none_died() -> None:
         for d in desks:
             if d.proc is not None and d.proc.poll() not in (None, 0):
                 raise AssertionError(f"desk {d.name} died while waiting for {what}:\n{d.log()[-3000:]}")
-        if time.monotonic() > deadline:
-            logs = "\n".join(f"--- {d.name}\n{d.log()[-1500:]}" for d in desks)
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}\n{logs}")
-        time.sleep(0.05)
+
+    wait_for(predicate, timeout, what, check=none_died,
+             describe=lambda: "\n".join(f"--- {d.name}\n{d.log()[-1500:]}" for d in desks))  # fmt: skip
 
 
 def server_digest(data_dir) -> str:

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.e2e.desks import DeskProcess, server_digest, tally, wait_for
+from tests.e2e.desks import DeskProcess, server_digest, tally, wait_for_desks
 from tests.helpers.fault_proxy import FaultProxy
 from tests.helpers.server_process import ServerProcess
 
@@ -39,27 +39,27 @@ def test_three_desks_through_faults_and_kills_converge_on_exactly_what_they_reco
         def all_past(n: int) -> bool:
             return all(d.recorded() >= n for d in desks)
 
-        wait_for(lambda: all_past(25), 90, "25 changes at every desk", desks)
+        wait_for_desks(lambda: all_past(25), 90, "25 changes at every desk", desks)
         server.kill()
         server_kills += 1
         time.sleep(0.8)  # the desks keep recording, offline
         server.start()
 
-        wait_for(lambda: all_past(55), 90, "55 changes at every desk", desks)
+        wait_for_desks(lambda: all_past(55), 90, "55 changes at every desk", desks)
         desks[1].kill()  # desk b loses power...
         desks[1].start()  # ...and comes back from its files
 
-        wait_for(lambda: all_past(85), 90, "85 changes at every desk", desks)
+        wait_for_desks(lambda: all_past(85), 90, "85 changes at every desk", desks)
         server.kill()
         server_kills += 1
         time.sleep(0.8)
         server.start()
 
-        wait_for(lambda: all_past(TARGET), 120, "every desk to finish recording", desks)
+        wait_for_desks(lambda: all_past(TARGET), 120, "every desk to finish recording", desks)
         (control / "drain").write_text("go")
-        wait_for(lambda: all((control / f"drained-{d.name}").exists() for d in desks), 120, "outboxes to drain", desks)
+        wait_for_desks(lambda: all((control / f"drained-{d.name}").exists() for d in desks), 120, "outboxes to drain", desks)
         (control / "final").write_text("go")
-        wait_for(lambda: all((control / f"result-{d.name}.json").exists() for d in desks), 60, "final pulls", desks)
+        wait_for_desks(lambda: all((control / f"result-{d.name}.json").exists() for d in desks), 60, "final pulls", desks)
         for d in desks:
             assert d.wait(30) == 0, d.log()[-2000:]
         results = [d.result() for d in desks]

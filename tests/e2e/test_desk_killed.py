@@ -10,7 +10,7 @@ import pytest
 from sync.client import ApiClient
 from sync.engine import SyncEngine
 from sync.store import DeskStore
-from tests.e2e.desks import DeskProcess, wait_for
+from tests.e2e.desks import DeskProcess, wait_for_desks
 from tests.helpers.fault_proxy import FaultProxy
 from tests.helpers.server_process import ServerProcess
 from tests.sync.conftest import FAST, sign_in
@@ -31,9 +31,9 @@ async def test_a_desk_killed_mid_push_restarts_from_its_files(server_account, tm
         }, tmp_path)  # fmt: skip
         try:
             desk.start()
-            await asyncio.to_thread(wait_for, lambda: desk.recorded() >= 60, 60, "60 changes recorded", [desk])
+            await asyncio.to_thread(wait_for_desks, lambda: desk.recorded() >= 60, 60, "60 changes recorded", [desk])
             proxy.fail_next("stall", path="/v1/sync/push")  # the next push hangs on the wire...
-            await asyncio.to_thread(wait_for, lambda: proxy.planned() == 0, 30, "a push in flight", [desk])
+            await asyncio.to_thread(wait_for_desks, lambda: proxy.planned() == 0, 30, "a push in flight", [desk])
             await asyncio.sleep(0.3)
             desk.kill()  # ...and the desk dies with it
         finally:
@@ -71,7 +71,7 @@ async def test_a_desk_killed_mid_pull_restarts_from_its_files_and_converges(serv
         }, tmp_path)  # fmt: skip
         try:
             desk.start()
-            await asyncio.to_thread(wait_for, lambda: proxy.injected["stall"] >= 4, 60, "a few pages pulled", [desk])
+            await asyncio.to_thread(wait_for_desks, lambda: proxy.injected["stall"] >= 4, 60, "a few pages pulled", [desk])
             desk.kill()  # in the middle of the first pull
         finally:
             desk.kill()

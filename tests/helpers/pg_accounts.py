@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import make_url
 
+from tests.helpers.clock import pinned_today
 from tests.helpers.postgres import ADMIN_URL, skip_unless_reachable
 
 PASSWORD = "correct horse"
@@ -60,7 +61,7 @@ def make_pg_account(
 
     account = admin.create_account(data_dir, slug, name=slug.title(), placement=placement)
     if families:
-        admin.seed_demo(data_dir, slug, families=families, seed=1)
+        admin.seed_demo(data_dir, slug, families=families, seed=1, today=pinned_today())
     staff_id = admin.add_staff(data_dir, slug, username, PASSWORD, group=group)
     return {
         "account_id": account.id,

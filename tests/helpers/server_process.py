@@ -6,6 +6,7 @@ desk does. Use them as context managers: the server is stopped even when the tes
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import socket
@@ -17,6 +18,8 @@ import time
 from pathlib import Path
 
 import httpx
+
+from tests.helpers.clock import pinned_clock, pinned_today
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 15.0
@@ -39,15 +42,17 @@ def make_account(
     group: str = "front-desk",
     name: str | None = None,
     seed: int = 1,
+    today: dt.date | None = None,
 ) -> dict:
-    """An account with small demo data and one staff member; returns ids the tests need.
+    """An account with small demo data (classes this week and next of `today`, by default the
+    tests' pinned day) and one staff member; returns ids the tests need.
 
     Keys: account_id, slug, staff_id, username, password, data_dir.
     """
     from server import admin
 
     account = admin.create_account(data_dir, slug, name=name or slug.title())
-    admin.seed_demo(data_dir, slug, families=families, seed=seed)
+    admin.seed_demo(data_dir, slug, families=families, seed=seed, today=today or pinned_today())
     staff_id = admin.add_staff(data_dir, slug, username, password, group=group)
     return {
         "account_id": account.id,
@@ -153,14 +158,14 @@ class ServerProcess:
 class ThreadedServer:
     """The app on uvicorn in a background thread of the test process: real HTTP, fast start."""
 
-    def __init__(self, data_dir: str | os.PathLike | None = None, *, app=None, settings=None):
+    def __init__(self, data_dir: str | os.PathLike | None = None, *, app=None, settings=None, clock=None):
         if app is None:
             from server.main import create_app
             from server.settings import Settings
 
             if settings is None:
                 settings = Settings(data_dir=Path(data_dir))
-            app = create_app(settings)
+            app = create_app(settings, clock or pinned_clock())  # the tests' pinned moment, like their desks
         self.app = app
         # Bind here and hand the socket to uvicorn, so no other process can take the port between.
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import os
 import stat
 import subprocess
 import sys
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from server import admin
 from server.cli import main
+from tests.helpers.clock import pinned_today
 from tests.helpers.server_process import REPO_ROOT, ServerProcess, account_db_path
 from tests.server.api import check_in, login, pull_all, push, query
 
@@ -40,7 +39,7 @@ def demo_dir(tmp_path_factory):
     d = tmp_path_factory.mktemp("cli")
     for args, password in (
         (("create-account", "tumble", "--name", "Tumble Town", "--data-dir", str(d)), None),
-        (("seed-demo", "tumble", "--data-dir", str(d)), None),
+        (("seed-demo", "tumble", "--today", pinned_today().isoformat(), "--data-dir", str(d)), None),
         (("add-staff", "tumble", "alex", "--group", "front-desk", "--display-name", "Alex Rivera", "--data-dir", str(d)), "pony express"),
     ):
         result = cli(*args, password=password)
@@ -61,7 +60,7 @@ def test_seed_demo_counts(demo_dir):
     assert count("family") == 300
     assert 450 <= count("student") <= 560
     assert 36 <= count("class_schedule") <= 44
-    today = dt.datetime.now(ZoneInfo("America/Chicago")).date().isoformat()
+    today = pinned_today().isoformat()
     codes = {r[0] for r in query(db, "SELECT l.code FROM class_session s JOIN location l ON l.id = s.location_id WHERE s.date = ?", today)}
     assert codes == {"DT", "NS"}
 

@@ -3,7 +3,6 @@ over real SMTP (aiosmtpd on loopback), the outcome written back for every desk t
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 
 import httpx
@@ -11,6 +10,7 @@ import pytest
 
 from server.settings import Settings
 from sync.ids import new_id, utcnow
+from tests.helpers.clock import pinned_today
 from tests.helpers.server_process import ThreadedServer, account_db_path, free_port
 from tests.helpers.smtp import smtp_inbox
 from tests.server.api import login, pull_all, push, query
@@ -54,7 +54,7 @@ class Desk:
     def cash_payment(self, receipt_no: str = "DT-D9-000001") -> tuple[str, dict]:
         family = next(f for f in self.rows("family") if f["email"])
         location = self.rows("location")[0]
-        today = dt.date.today().isoformat()
+        today = pinned_today().isoformat()
         charge_id, payment_id = new_id(), new_id()
         assert self.push("charge.post", entry_id=charge_id, family_id=family["id"], location_id=location["id"],
                          category="tuition", description="November tuition", amount_cents=12500,

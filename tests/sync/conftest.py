@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import pytest_asyncio
 
 from sync.client import ApiClient
 from sync.store import DeskStore
+from tests.helpers.clock import pinned_clock
 from tests.helpers.server_process import account_db_path
 from tests.sync.data import World, world
 
@@ -29,7 +28,7 @@ def demo() -> World:
 
 @pytest.fixture
 def store(tmp_path: Path, demo: World) -> Iterator[DeskStore]:
-    desk = DeskStore(tmp_path / "desk", staff_id=STAFF_ID)
+    desk = DeskStore(tmp_path / "desk", staff_id=STAFF_ID, clock=pinned_clock())
     try:
         changes = demo.changes()
         desk.cache.apply_pull(changes, cursor=len(changes))
@@ -55,7 +54,7 @@ def desks(tmp_path: Path) -> Iterator[Callable[[str], DeskStore]]:
     opened: list[DeskStore] = []
 
     def open_desk(name: str = "a") -> DeskStore:
-        desk = DeskStore(tmp_path / f"desk-{name}")
+        desk = DeskStore(tmp_path / f"desk-{name}", clock=pinned_clock())
         opened.append(desk)
         return desk
 
@@ -71,14 +70,6 @@ async def sign_in(client: ApiClient, store: DeskStore, account: dict) -> None:
     tokens = await client.login(account["slug"], account["username"], account["password"], store.desk_id, "Test desk")
     client.access_token = tokens.access_token
     store.staff_id = tokens.staff.id
-
-
-async def wait_until(predicate: Callable[[], bool], timeout: float = 20.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 def server_rows(data_dir: Path, sql: str, *params: object) -> list[tuple]:

@@ -12,26 +12,21 @@ import datetime as dt
 
 import pytest
 
-import sync.store
 from tests.sync.conftest import server_rows
 from tests.sync.test_engine import desk_online, picks
 
 HOURS = dt.timedelta(hours=5)
 
 
-async def _offline_mark(monkeypatch, store, session, student, status, clock_shift):
-    real = sync.store.utcnow
-    monkeypatch.setattr(sync.store, "utcnow", lambda: real() + clock_shift)  # this desk's clock is off
-    try:
-        await store.mark_attendance(session, student, status)
-    finally:
-        monkeypatch.setattr(sync.store, "utcnow", real)
+async def _offline_mark(store, session, student, status, clock_shift):
+    store.clock.advance(seconds=clock_shift.total_seconds())  # this desk's clock is off
+    await store.mark_attendance(session, student, status)
 
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("first", ["a", "b"])
 async def test_the_mark_the_server_got_last_is_current_whatever_the_clocks_say(
-    live_server, server_account, desks, http, monkeypatch, first
+    live_server, server_account, desks, http, first
 ):
     a, _, engine_a = await desk_online(desks, http, live_server.url, server_account, "a")
     b, _, engine_b = await desk_online(desks, http, live_server.url, server_account, "b")
@@ -39,8 +34,8 @@ async def test_the_mark_the_server_got_last_is_current_whatever_the_clocks_say(
     session, student = p.session_ids[0], p.student_ids[0]
     # Offline, both mark the same child; the desk that will send first has the clock hours *ahead*.
     shift = {"a": HOURS if first == "a" else -HOURS, "b": HOURS if first == "b" else -HOURS}
-    await _offline_mark(monkeypatch, a, session, student, "present", shift["a"])
-    await _offline_mark(monkeypatch, b, session, student, "absent", shift["b"])
+    await _offline_mark(a, session, student, "present", shift["a"])
+    await _offline_mark(b, session, student, "absent", shift["b"])
     order = [(a, engine_a), (b, engine_b)] if first == "a" else [(b, engine_b), (a, engine_a)]
     for _store, engine in order:
         assert (await engine.sync_now()).pending == 0

@@ -22,7 +22,8 @@ from sync.schema import CheckIn, ClassSession, Location, Student
 from sync.store import DeskStore
 from sync.views import SyncStatus
 from tests.helpers.server_process import ServerProcess, free_port
-from tests.sync.conftest import FAST, server_rows, sign_in, wait_until
+from tests.helpers.waits import until
+from tests.sync.conftest import FAST, server_rows, sign_in
 
 STATUSES = ("present", "absent", "late")
 
@@ -118,13 +119,13 @@ async def test_work_recorded_while_the_server_is_down_arrives_by_itself(server_p
     for i, student in enumerate(p.student_ids[6:12]):
         await store.mark_attendance(session, student, STATUSES[i % 3])
     await store.mark_attendance(session, p.student_ids[6], "present")  # changed mind: the later mark wins
-    await wait_until(lambda: engine.status.error is not None and not engine.status.online, what="offline status")
+    await until(lambda: engine.status.error is not None and not engine.status.online, timeout=20, what="offline status")
     assert engine.status.pending == 13 and store.pending_count() == 13
     assert engine.status.error == OFFLINE_MESSAGE
     assert server_rows(server_process.data_dir, "SELECT count(*) FROM check_in") == [(0,)]
 
     await asyncio.to_thread(server.start)  # same port, same data
-    await wait_until(lambda: engine.status.pending == 0 and engine.status.online, what="the outbox to drain")
+    await until(lambda: engine.status.pending == 0 and engine.status.online, timeout=20, what="the outbox to drain")
     assert_server_has_exactly(server_process.data_dir, store)
     assert store.outbox.counts() == {"pending": 0, "applied": 13, "rejected": 0}
     register = dict(server_rows(server_process.data_dir, "SELECT student_id, status FROM attendance WHERE session_id = ?", session))
@@ -201,7 +202,7 @@ async def test_a_server_killed_mid_push_loses_and_doubles_nothing(server_process
     assert 0 < store.pending_count() <= 1500
     assert client.in_flight_error is not None, "the second kill came after the answer, not during the push"
     await asyncio.to_thread(server.start)
-    await wait_until(lambda: store.pending_count() == 0 and engine.status.online, timeout=40, what="the outbox to drain")
+    await until(lambda: store.pending_count() == 0 and engine.status.online, timeout=40, what="the outbox to drain")
 
     assert_server_has_exactly(server_process.data_dir, store)
     assert store.outbox.counts() == {"pending": 0, "applied": 2000, "rejected": 0}
@@ -265,7 +266,7 @@ async def test_a_second_desk_sees_the_first_desks_work(live_server, server_accou
         rows = {r.student_id: r for r in b.roster(session)}
         return p.student_ids[3] in rows and rows[p.student_ids[3]].checked_in and rows.get(p.student_ids[4]) is not None
     # The rows are in b's cache a moment before the round tells its listeners: wait for both.
-    await wait_until(lambda: b_sees() and bool(changed), timeout=10, what="desk b to pull desk a's check-in")
+    await until(lambda: b_sees() and bool(changed), timeout=10, what="desk b to pull desk a's check-in")
     rows = {r.student_id: r for r in b.roster(session)}
     assert (rows[p.student_ids[3]].status, rows[p.student_ids[4]].status) == ("present", "late")
     assert any({"check_in", "attendance"} <= types for types in changed), changed
@@ -282,7 +283,7 @@ async def test_without_a_sign_in_the_engine_waits_and_then_sends(live_server, se
     engine.start()
     await sign_in(client, store, server_account)
     engine.kick()
-    await wait_until(lambda: engine.status.online and engine.status.last_sync is not None, what="a sync after sign-in")
+    await until(lambda: engine.status.online and engine.status.last_sync is not None, timeout=20, what="a sync after sign-in")
     assert not engine.status.needs_sign_in and picks(store).student_ids
 
 
@@ -297,7 +298,7 @@ async def test_stop_cancels_cleanly_and_start_again_works(live_server, server_ac
     engine.start()
     p = picks(store)
     await store.mark_attendance(p.session_ids[0], p.student_ids[0], "present")
-    await wait_until(lambda: engine.status.pending == 0, what="the kick to send the mark")
+    await until(lambda: engine.status.pending == 0, timeout=20, what="the kick to send the mark")
     await engine.stop()
     assert engine._task is None
 
@@ -372,7 +373,7 @@ async def test_an_unexpected_failure_is_reported_and_the_loop_keeps_going(store:
         engine = SyncEngine(store, client, **FAST, live=False)  # this stand-in server has no long-poll
         engine.start()
         try:
-            await wait_until(lambda: len(calls) >= 2 and engine.status.error is None, what="a later round to succeed")
+            await until(lambda: len(calls) >= 2 and engine.status.error is None, timeout=20, what="a later round to succeed")
         finally:
             await engine.stop()
     assert "sync round failed unexpectedly" in caplog.text

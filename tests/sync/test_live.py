@@ -8,7 +8,7 @@ import time
 import pytest
 
 from tests.helpers.fault_proxy import FaultProxy
-from tests.sync.conftest import wait_until
+from tests.helpers.waits import until
 from tests.sync.test_engine import desk_online, engines, picks  # noqa: F401 (engines: a fixture)
 
 
@@ -24,12 +24,12 @@ async def test_a_check_in_wakes_the_other_desk_without_waiting_for_its_next_pull
     engines += [engine_a, engine_b]
     engine_a.start()
     engine_b.start()
-    await wait_until(lambda: engine_b._watch_task is not None, what="b's long-poll")
+    await until(lambda: engine_b._watch_task is not None, timeout=20, what="b's long-poll")
     p = picks(a)
     for i, student in enumerate(p.student_ids[:3]):
         began = time.monotonic()
         await a.check_in(student, p.location_id, p.session_ids[0])  # a's engine pushes at once (kick)
-        await wait_until(lambda s=student: _sees(b, p.session_ids[0], s), timeout=15, what="b to show a's check-in")
+        await until(lambda s=student: _sees(b, p.session_ids[0], s), timeout=15, what="b to show a's check-in")
         print(f"desk-to-desk #{i}: {time.monotonic() - began:.3f} s")
     assert engine_b.live_wakes >= 3
 
@@ -45,7 +45,7 @@ async def test_without_the_long_poll_the_desks_still_catch_up_by_periodic_pulls(
         p = picks(a)
         await a.check_in(p.student_ids[0], p.location_id, p.session_ids[0])
         await engine_a.sync_now()
-        await wait_until(lambda: _sees(b, p.session_ids[0], p.student_ids[0]), timeout=15, what="b's periodic pull")
+        await until(lambda: _sees(b, p.session_ids[0], p.student_ids[0]), timeout=15, what="b's periodic pull")
         assert engine_b.live_wakes == 0 and proxy.injected["refuse"] >= 1
 
 

@@ -225,12 +225,12 @@ async def test_drawer_figures_hold_after_the_server_round_trip_and_the_count_is_
     account = accounts["desk"]
     desk = await open_desk(account)
     family, location = family_and_location(desk.store)
-    start = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    start = desk.store.clock.now() - dt.timedelta(seconds=1)
     await desk.money.record_payment(family, location, "cash", 4500, tendered_cents=5000)
     await desk.money.record_payment(family, location, "cash", 1500)
     await desk.money.record_payment(family, location, "check", 8000, check_number="9")
     await desk.money.record_payment(family, location, "terminal", 2500)
-    end = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
+    end = desk.store.clock.now() + dt.timedelta(seconds=1)
     staff = desk.store.staff_id
     local_figures = desk.money.drawer_expected(location, staff, start, end, opening_float_cents=10000)
     assert (await desk.sync()).pending == 0

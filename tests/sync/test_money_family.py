@@ -322,7 +322,7 @@ async def test_receipt_numbers_are_consecutive_and_survive_a_restart(tmp_path: P
 @pytest.mark.asyncio
 async def test_drawer_expected_counts_this_desks_money_by_method(money: MoneyDesk, store: DeskStore, demo):
     lee, adams, dt_loc = demo.ids["fam_lee"], demo.ids["fam_adams"], demo.ids["downtown"]
-    start = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    start = store.clock.now() - dt.timedelta(seconds=1)
     cash = await money.record_payment(lee, dt_loc, "cash", 4500, tendered_cents=5000)  # 5.00 change out of 50.00
     await money.record_payment(adams, dt_loc, "cash", 2000)
     await money.record_payment(lee, dt_loc, "check", 10000, check_number="1042")
@@ -335,7 +335,7 @@ async def test_drawer_expected_counts_this_desks_money_by_method(money: MoneyDes
     store.staff_id = "staff-0002"
     await money.record_payment(lee, dt_loc, "cash", 9900)  # another shift's drawer
     store.staff_id = STAFF_ID
-    end = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
+    end = store.clock.now() + dt.timedelta(seconds=1)
 
     expected = money.drawer_expected(dt_loc, STAFF_ID, start, end, opening_float_cents=10000)
     assert (expected.cash_in_cents, expected.cash_out_cents, expected.expected_cash_cents) == (6500, 1000, 15500)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sync.clock import PinnedClock
 from sync.errors import NetworkError
 from sync.money_desk import NO_CONNECTION_FOR_CARD, CardInput
 from sync.money_views import (
@@ -44,6 +45,7 @@ def lee_family(ledger=None, credit: int = 0) -> FamilyView:
 
 class FakeMoney:
     currency = "USD"
+    clock = PinnedClock(NOW, frozen=True)
 
     def __init__(self, view: FamilyView | None = None):
         self.view = view or lee_family()
