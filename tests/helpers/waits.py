@@ -9,38 +9,34 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+
+Check = Callable[[], None] | None
+Describe = Callable[[], str] | None
 
 
-class _Deadline:
-    def __init__(self, timeout: float, what: str, predicate: Callable[[], object], describe: Callable[[], str] | None):
-        self.at = time.monotonic() + timeout
-        self.timeout, self.what, self.predicate, self.describe = timeout, what, predicate, describe
-
-    def passed(self) -> bool:
-        if time.monotonic() <= self.at:
-            return False
-        more = f"\n{self.describe()}" if self.describe else ""
-        raise AssertionError(f"timed out after {self.timeout} s waiting for {self.what or self.predicate}{more}")
+def _looks(predicate: Callable[[], object], timeout: float, what: str, interval: float, check: Check,
+           describe: Describe) -> Iterator[float]:  # fmt: skip
+    """Yields the pause before the next look while `predicate()` is false; raises once time is up."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if check is not None:
+            check()
+        if time.monotonic() > deadline:
+            more = f"\n{describe()}" if describe else ""
+            raise AssertionError(f"timed out after {timeout} s waiting for {what or predicate}{more}")
+        yield interval
 
 
 async def until(predicate: Callable[[], object], timeout: float = 10.0, what: str = "", *, interval: float = 0.02,
-                check: Callable[[], None] | None = None, describe: Callable[[], str] | None = None) -> None:  # fmt: skip
+                check: Check = None, describe: Describe = None) -> None:  # fmt: skip
     """Await `predicate()` becoming true, letting the event loop run meanwhile."""
-    deadline = _Deadline(timeout, what, predicate, describe)
-    while not predicate():
-        if check is not None:
-            check()
-        deadline.passed()
-        await asyncio.sleep(interval)
+    for pause in _looks(predicate, timeout, what, interval, check, describe):
+        await asyncio.sleep(pause)
 
 
 def wait_for(predicate: Callable[[], object], timeout: float = 10.0, what: str = "", *, interval: float = 0.05,
-             check: Callable[[], None] | None = None, describe: Callable[[], str] | None = None) -> None:  # fmt: skip
+             check: Check = None, describe: Describe = None) -> None:  # fmt: skip
     """Block until `predicate()` is true (plain tests; the thing waited for runs elsewhere)."""
-    deadline = _Deadline(timeout, what, predicate, describe)
-    while not predicate():
-        if check is not None:
-            check()
-        deadline.passed()
-        time.sleep(interval)
+    for pause in _looks(predicate, timeout, what, interval, check, describe):
+        time.sleep(pause)
