@@ -28,7 +28,7 @@ CHANNEL = "frontdesk_changes"
 IDLE_SECONDS = 30.0  # a listener nobody waited on for this long hangs up
 RETRY_SECONDS = 5.0  # after a listener failed, its account's waiters fall back to looking often
 # How often a listener stops to see whether anyone still waits: each stop re-registers its socket
-# with the event loop, which for fifty accounts at 1 s was 40% of the loop's busy time (bench/load).
+# with the event loop, a cost per account that grows with how often it stops.
 LOOK_EVERY = 5.0
 ORIGIN = uuid.uuid4().hex  # this process, in what it announces
 

@@ -19,7 +19,7 @@ def new_id() -> str:
     random low value each millisecond and stepped within it, so ids made in one process sort in
     the order they were made even within a millisecond or when the clock steps back. Made here
     rather than through a package because a push of a day's work makes tens of thousands of them
-    (audit rows), and this is five times quicker than the package we used (tests/sync/test_ids.py).
+    (audit rows), and it must stay cheap at that rate (tests/sync/test_ids.py).
     """
     global _last_ms, _counter
     with _lock:

@@ -24,7 +24,7 @@ _bearer = HTTPBearer(auto_error=False, description="Access token from /v1/auth/l
 
 
 # Dependencies that neither block nor read a database are `async def`: FastAPI runs a plain `def`
-# dependency in its thread pool, and the hop costs more than these do (see bench/load's profile).
+# dependency in its thread pool, and the hop costs more than these do.
 async def get_state(request: Request) -> ServerState:
     return request.app.state.frontdesk
 
@@ -41,7 +41,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 # The dependencies every authenticated request goes through take the state from the request,
 # not through StateDep: FastAPI resolves each Depends of the graph anew per request, a fixed
-# cost per node (bench/load's profile: its dependency solving was a third of a pull's CPU).
+# cost per node on the hottest routes.
 def _state(request: Request) -> ServerState:
     return request.app.state.frontdesk
 

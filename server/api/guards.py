@@ -25,8 +25,7 @@ from sync.schema import Staff
 
 
 # The staff row, their grants and the account's change number in one statement: on PostgreSQL
-# each statement is a round trip through PgBouncer, and every pull and long-poll needs all three
-# (bench/load: three round trips of a pull's six were these).
+# each statement is a round trip through PgBouncer, and every pull and long-poll needs all three.
 _WHO_ASKS = select(
     Staff,
     select(func.aggregate_strings(StaffGrant.permission, ",")).where(StaffGrant.staff_id == Staff.id).scalar_subquery(),
@@ -76,7 +75,7 @@ def _guard(any_of: frozenset[str]) -> Callable[..., Any]:
         raise refused(request, token, adb, staff, any_of)
 
     # One thread hop for the whole check (it reads the database): as a plain `def` dependency it
-    # would be a hop of its own after the staff read's (bench/load's profile).
+    # would be a hop of its own after the staff read's, and each hop waits for a pool thread.
     async def check(request: Request, token: TokenDep, adb: AccountDbDep) -> Staff:
         return await run_in_threadpool(check_in_thread, request, token, adb)
 

@@ -40,8 +40,8 @@ async def wait(
 
     def staff_and_head() -> int:
         # Who waits (a 401 when disabled) and the change number, in one thread hop: no database
-        # read on the event loop, where under load each one waited for the GIL while every
-        # other request waited for the loop (bench/load's profile).
+        # read on the event loop, where under load each one would wait for the GIL while every
+        # other request waits for the loop.
         with adb.current().one_statement_session() as db:
             return who_asks(db, token)[2]
 

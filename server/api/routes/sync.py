@@ -116,9 +116,9 @@ async def pull(
 
 def _pull(request: Request, token: AccessClaims, adb: AccountDatabase, after: int, limit: int,
           asked: frozenset[str], until: int | None) -> PullResponse:  # fmt: skip
-    """Who asks, what they may see and the page, in one thread hop and one session (bench/load:
-    the staff read, the permission guard and the page each took a hop of their own, and the
-    permissions were read twice); who asks and the head in one statement. On PostgreSQL the reads run outside a transaction, each its
+    """Who asks, what they may see and the page, in one thread hop and one session (a hop each
+    would make every pull wait for the thread pool three times); who asks and the head in one
+    statement. On PostgreSQL the reads run outside a transaction, each its
     own snapshot as READ COMMITTED would give anyway (server.pull says why that is safe); on
     SQLite in one read transaction."""
     with adb.one_statement_session() as db:
