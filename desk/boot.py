@@ -26,10 +26,18 @@ from sync.engine import SyncEngine
 from sync.offline_signin import OfflineVerifiers
 from sync.paths import desk_data_dir
 from sync.store import DeskStore
+from sync.wire import Health
 
 OFFLINE_FILE = "offline_signin.json"
 # Short enough that a sign-in to a wrong address answers within seconds.
 HTTP_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+CHECK_TIMEOUT = httpx.Timeout(8.0, connect=5.0)  # "is this the server?" during first-run set-up
+
+
+async def server_health(url: str) -> Health:
+    """Whether a server answers at `url`, before any account is known; raises sync.errors.SyncError in words."""
+    async with httpx.AsyncClient(timeout=CHECK_TIMEOUT) as http:
+        return await ApiClient(http, url).health()
 
 
 @dataclass(frozen=True)

@@ -10,20 +10,16 @@ What is saved is desk.settings (the platform's configuration folder); the passwo
 from __future__ import annotations
 
 import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-import httpx
-
-from desk.boot import DeskConfig, DeskSession, SignInFlow
+from desk.boot import DeskConfig, DeskSession, SignInFlow, server_health
 from desk.presenters.receipt_output import PrintOutcome, ReceiptOutput
 from desk.settings import DeskSettings, SettingsStore
-from sync.client import ApiClient
 from sync.errors import RejectedError, SyncError
 from sync.views import LocationView
+from sync.wire import Health
 from sync.wire import PROTOCOL_VERSION
-
-CHECK_TIMEOUT = httpx.Timeout(8.0, connect=5.0)
-
 
 def normalized_url(text: str) -> str:
     """What people type ("desk.example.com", "localhost:8800/") as a server address."""
@@ -35,8 +31,10 @@ def normalized_url(text: str) -> str:
 
 
 class FirstRun:
-    def __init__(self, config: DeskConfig, settings: SettingsStore):
+    def __init__(self, config: DeskConfig, settings: SettingsStore,
+                 health: Callable[[str], Awaitable[Health]] = server_health):  # fmt: skip
         self.config = config
+        self.health = health  # asks a server whether it answers, from the app's wiring (desk.boot)
         self.settings = settings
         self.flow = SignInFlow(config)
         self.server_url = normalized_url(config.server_url)
@@ -47,8 +45,7 @@ class FirstRun:
         url = normalized_url(text)
         if not url:
             raise RejectedError("Type the server address your business was given, e.g. frontdesk.example.com.")
-        async with httpx.AsyncClient(timeout=CHECK_TIMEOUT) as http:
-            health = await ApiClient(http, url).health()
+        health = await self.health(url)
         self.server_url = url
         return f"Connected to {url} (protocol {health.protocol}; this app speaks {PROTOCOL_VERSION})."
 
