@@ -34,3 +34,12 @@ def format_money(cents: int, currency: str = "USD") -> str:
         return f"{sign}{symbol}{number}"
     sep = "" if symbol.startswith(" ") else " "
     return f"{sign}{number}{sep}{symbol}"
+
+
+def balance_words(cents: int, currency: str) -> tuple[str, str]:
+    """The receipt's balance line, (words, amount), in both layouts."""
+    if cents > 0:
+        return "Balance due", format_money(cents, currency)
+    if cents < 0:
+        return "Account credit", format_money(-cents, currency)
+    return "Balance", format_money(0, currency) + " (paid in full)"

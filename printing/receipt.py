@@ -18,23 +18,16 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from printing.fonts import fonts
-from printing.money import format_money
+from printing.money import balance_words, format_money
 from printing.page import page_size_for
 from printing.receipt_data import Layout, ReceiptData
+from printing.receipt_page import render_page_receipt
 from printing.text_fit import center, pair, wrap
 
 PAPER_WIDTH = 80 * mm
 PRINTABLE_WIDTH = 72 * mm
 COLUMNS = 44  # within the 42-48 a thermal head prints legibly at 72 mm
 LOGO_MAX = (40 * mm, 18 * mm)
-
-
-def balance_words(cents: int, currency: str) -> tuple[str, str]:
-    if cents > 0:
-        return "Balance due", format_money(cents, currency)
-    if cents < 0:
-        return "Account credit", format_money(-cents, currency)
-    return "Balance", format_money(0, currency) + " (paid in full)"
 
 
 def receipt_lines(data: ReceiptData, width: int = COLUMNS) -> list[tuple[str, bool]]:
@@ -84,8 +77,6 @@ def render_receipt(data: ReceiptData, layout: Layout = "thermal") -> bytes:
     if layout == "thermal":
         return _thermal(data)
     if layout == "page":
-        from printing.receipt_page import render_page_receipt  # platypus only when asked for
-
         return render_page_receipt(data)
     raise ValueError(f"unknown receipt layout {layout!r}")
 

@@ -12,7 +12,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from printing.fonts import fonts
-from printing.money import format_money
+from printing.money import balance_words, format_money  # one wording for both layouts
 from printing.page import page_size_for
 from printing.receipt_data import ReceiptData
 from printing.text_fit import printable
@@ -43,8 +43,6 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
 
 
 def render_page_receipt(data: ReceiptData) -> bytes:
-    from printing.receipt import balance_words  # one wording for both layouts
-
     st = _styles()
     money = lambda cents: format_money(cents, data.currency)  # noqa: E731
     page = page_size_for(data.locale)
