@@ -156,7 +156,8 @@ def _serve(args: argparse.Namespace, data_dir: Path) -> int:
 
 
 def _migrate(data_dir: Path) -> int:
-    from server.migrate import MigrationError, migrate_all
+    from server.migrate import MigrationError
+    from server.upgrades import migrate_all
 
     failed = 0
     try:
@@ -263,7 +264,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("move-account", "shards"):
         return _shards(args, data_dir)
     if args.command == "serve":
-        from server.migrate import SchemaTooNew, refuse_newer
+        from server.migrate import SchemaTooNew
+        from server.upgrades import refuse_newer
 
         try:
             refuse_newer(data_dir)  # never serve, nor touch, a database a newer server has upgraded

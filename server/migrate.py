@@ -19,31 +19,27 @@ the SQLite triggers of audit_event: add those to the revision by hand.
 from __future__ import annotations
 
 import argparse
-import importlib
-import logging
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, inspect, make_url, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import (
+    Connection,
+    Engine,
+    MetaData,
+    create_engine,
+    inspect,
+    make_url,
+    text,
+)
 
-from server.migrations import ACCOUNT, KINDS, REGISTRY, directory, head, revisions
+from server.migrations import KINDS, directory, head, revisions
 
 VERSION_TABLE = "alembic_version"
-_log = logging.getLogger(__name__)
-
-# Every module that puts a table in an account database or in the registry. A module that adds a
-# table to AccountBase or RegistryBase must be named here, or `revision` would miss it
-# (tests/server/test_migrations.py imports every server module to check).
-MODEL_MODULES: dict[str, tuple[str, ...]] = {
-    ACCOUNT: ("sync.schema", "server.account_db", "server.payments.attempts", "server.importing.stored"),
-    REGISTRY: ("server.registry", "server.importing.job_rows"),
-}
 
 # Alembic's `context` and `op` are module globals: one migration at a time in this process.
 _alembic_lock = threading.RLock()
@@ -178,8 +174,10 @@ def downgrade_to(conn: Connection, kind: str, revision: str) -> None:
     _alembic(conn, kind, "downgrade", revision)
 
 
-def run_env(context: Any, kind: str) -> None:
-    """The body of both env.py files: migrate the connection server.migrate handed over."""
+def run_env(context: Any, metadata: Callable[[], MetaData]) -> None:
+    """The body of both env.py files: migrate the connection server.migrate handed over.
+
+    `metadata` gives the models' tables (server.model_tables), read only to write a new revision."""
     config = context.config
     conn = config.attributes.get("connection")
     if conn is None:
@@ -189,7 +187,7 @@ def run_env(context: Any, kind: str) -> None:
         )
     context.configure(
         connection=conn,
-        target_metadata=target_metadata(kind) if config.attributes.get("autogenerate") else None,
+        target_metadata=metadata() if config.attributes.get("autogenerate") else None,
         # SQLite changes a table by copying it; batch operations do that there and plain ALTERs on
         # PostgreSQL, so one revision serves both.
         render_as_batch=True,
@@ -208,27 +206,6 @@ def _render_item(type_: str, obj: Any, _autogen_context: Any) -> str | bool:
     if type_ == "type" and isinstance(obj, AutoString):
         return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
     return False
-
-
-def model_tables(kind: str) -> list[Table]:
-    """The tables the models define for a kind of database, as the code has them now."""
-    for module in MODEL_MODULES[kind]:
-        importlib.import_module(module)
-    if kind == ACCOUNT:
-        from server.account_db import AccountBase
-        from sync.schema import SHARED_TABLES
-
-        return [*SHARED_TABLES, *AccountBase.metadata.sorted_tables]
-    from server.registry import RegistryBase
-
-    return list(RegistryBase.metadata.sorted_tables)
-
-
-def target_metadata(kind: str) -> MetaData:
-    metadata = MetaData()
-    for table in model_tables(kind):
-        table.to_metadata(metadata)
-    return metadata
 
 
 # --- Recognising a database made before migrations ---------------------------------------------------
@@ -270,110 +247,6 @@ def _recognise(conn: Connection, kind: str, where: str) -> str:
         f"(against the newest: missing {', '.join(missing) or 'nothing'}; unexpected {', '.join(extra) or 'nothing'}). "
         f"It was not changed; restore it from a backup or upgrade it by hand."
     )
-
-
-# --- Whole data dirs (frontdesk-server migrate, serve) ---------------------------------------------
-
-
-@dataclass(frozen=True)
-class Outcome:
-    label: str  # "registry" or the account's slug
-    where: str
-    upgrade: Upgrade | None = None
-    error: str | None = None
-
-
-def _account_targets(registry: Any) -> Iterator[tuple[str, str]]:
-    from server.secrets_box import SecretKeyError
-
-    for account in registry.accounts():
-        try:
-            yield account.slug, registry.account_db_url(account)
-        except SecretKeyError as exc:  # an account in PostgreSQL, and no key to open its password
-            raise MigrationError(str(exc)) from None
-
-
-def _registry_engine(data_dir: Path) -> tuple[Engine, str]:
-    """An engine on the registry (registry_url: $FRONTDESK_REGISTRY_URL or the data dir's file)."""
-    from server.pg_admin import pg_engine
-    from server.registry import registry_url
-    from server.sqlite import sqlite_engine
-
-    url = registry_url(data_dir)
-    if url.startswith("sqlite:///"):
-        path = Path(url.removeprefix("sqlite:///"))
-        if not path.exists():
-            raise MigrationError(f"There is no registry in {data_dir} (no {path.name}); nothing to migrate.")
-        return sqlite_engine(path), str(path)
-    return pg_engine(url), describe_url(url)
-
-
-def migrate_all(data_dir: Path) -> Iterator[Outcome]:
-    """Upgrade the registry, then every account database; one outcome each, errors included."""
-    from server.account_db import account_engine
-    from server.registry import Registry
-    from server.sqlite import writer
-
-    engine, where = _registry_engine(data_dir)
-    try:
-        yield Outcome("registry", where, upgrade(writer(engine), REGISTRY, where=where))
-    finally:
-        engine.dispose()
-    registry = Registry(data_dir)
-    try:
-        targets = list(_account_targets(registry))
-    finally:
-        registry.close()
-    for slug, url in targets:
-        where = describe_url(url)
-        try:
-            engine = account_engine(url)
-        except FileNotFoundError as exc:
-            yield Outcome(slug, where, error=str(exc))
-            continue
-        try:
-            yield Outcome(slug, where, upgrade(writer(engine), ACCOUNT, where=where))
-        except MigrationError as exc:
-            yield Outcome(slug, where, error=str(exc))
-        except SQLAlchemyError as exc:  # e.g. its PostgreSQL server is down: the other accounts go on
-            yield Outcome(slug, where, error=f"cannot reach it ({_first_line(exc)})")
-        finally:
-            engine.dispose()
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-
-
-def refuse_newer(data_dir: Path) -> None:
-    """Before `serve`: raise SchemaTooNew if the registry or any account database is newer than this code.
-
-    Databases that are behind are left alone here: each is upgraded when first opened.
-    """
-    from server.pg_admin import pg_url
-    from server.registry import Registry, registry_url
-
-    url = registry_url(data_dir)
-    if url.startswith("sqlite:///"):
-        if not Path(url.removeprefix("sqlite:///")).exists():
-            return  # a new data dir: the registry is made at start
-        check_known(read_revision(url), REGISTRY, url.removeprefix("sqlite:///"))
-    else:
-        check_known(read_revision(pg_url(url).render_as_string(hide_password=False)), REGISTRY, describe_url(url))
-    registry = Registry(data_dir)
-    try:
-        targets = list(_account_targets(registry))
-    finally:
-        registry.close()
-    for slug, url in targets:
-        if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-            continue  # reported when the account is used, as before
-        try:
-            revision = read_revision(url)
-        except SQLAlchemyError as exc:  # unreachable now; refused at first use if it is too new
-            _log.warning("Could not check the schema of account %s (%s)", slug, _first_line(exc))
-            continue
-        check_known(revision, ACCOUNT, describe_url(url))
 
 
 # --- python -m server.migrate revision KIND -m MESSAGE ----------------------------------------------

@@ -28,7 +28,7 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from server.account_db import FENCED_ID, AccountDatabase, ChangeCounter, audit
-from server.migrate import target_metadata
+from server.model_tables import target_metadata
 from server.migrations import ACCOUNT
 from server.pg_admin import drop_database, let_in, lock_out
 from server.placement import Placement, PlacementError, place_on

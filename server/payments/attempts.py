@@ -3,7 +3,7 @@
 An approved payment, void or refund is its ledger entry; a declined one writes no entry, so it
 is kept here, server-side only (AccountBase), and a retry with the same key gets the same
 decline without asking the gateway again. Only brand and last four are kept of the card.
-The table is made by the account database's migrations (server.migrate names this module).
+The table is made by the account database's migrations (server.model_tables names this module).
 
 A card sale is written here as "pending" (committed) before the gateway is asked, and the row
 goes in the same transaction as the ledger entry. So a server that dies between the charge and

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy import create_engine, inspect, text
 from sqlmodel import Session
 
-from server import admin, migrate
+from server import admin, migrate, model_tables
 from server.account_db import AccountDatabase, account_engine, next_usn
 from server.cli import main
 from server.migrations import ACCOUNT, KINDS, REGISTRY, directory, head, revisions
@@ -80,7 +80,7 @@ def schema_of(engine: sa.Engine) -> dict:
 
 def create_all(engine: sa.Engine, kind: str, only: set[str] | None = None) -> None:
     """What the server did before migrations: create_all of the models (DDL events included)."""
-    tables = [t for t in migrate.model_tables(kind) if only is None or t.name in only]
+    tables = [t for t in model_tables.model_tables(kind) if only is None or t.name in only]
     with writer(engine).begin() as conn:
         for metadata in {t.metadata for t in tables}:
             metadata.create_all(conn, tables=[t for t in tables if t.metadata is metadata])
@@ -169,7 +169,7 @@ def test_every_module_with_server_tables_is_known_to_the_migrations():
     for path in (REPO_ROOT / "server").rglob("*.py"):
         if re.search(r"^class \w+\((AccountBase|RegistryBase), table=True\)", path.read_text(), re.M):
             defining.add(".".join(path.relative_to(REPO_ROOT).with_suffix("").parts))
-    known = set(migrate.MODEL_MODULES[ACCOUNT]) | set(migrate.MODEL_MODULES[REGISTRY])
+    known = set(model_tables.MODEL_MODULES[ACCOUNT]) | set(model_tables.MODEL_MODULES[REGISTRY])
     assert "server.account_db" in defining and "server.registry" in defining
     assert defining <= known
 
@@ -185,7 +185,7 @@ def test_the_newest_revision_matches_the_models(kind, tmp_path):
         with engine.begin() as conn:
             migrate.upgrade_to(conn, kind, "head")
             context = MigrationContext.configure(conn, opts={"compare_type": True})
-            assert compare_metadata(context, migrate.target_metadata(kind)) == []
+            assert compare_metadata(context, model_tables.target_metadata(kind)) == []
     finally:
         engine.dispose()
 
@@ -200,7 +200,7 @@ def test_from_empty_to_head_is_the_models_schema(kind, new_url, engines):
     assert (result.before, result.after, result.recognised) == (None, head(kind), False)
     create_all(reference, kind)
     assert schema_of(migrated) == schema_of(reference)
-    assert {t.name for t in migrate.model_tables(kind)} == set(schema_of(migrated)) - {"(triggers)"}
+    assert {t.name for t in model_tables.model_tables(kind)} == set(schema_of(migrated)) - {"(triggers)"}
     assert version_of(migrated) == head(kind)
     if kind == ACCOUNT:
         assert dump(migrated, {"change_counter"}) == {"change_counter": [(1, 0)]}
@@ -236,7 +236,7 @@ def test_the_previous_schema_with_data_is_upgraded(new_url, engines):
     try:
         assert adb.revision == head(ACCOUNT) == version_of(adb.engine)
         assert dump(adb.engine, set(before)) == before  # every row of every old table survived
-        assert set(dump(adb.engine)) == {t.name for t in migrate.model_tables(ACCOUNT)}
+        assert set(dump(adb.engine)) == {t.name for t in model_tables.model_tables(ACCOUNT)}
         with adb.write_session() as db:
             assert next_usn(db) == 42  # the counter carried on
             db.add(_ledger_entry())  # a table revision 2 added is there and usable

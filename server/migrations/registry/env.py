@@ -3,5 +3,6 @@
 from alembic import context
 
 from server.migrate import run_env
+from server.model_tables import target_metadata
 
-run_env(context, "registry")
+run_env(context, lambda: target_metadata("registry"))
