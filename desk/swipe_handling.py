@@ -21,7 +21,7 @@ from devices.cards import MemberSwipe, PaymentCard, Swipe
 from devices.burst import BurstTiming
 from devices.hid import SUPPORTED, HidState, SwiperModel
 from devices.tracks import DEFAULT_RULES, MemberRule
-from devices.kem import KemSwipeFilter
+from desk.kem_filter import KemSwipeFilter
 
 if TYPE_CHECKING:
     from desk.widgets.main_window import MainWindow

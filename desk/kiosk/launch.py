@@ -18,7 +18,7 @@ from desk.kiosk.options import KioskOptions
 from desk.kiosk.presenter import KioskPresenter
 from desk.kiosk.window import KioskWindow
 from desk.usb_swiper import UsbSwiper
-from devices.kem import KemSwipeFilter
+from desk.kem_filter import KemSwipeFilter
 from sync.kiosk_queries import KioskData
 from sync.views import LocationView
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
+from desk.kem_filter import KemSwipeFilter
 from desk.presenters.formatting import now_at
 from desk.swipe_handling import install_swiper
 from desk.widgets.main_window import MainWindow
@@ -28,6 +29,15 @@ SWIPER_GAP_MS = 3  # a keyboard-mode swiper types a key every few milliseconds
 
 def member_swipe(number: str = MEMBER) -> str:
     return f";{number}?\r"
+
+
+async def swipe(window, text: str) -> None:
+    """A keyboard-mode swiper types `text`; returns once the swipe is handled (after the track gap
+    in which another track could have followed the Enter) and the work it started is done."""
+    type_text(text, gap_ms=SWIPER_GAP_MS)
+    [kem] = window.findChildren(KemSwipeFilter)
+    await until(lambda: not kem.detector.active, what="the swipe finished")
+    await ops_done()
 
 
 def pick_student(qtbot, screen, student) -> None:
@@ -53,8 +63,7 @@ async def test_a_member_card_is_given_once_then_checks_in_with_zero_keys(qtbot, 
 
         # An unknown card: nothing is recorded, the desk offers to give it to a student.
         pending = session.store.pending_count()
-        type_text(member_swipe(), gap_ms=SWIPER_GAP_MS)
-        await ops_done()
+        await swipe(window, member_swipe())
         assert screen.assign_banner.isVisible() and "New member card" in screen.assign_banner.text()
         assert screen.search.text() == "" and session.store.pending_count() == pending
         pick_student(qtbot, screen, student)
@@ -66,8 +75,7 @@ async def test_a_member_card_is_given_once_then_checks_in_with_zero_keys(qtbot, 
         # From another screen, with a name half typed elsewhere: the swipe checks in and shows who.
         qtbot.keyClick(window, Qt.Key.Key_F2)
         assert window.current_screen() is window.roster
-        type_text(member_swipe(), gap_ms=SWIPER_GAP_MS)
-        await ops_done()
+        await swipe(window, member_swipe())
         assert window.current_screen() is screen
         assert window.toast.last_text.startswith(f"{student.full_name} checked in")
         assert screen.presenter.card is not None and screen.card.name.text() == student.full_name
@@ -75,8 +83,7 @@ async def test_a_member_card_is_given_once_then_checks_in_with_zero_keys(qtbot, 
         assert any(r.student_id == student.student_id and r.checked_in
                    for s in session.store.sessions_on(window.location.id, now_at(window.location.timezone).date())
                    for r in session.store.roster(s.id))
-        type_text(member_swipe(), gap_ms=SWIPER_GAP_MS)
-        await ops_done()
+        await swipe(window, member_swipe())
         assert window.toast.last_text.startswith(f"{student.full_name} is already checked in")
 
 
@@ -100,8 +107,7 @@ async def test_payment_cards_and_bad_reads_leave_the_screen_as_it_was(qtbot, tmp
         assert hits
         pending = store.pending_count()
 
-        type_text(tc.magtek(tc.VISA), gap_ms=SWIPER_GAP_MS)
-        await ops_done()
+        await swipe(window, tc.magtek(tc.VISA))
         assert window.toast.last_text.startswith("Visa ending 1111 is a payment card")
         assert "payment screen" in window.toast.last_text
         assert (screen.search.text(), screen.presenter.hits) == ("Emm", hits)
@@ -111,7 +117,7 @@ async def test_payment_cards_and_bad_reads_leave_the_screen_as_it_was(qtbot, tmp
         assert (screen.search.text(), screen.presenter.hits) == ("Emm", hits)
         assert window.status.swiper.property("tone") == "amber"
         window.toast.last_text = ""
-        type_text("%E?;E?\r", gap_ms=SWIPER_GAP_MS)
+        await swipe(window, "%E?;E?\r")
         assert window.toast.last_text.startswith("Swipe again")
         assert store.pending_count() == pending and screen.search.text() == "Emm"
 
@@ -119,7 +125,7 @@ async def test_payment_cards_and_bad_reads_leave_the_screen_as_it_was(qtbot, tmp
         qtbot.keyClick(screen.search, Qt.Key.Key_Return)
         await ops_done()
         family_id = screen.presenter.card.student.family_id
-        type_text(tc.magtek(tc.VISA), gap_ms=SWIPER_GAP_MS)
+        await swipe(window, tc.magtek(tc.VISA))
         dialog = window.families.dialog
         assert window.current_screen() is window.families and window.families.presenter.view.id == family_id
         assert dialog is not None and dialog.isVisible() and dialog.swipe_prompt.text().startswith("Visa ending 1111")
@@ -150,15 +156,13 @@ async def test_no_card_data_reaches_any_file_or_log(qtbot, live_server, account,
         ):
             student, _ = a_child_with_a_class_today(session.store, window.location)
             screen = window.checkin
-            for swipe in swipes:
-                type_text(swipe, gap_ms=SWIPER_GAP_MS)
-                await ops_done()
+            for text in swipes:
+                await swipe(window, text)
             await until(lambda: window.toast.last_text.startswith("Swipe again") or screen.assign_banner.isVisible())
             pick_student(qtbot, screen, student)
             qtbot.keyClick(screen.search, Qt.Key.Key_Return)  # give the member card
             await ops_done()
-            type_text(member_swipe(), gap_ms=SWIPER_GAP_MS)  # and check in with it
-            await ops_done()
+            await swipe(window, member_swipe())  # and check in with it
             assert window.toast.last_text.startswith(f"{student.full_name} ")
             await until(lambda: session.engine.status.pending == 0 and session.engine.status.online, what="all sent")
     finally:
