@@ -9,35 +9,20 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from desk.kem_filter import KemSwipeFilter
 from desk.presenters.formatting import now_at
-from desk.swipe_handling import install_swiper
-from desk.widgets.main_window import MainWindow
-from sync.member_cards import new_card_key
-from sync.store import DeskStore
 from tests.desk.desk_helpers import config_for, ops_done, signed_in_desk, until
+from tests.desk.swipe_helpers import SWIPER_GAP_MS, offline_desk, swipe
 from tests.desk.test_checkin_ui import a_child_with_a_class_today
 from tests.fixtures import cards as tc
 from tests.helpers.keys import type_text
-from tests.sync.data import world
 
 pytestmark = [pytest.mark.gui, pytest.mark.asyncio(loop_factories=["qasync"])]
 
 MEMBER = "00423817"
-SWIPER_GAP_MS = 3  # a keyboard-mode swiper types a key every few milliseconds
 
 
 def member_swipe(number: str = MEMBER) -> str:
     return f";{number}?\r"
-
-
-async def swipe(window, text: str) -> None:
-    """A keyboard-mode swiper types `text`; returns once the swipe is handled (after the track gap
-    in which another track could have followed the Enter) and the work it started is done."""
-    type_text(text, gap_ms=SWIPER_GAP_MS)
-    [kem] = window.findChildren(KemSwipeFilter)
-    await until(lambda: not kem.detector.active, what="the swipe finished")
-    await ops_done()
 
 
 def pick_student(qtbot, screen, student) -> None:
@@ -88,18 +73,7 @@ async def test_a_member_card_is_given_once_then_checks_in_with_zero_keys(qtbot, 
 
 
 async def test_payment_cards_and_bad_reads_leave_the_screen_as_it_was(qtbot, tmp_path):
-    demo = world()
-    store = DeskStore(tmp_path / "desk", staff_id="staff-0001")
-    store.card_key = new_card_key()
-    changes = demo.changes()
-    store.cache.apply_pull(changes, cursor=len(changes))
-    window = MainWindow(store, staff_name="Alex", account_name="Test gym", location_code="DT")
-    qtbot.addWidget(window)
-    try:
-        install_swiper(window, usb=False)
-        window.show()
-        window.activateWindow()
-        await until(window.isActiveWindow, what="the main window active")
+    async with offline_desk(qtbot, tmp_path / "desk") as (window, store, _demo):
         screen = window.checkin
         screen.search.setFocus()
         qtbot.keyClicks(screen.search, "Emm")
@@ -130,10 +104,6 @@ async def test_payment_cards_and_bad_reads_leave_the_screen_as_it_was(qtbot, tmp
         assert window.current_screen() is window.families and window.families.presenter.view.id == family_id
         assert dialog is not None and dialog.isVisible() and dialog.swipe_prompt.text().startswith("Visa ending 1111")
         dialog.close()
-    finally:
-        window.close()
-        await ops_done()
-        store.close()
 
 
 def _written_files(*roots: Path) -> list[Path]:
