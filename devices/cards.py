@@ -36,9 +36,11 @@ _BRANDS: tuple[tuple[str, tuple[tuple[int, int], ...], int], ...] = (
 # Luhn check digit; every other network does, so a number failing Luhn there is a misread.
 _NO_LUHN_IINS = ("62",)
 
-# ISO/IEC 7812 issuer number 636 belongs to AAMVA: jurisdictions' driver's licences and ID cards (636000
-# Virginia, 636014 California, 636032 Michigan...). A number starting with it is never a payment card.
-ID_CARD_IIN = "636"
+# Issuer numbers of driver's licences and ID cards (AAMVA's IIN list): 636 for most US states and Canadian
+# provinces (636000 Virginia, 636014 California, 636032 Michigan...), and 604426-604434 for Prince Edward
+# Island, American Samoa, Quebec, Yukon, the Northern Marianas, Puerto Rico, Alberta, Nunavut and the
+# Northwest Territories. A number starting with one of them is never a payment card.
+ID_CARD_IINS = ("636", *(str(iin) for iin in range(604426, 604435)))
 
 DIGITS = frozenset("0123456789")  # str.isdigit() also takes fullwidth and other scripts' digits
 
@@ -64,7 +66,7 @@ def needs_luhn(pan: str) -> bool:
 
 
 def is_id_card_number(number: str) -> bool:
-    return number.startswith(ID_CARD_IIN)
+    return number.startswith(ID_CARD_IINS)
 
 
 def luhn_ok(number: str) -> bool:

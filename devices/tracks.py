@@ -14,8 +14,8 @@ best): a sound track 2 makes the card, and track 1 adds the holder's name only w
 agrees. A track 1 that is odd in any way (no `^`, a cut-short name, a misread) is dropped, never the
 swipe. Only when track 2 is missing or unsound does a sound track 1 make the card on its own.
 
-Driver's licences and ID cards (AAMVA: issuer number 636 on track 2, the state and `$`-separated
-name on track 1) become `IdCard`, which keeps nothing of them. Cards that are not payment cards
+Driver's licences and ID cards (AAMVA: issuer number 636 or 6044xx on track 2, the state and
+`$`-separated name on track 1) become `IdCard`, which keeps nothing of them. Cards that are not payment cards
 (member cards, key tags, a plain number) are recognised by `MemberRule`s. Digits are ASCII digits
 only. Nothing here raises on bad input, and no result or reason carries track data except the
 payment card's one-time `take_track_data`.
@@ -146,22 +146,22 @@ def _read(tracks: Tracks, raw: str, rules: Sequence[MemberRule]) -> Swipe:
     pay1 = _track1(t1) if t1 is not None and t1[:1] in "Bb" else None
     pay2 = _track2(t2) if t2 is not None and "=" in t2 else None
     if isinstance(pay2, _Fields):
-        agrees = isinstance(pay1, _Fields) and (pay1.pan, pay1.yymm) == (pay2.pan, pay2.yymm)
-        if agrees:
+        if isinstance(pay1, _Fields) and (pay1.pan, pay1.yymm) == (pay2.pan, pay2.yymm):
             return _card(pay2, pay1.name, f"%{t1}?;{t2}?")
         return _card(pay2, "", f";{t2}?")  # a track 1 that is odd or disagrees is left out, name and all
-    if _aamva_track1(t1) or (isinstance(pay1, _Fields) and is_id_card_number(pay1.pan)):
+    rescued = _rescued(raw)  # a track 1 misread into pieces can push track 2 out of its place
+    if rescued is not None:
+        return rescued
+    if pay1 is not None and not isinstance(pay1, _Fields) and t2 is not None and "=" not in t2:
+        # An odd payment-like track 1 in front of a member card's number: the number still counts.
+        member = _member(rules, {k: v for k, v in ((2, t2), (3, t3)) if v is not None})
+        if member is not None:
+            return member
+    if _aamva_track1(t1):
         return IdCard()
     if isinstance(pay1, _Fields):
         return _card(pay1, pay1.name, f"%{t1}?")
     if pay1 is not None or pay2 is not None:
-        rescued = _rescued(raw)  # a track 1 misread into pieces can push track 2 along to third place
-        if rescued is not None:
-            return rescued
-        if pay2 is None and t2 is not None:  # an odd track 1 in front of a member card's number
-            member = _member(rules, {k: v for k, v in ((2, t2), (3, t3)) if v is not None})
-            if member is not None:
-                return member
         return BadRead(pay2 if isinstance(pay2, str) else pay1 if isinstance(pay1, str) else "not a payment track")
     good = {k: v for k, v in ((1, t1), (2, t2), (3, t3)) if v is not None}
     return _member(rules, good) or BadRead("not a card the desk knows")
@@ -243,8 +243,8 @@ def _rescued(raw: str) -> Swipe | None:
 
 # -- driver's licences and ID cards (AAMVA DL/ID Card Design Standard, magnetic stripe annex) --------
 # Track 1: state or province (2 letters), city (up to 13, ended by `^` when shorter), name (family$given$
-# middle), `^`, address, `^`. Track 2: issuer number 636xxx, licence number (up to 13), `=`, expiry YYMM,
-# birth date CCYYMMDD, overflow. Track 3 (alphanumeric, `%`): versions, postal code, class, sex, height...
+# middle), `^`, address, `^`. Track 2: issuer number (636xxx, 6044xx), licence number (up to 13), `=`,
+# expiry YYMM, birth date CCYYMMDD, overflow. Track 3 (alphanumeric, `%`): versions, postal code, class...
 _JURISDICTIONS = frozenset(
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH "
     "OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY AS GU MP PR VI "  # United States, DC and territories
@@ -253,7 +253,7 @@ _JURISDICTIONS = frozenset(
 
 
 def _aamva_track2(body: str) -> bool:
-    """Track 2 of a licence: AAMVA's issuer number, then a licence number (a member card numbered
+    """Track 2 of a licence: an AAMVA issuer number, then a licence number (a member card numbered
     636… stays a member card unless it is as long as a licence's or has its `=`)."""
     head = body.split("=", 1)[0]
     return is_id_card_number(body) and ascii_digits(head[:6]) and len(head) >= 6 and ("=" in body or len(head) >= 12)
@@ -261,8 +261,13 @@ def _aamva_track2(body: str) -> bool:
 
 def _aamva_track1(body: str | None) -> bool:
     """Track 1 of a licence: a state or province code, then city, name and address between `^`s, the
-    names `$`-separated. A payment track starts with B and a digit; a member card's has no `^` or `$`."""
-    if body is None or body[:2].upper() not in _JURISDICTIONS or body[2:3].isdigit():
+    names `$`-separated; or a payment-style track whose number is a licence's. A payment track
+    starts with B and a digit; a member card's has no `^` or `$`."""
+    if body is None:
+        return False
+    if body[:1] in "Bb" and ascii_digits(body[1:2]):
+        return is_id_card_number(body[1:].replace(" ", ""))
+    if body[:2].upper() not in _JURISDICTIONS:
         return False
     return "$" in body or body.count("^") >= 2
 

@@ -100,3 +100,14 @@ def test_read_errors_and_back_to_back_swipes(form, qtbot):
     assert search.text() == "Em"
     assert isinstance(swipes[0], BadRead) and isinstance(swipes[1], PaymentCard)
     assert swipes[1].brand == "American Express"
+
+
+def test_a_reader_sending_enter_after_each_track_gives_one_swipe(form, qtbot):
+    search, _, _, swipes = form
+    last = type_text(tc.track1(tc.VISA) + "\r" + tc.track2(tc.VISA) + "\r", gap_ms=4)
+    qtbot.waitUntil(lambda: len(swipes) == 1, timeout=2000)
+    qtbot.wait(200)  # well past the track gap: nothing else comes of it
+    assert len(swipes) == 1 and isinstance(swipes[0], PaymentCard) and swipes[0].name == "John Q Doe"
+    assert search.text() == "Em"
+    type_text("ma", gap_ms=150, start_ms=last + 400)  # the person at the desk types on, as before
+    assert search.text() == "Emma"
