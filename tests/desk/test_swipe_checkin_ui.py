@@ -119,7 +119,14 @@ async def test_no_card_data_reaches_any_file_or_log(qtbot, live_server, account,
     handler = logging.FileHandler(log_file)
     handler.setLevel(logging.DEBUG)
     logging.getLogger().addHandler(handler)
-    swipes = [tc.magtek(pan) for pan in tc.ALL_PANS] + [tc.magtek(tc.VISA)[:40], member_swipe()]
+    swipes = [tc.magtek(pan) for pan in tc.ALL_PANS] + [
+        tc.magtek(tc.VISA)[:40],
+        tc.magtek(tc.UNIONPAY_NO_LUHN),  # a card without a Luhn check digit
+        tc.track1(tc.spaced(tc.AMEX, tc.AMEX_GROUPS)) + tc.track2(tc.AMEX) + "\r",  # a spaced number on track 1
+        f"%B{tc.VISA_2}^DOE?" + tc.track2(tc.VISA_2) + "\r",  # an odd track 1 before a good track 2
+        tc.LICENCE,  # a driver's licence: nothing of it may be kept
+        member_swipe(),
+    ]
     try:
         async with signed_in_desk(qtbot, config_for(live_server.url, account, tmp_path / "desk"), account["password"]) as (
             session, window,
@@ -143,6 +150,7 @@ async def test_no_card_data_reaches_any_file_or_log(qtbot, live_server, account,
     secrets |= {s.strip() for s in swipes}  # whole swipes
     secrets |= {s.split("?")[0] for s in swipes}  # track 1 text alone
     secrets |= {pan[6:12] for pan in tc.ALL_PANS if len(set(pan[6:12])) > 2}  # the hidden middle digits
+    secrets |= {tc.UNIONPAY_NO_LUHN, tc.spaced(tc.AMEX, tc.AMEX_GROUPS), "63601412345678", "ROE$CHERYL", "19850315"}
     files = _written_files(tmp_path / "desk", account["data_dir"], log_file.parent)
     assert any(f.name.startswith("outbox") for f in files) and any("registry" in f.name for f in files)
     assert len(files) >= 5
