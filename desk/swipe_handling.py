@@ -39,12 +39,12 @@ def handle_swipe(window: MainWindow, swipe: Swipe) -> None:
     window.status.show_swiper(text, tooltip, tone)
     modal = QApplication.activeModalWidget()
     if modal is not None and modal is not window:
-        if isinstance(modal, SwiperDialog):
+        if not takes_swipes(modal):
+            behind_a_modal(window, modal, swipe)
+        elif isinstance(modal, SwiperDialog):
             modal.show_result(swipe)
         elif isinstance(modal, PaymentDialog):
             modal.card_swiped(swipe)
-        else:
-            behind_a_modal(window, modal, swipe)
         return
     dialog = getattr(window, "swiper_dialog", None)
     if dialog is not None and dialog.isVisible():
@@ -67,13 +67,19 @@ def handle_swipe(window: MainWindow, swipe: Swipe) -> None:
     window.checkin.member_swipe(swipe.number)
 
 
+def takes_swipes(modal: QWidget) -> bool:
+    """The dialogs that read swipes themselves: testing the swiper, taking a payment."""
+    return isinstance(modal, (SwiperDialog, PaymentDialog))
+
+
 def behind_a_modal(window: MainWindow, modal: QWidget, swipe: Swipe) -> None:
     """A swipe while a window that takes no swipes is open: nothing acts behind it. A member card is
     held until the window closes, then checks in as usual; the others are only said."""
     if isinstance(swipe, MemberSwipe):
         hold = getattr(window, "swipe_hold", None)
         if hold is None:
-            hold = window.swipe_hold = SwipeHold(lambda held: handle_swipe(window, held), parent=window)
+            hold = window.swipe_hold = SwipeHold(takes_swipes, parent=window)
+            hold.swiped.connect(window.handle_swipe)
         hold.hold(swipe, modal)
         text, tone = HELD_SWIPE, "amber"
     elif isinstance(swipe, PaymentCard):

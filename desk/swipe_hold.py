@@ -1,18 +1,21 @@
 """A member-card swipe that comes while a modal window (About, a confirmation) is open: held, named,
 and used once that window closes, so nobody is checked in behind a dialog without staff seeing it.
 
-    hold = SwipeHold(use=lambda swipe: handle_swipe(window, swipe), parent=window)
-    hold.hold(swipe, modal)      # watches `modal`; when it (and any modal after it) is gone: use(swipe)
+    hold = SwipeHold(takes_swipes=lambda w: isinstance(w, PaymentDialog), parent=window)
+    hold.swiped.connect(window.handle_swipe)
+    hold.hold(swipe, modal)  # watches `modal`; once it is gone and no modal is in front (or the one in
+                             # front now takes swipes): swiped(swipe)
 
 Only the newest swipe is held: the child at the counter now is the one to check in. The swipe is a
-MemberSwipe (a number to look up), never a payment card's track data.
+MemberSwipe (a number to look up), never a payment card's track data. Its release is a `swiped`
+signal like the swipers', so a locked desk (desk.idle_lock mutes every `swiped`) lets it go unused.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 from shiboken6 import Shiboken
 
@@ -20,9 +23,11 @@ from devices.cards import Swipe
 
 
 class SwipeHold(QObject):
-    def __init__(self, use: Callable[[Swipe], None], parent: QObject | None = None):
+    swiped = Signal(object)  # the held swipe, once nothing that takes no swipes is in front any more
+
+    def __init__(self, takes_swipes: Callable[[QWidget], bool] = lambda w: False, parent: QObject | None = None):
         super().__init__(parent)
-        self._use = use
+        self._takes_swipes = takes_swipes
         self._swipe: Swipe | None = None
         self._watched: QWidget | None = None
 
@@ -62,9 +67,9 @@ class SwipeHold(QObject):
         if self._swipe is None:
             return
         modal = QApplication.activeModalWidget()
-        if modal is not None and modal.isVisible():
-            self._watch(modal)  # another window is still in front: wait for that one too
+        if modal is not None and modal.isVisible() and not self._takes_swipes(modal):
+            self._watch(modal)  # another window that takes no swipes is still in front: wait for it too
             return
         swipe = self._swipe
         self.drop()
-        self._use(swipe)
+        self.swiped.emit(swipe)

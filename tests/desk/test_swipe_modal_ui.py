@@ -5,7 +5,7 @@ member card and names it until the window closes."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from desk.presenters.swipes import HELD_SWIPE
 from desk.swipe_handling import open_swiper_settings
@@ -71,3 +71,29 @@ async def test_a_dialog_that_takes_swipes_gets_them(qtbot, tmp_path):
         await until(lambda: not dialog.isVisible())
         await ops_done()
         assert store.pending_count() == pending  # closing it used nothing: the swipe was the dialog's
+
+
+async def test_a_confirmation_over_the_payment_dialog_holds_the_swipe_for_the_dialog(qtbot, tmp_path):
+    async with offline_desk(qtbot, tmp_path / "desk") as (window, store, demo):
+        await store.assign_card(CARD, demo.ids["emmett"])
+        await ops_done()
+        pending = store.pending_count()
+        window.show_screen(window.screens.index(window.families))
+        assert window.families.open_family(demo.ids["fam_lee"])
+        payment = window.families.take_payment()
+        assert payment is not None
+        await until(lambda: QApplication.activeModalWidget() is payment, what="the payment dialog in front")
+        confirm = QMessageBox(QMessageBox.Icon.Question, "Frontdesk", "Take this payment?",
+                              QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, payment)
+        confirm.open()
+        await in_front(confirm)
+
+        type_text(f";{CARD}?\r", gap_ms=SWIPER_GAP_MS)
+        await until(lambda: window.toast.last_text == HELD_SWIPE, what="the held swipe named")
+        confirm.reject()
+        # The window in front now takes swipes: the held one goes to it, and nobody is checked in.
+        await until(lambda: payment.swipe_prompt.text() == "That is a member card. Swipe the payment card.",
+                    what="the swipe given to the payment dialog")
+        await ops_done()
+        assert store.pending_count() == pending and window.swipe_hold.held is None and payment.isVisible()
+        payment.reject()
