@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 
+from desk.kem_filter import KemSwipeFilter
 from devices.burst import BurstTiming
 from devices.cards import BadRead, MemberSwipe, PaymentCard
-from desk.kem_filter import KemSwipeFilter
 from tests.fixtures import cards as tc
 from tests.helpers.keys import hold_key, type_text
 

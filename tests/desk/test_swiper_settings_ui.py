@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from desk.widgets.swiper_settings import SwiperDialog
 from desk.kem_filter import KemSwipeFilter
+from desk.widgets.swiper_settings import SwiperDialog
 from tests.fixtures import cards as tc
 from tests.helpers.keys import type_text
 

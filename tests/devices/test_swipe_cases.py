@@ -29,7 +29,7 @@ ODD_TRACK1 = {
     "name longer than 26": f"%B{tc.VISA}^{'X' * 30}/JOHN^2812101?",
     "one digit misread": tc.track1(tc.with_bad_check_digit(tc.VISA)),
     "month 13": tc.track1(tc.VISA, yymm="2813"),
-    "letters in the number": f"%B4111111111111O11^DOE/JOHN^2812101?",
+    "letters in the number": "%B4111111111111O11^DOE/JOHN^2812101?",
     "a character outside ASCII": f"%B{tc.VISA}^DOÉ/JOHN^2812101?",
     "a control character": f"%B{tc.VISA}^DOE\x00/JOHN^2812101?",
     "no end sentinel": f"%B{tc.VISA}^DOE/JOHN^2812",
@@ -128,7 +128,7 @@ LICENCES = {
         tc.AAMVA_IINS["BC"], "7654321", "2911", "19700101"),
     "Quebec (IIN 604428)": tc.aamva_track1("QC", "MONTREAL", "TREMBLAY", "MARIE") + tc.aamva_track2(
         tc.AAMVA_IINS["QC"], "1234567890", "2605", "19920704"),
-    "a licence number on a payment-style track 1": f"%B63601412345678^ROE/CHERYL^2712101?",
+    "a licence number on a payment-style track 1": "%B63601412345678^ROE/CHERYL^2712101?",
     "the city field full (no ^ after it)": tc.aamva_track1("TX", "SAN ANTONIOTXX", "GARCIA", "ANA"),
 }
 
