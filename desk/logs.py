@@ -24,7 +24,7 @@ from pathlib import Path
 
 import platformdirs
 
-from devices.cards import luhn_ok
+from devices.cards import pan_ok
 from sync.paths import APP_NAME
 
 LOG_NAME = "frontdesk.log"
@@ -36,7 +36,7 @@ TOKEN_REMOVED = "[token removed]"
 
 # Track 1 (IATA): %B<PAN>^<NAME>^<YYMM><service><discretionary>?  (the end sentinel may be missing
 # in a half read). Track 2 (ABA): ;<PAN>=<YYMM><service><discretionary>?
-_TRACK1 = re.compile(r"%B\d{1,19}\^[^^\r\n]{0,40}\^[^?\r\n]*\??", re.IGNORECASE)
+_TRACK1 = re.compile(r"%B[\d ]{1,26}\^[^^\r\n]{0,40}\^[^?\r\n]*\??", re.IGNORECASE)  # spaced numbers too
 _TRACK2 = re.compile(r";\d{1,19}=[\d]*\??")
 # Digits, maybe in groups split by single spaces or dashes as people type a card number
 # ("4111 1111 1111 1111"); each run is then searched group by group for a card number.
@@ -78,7 +78,8 @@ def _without_cards(run: str) -> str:
             length += groups[j][1] - groups[j][0]
             if length > 19:
                 break
-            if length >= 13 and luhn_ok("".join(run[a:b] for a, b in groups[i:j + 1])):
+            # pan_ok: Luhn, except UnionPay (IIN 62), whose numbers need not pass it.
+            if length >= 13 and pan_ok("".join(run[a:b] for a, b in groups[i:j + 1])):
                 found = j
                 break
         if found is None:

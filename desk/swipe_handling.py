@@ -1,8 +1,11 @@
 """A swipe reaching the main window: a member card checks in, anything else is only said.
 
-Kept out of main_window.py so the window stays about layout. While the take-payment dialog is
-open, every swipe goes to it (a payment card pays). Otherwise payment cards and bad reads leave
-the screen exactly as it was (a half-typed name stays); a member card brings up check-in.
+Kept out of main_window.py so the window stays about layout. While a dialog that takes swipes is
+open (take payment, test your swiper), every swipe goes to it (a payment card pays). While any other
+modal window is open (About, a confirmation), nothing acts behind it: a member card is held and named
+("Swipe read: close this window to use it") and used when the window closes; a payment card is only
+named. Otherwise payment cards and bad reads leave the screen exactly as it was (a half-typed name
+stays); a member card brings up check-in.
 """
 
 from __future__ import annotations
@@ -11,9 +14,11 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
-from desk.presenters.swipes import layout_warning, swipe_notice, swiper_status
+from desk.kem_filter import KemSwipeFilter
+from desk.presenters.swipes import HELD_SWIPE, layout_warning, swipe_notice, swiper_status
+from desk.swipe_hold import SwipeHold
 from desk.usb_swiper import UsbSwiper
 from desk.widgets.payment_dialog import PaymentDialog
 from desk.widgets.swiper_settings import SwiperDialog
@@ -21,7 +26,6 @@ from devices.cards import MemberSwipe, PaymentCard, Swipe
 from devices.burst import BurstTiming
 from devices.hid import SUPPORTED, HidState, SwiperModel
 from devices.tracks import DEFAULT_RULES, MemberRule
-from devices.kem import KemSwipeFilter
 
 if TYPE_CHECKING:
     from desk.widgets.main_window import MainWindow
@@ -33,6 +37,15 @@ def handle_swipe(window: MainWindow, swipe: Swipe) -> None:
     text, tooltip, tone = swiper_status(getattr(window, "swiper_kind", "keyboard"), swipe,
                                         getattr(window, "layout_problem", None))
     window.status.show_swiper(text, tooltip, tone)
+    modal = QApplication.activeModalWidget()
+    if modal is not None and modal is not window:
+        if not takes_swipes(modal):
+            behind_a_modal(window, modal, swipe)
+        elif isinstance(modal, SwiperDialog):
+            modal.show_result(swipe)
+        elif isinstance(modal, PaymentDialog):
+            modal.card_swiped(swipe)
+        return
     dialog = getattr(window, "swiper_dialog", None)
     if dialog is not None and dialog.isVisible():
         dialog.show_result(swipe)  # testing the swiper: nobody is checked in
@@ -52,6 +65,32 @@ def handle_swipe(window: MainWindow, swipe: Swipe) -> None:
     assert isinstance(swipe, MemberSwipe)
     window.show_screen(window.screens.index(window.checkin))
     window.checkin.member_swipe(swipe.number)
+
+
+def takes_swipes(modal: QWidget) -> bool:
+    """The dialogs that read swipes themselves: testing the swiper, taking a payment."""
+    return isinstance(modal, (SwiperDialog, PaymentDialog))
+
+
+def behind_a_modal(window: MainWindow, modal: QWidget, swipe: Swipe) -> None:
+    """A swipe while a window that takes no swipes is open: nothing acts behind it. A member card is
+    held until the window closes, then checks in as usual; the others are only said."""
+    if isinstance(swipe, MemberSwipe):
+        hold = getattr(window, "swipe_hold", None)
+        if hold is None:
+            hold = window.swipe_hold = SwipeHold(takes_swipes, parent=window)
+            hold.swiped.connect(window.handle_swipe)
+        hold.hold(swipe, modal)
+        text, tone = HELD_SWIPE, "amber"
+    elif isinstance(swipe, PaymentCard):
+        text, tone = f"{swipe.describe()} read: close this window, then swipe it again to use it.", "amber"
+    else:
+        notice = swipe_notice(swipe)
+        assert notice is not None
+        text, tone = notice.text, notice.tone
+        if notice.bad_read:
+            swipe_again_sound()
+    window.toast.show_message(text, tone)  # the toast sits low on the main window, clear of a dialog's middle
 
 
 def pay_for_family_in_view(window: MainWindow, card: PaymentCard) -> bool:

@@ -1,10 +1,13 @@
-"""Tells a swiper's keystroke burst from a person typing (pure logic; devices.kem feeds it Qt keys).
+"""Tells a swiper's keystroke burst from a person typing (pure logic, no Qt; desk.kem_filter feeds it
+the application's key presses).
 
 A swipe starts with a start sentinel (`%`, `;` or `+`). That key is held back until the next key
 shows whether a machine is typing: swipers type every few milliseconds, people far slower. After
 `commit_keys` fast keys the burst is a swipe and every key of it is swallowed until `?` then Enter.
-A person's held keys are handed back (`replay`) in their order, before the key that gave them away.
-A burst that stops halfway times out to a bad read.
+Some readers are set to send Enter after each track: so an Enter after a track ends the swipe only
+when no other track starts within `track_gap_ms` (one swipe, not two). A person's held keys are
+handed back (`replay`) in their order, before the key that gave them away. A burst that stops
+halfway times out to a bad read.
 
     detector = BurstDetector()
     step = detector.key("%", at_ms=1000)     # swallow, wait up to step.wait_ms for the next key
@@ -28,6 +31,12 @@ class BurstTiming:
     max_gap_ms: int = 30  # a longer gap between the first keys means a person is typing
     commit_keys: int = 4  # this many fast keys (sentinel included) make it a swipe
     stall_ms: int = 250  # a committed swipe silent this long stopped halfway (or had no Enter)
+    track_gap_ms: int = 60  # after a track's Enter, the next track starts within this, or the swipe is over
+
+    @property
+    def after_enter_ms(self) -> int:
+        # A reader set to a slower key rate (a larger max_gap_ms) also pauses longer between tracks.
+        return max(self.track_gap_ms, 2 * self.max_gap_ms)
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,7 @@ class BurstDetector:
         self._last_ms = 0.0
         self._committed = False
         self._overflow = False
+        self._closing = False  # Enter came after a track: wait for another track, else the swipe is over
 
     @property
     def active(self) -> bool:
@@ -63,14 +73,29 @@ class BurstDetector:
                 step = self._idle(text, at_ms, autorepeat)
                 return Step(step.swallow, replay + step.replay, step.swipe, step.wait_ms)
             return self._add(text, at_ms)
+        if self._closing:
+            if gap <= self.timing.after_enter_ms and text == ENTER:
+                self._last_ms = at_ms
+                return Step(True, wait_ms=self.timing.after_enter_ms)  # CR LF: the second half of one Enter
+            if gap <= self.timing.after_enter_ms and text in START_SENTINELS and text:
+                self._closing = False  # the reader sends Enter after each track: this is the next one
+                self._buffer.append("\r")
+                return self._add(text, at_ms)
+            return self._ended_then(text, at_ms, autorepeat)
         if gap > self.timing.stall_ms:
             # The last swipe stopped halfway long ago (its timer was late): finish it, then start afresh.
-            stalled = self._finish()
-            step = self._idle(text, at_ms, autorepeat)
-            return Step(step.swallow, step.replay, stalled, step.wait_ms)
-        if text == ENTER and self._buffer[-1] == END_SENTINEL:
-            return Step(True, swipe=self._finish())
+            return self._ended_then(text, at_ms, autorepeat)
+        if text == ENTER and END_SENTINEL in self._buffer[-2:]:  # after `?`, or after `?` and its LRC
+            self._closing = True
+            self._last_ms = at_ms
+            return Step(True, wait_ms=self.timing.after_enter_ms)
         return self._add(text or UNKNOWN, at_ms)
+
+    def _ended_then(self, text: str, at_ms: float, autorepeat: bool) -> Step:
+        """The swipe under way is over (a key came too late to belong to it): finish it, then take the key."""
+        ended = self._finish()
+        step = self._idle(text, at_ms, autorepeat)
+        return Step(step.swallow, step.replay, ended, step.wait_ms)
 
     def timeout(self) -> Step:
         """No key came within the last step's wait_ms."""
@@ -109,7 +134,7 @@ class BurstDetector:
             return BadRead("too long for a card")
         if UNKNOWN in text:
             return BadRead("keys without characters inside the swipe (keyboard layout?)")
-        if not text.endswith(END_SENTINEL):
+        if END_SENTINEL not in text[-2:]:  # the last track's `?`, perhaps followed by its LRC character
             return BadRead("the swipe stopped halfway")
         return parse_swipe(text, self._rules())
 
@@ -117,3 +142,4 @@ class BurstDetector:
         self._buffer = []
         self._committed = False
         self._overflow = False
+        self._closing = False

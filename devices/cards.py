@@ -1,4 +1,4 @@
-"""What a swipe turned out to be: a payment card (masked), a member card, or a bad read.
+"""What a swipe turned out to be: a payment card (masked), a member card, an ID card, or a bad read.
 
 A payment card never shows its number: repr and str give brand, first six and last four. The raw
 track data is kept only until the payment flow takes it once (`take_track_data`), and the object
@@ -12,13 +12,16 @@ from dataclasses import dataclass
 SWIPE_AGAIN = "Swipe again"
 
 # Issuer identification number ranges -> brand, most specific first (ISO/IEC 7812; card networks' published ranges).
+# Kept by hand on purpose: the one maintained IIN table on PyPI (creditcard-identifier, bin-cc data, 2026)
+# marks UnionPay as Luhn-checked and claims IIN 636 (InterPayment, Elo 636297/636368, BaneseCard 636117) for
+# payment brands, the very ranges AAMVA assigns to driver's licences; it would bring both faults back.
 _BRANDS: tuple[tuple[str, tuple[tuple[int, int], ...], int], ...] = (
     # (brand, ((low, high) ranges on the first `digits` digits), digits)
     ("American Express", ((34, 34), (37, 37)), 2),
     ("Discover", ((6011, 6011),), 4),
     ("Discover", ((644, 649),), 3),
     ("Discover", ((65, 65),), 2),
-    ("Discover", ((622126, 622925),), 6),
+    ("Discover", ((622126, 622925),), 6),  # UnionPay cards co-branded for acceptance on Discover's network
     ("JCB", ((3528, 3589),), 4),
     ("Diners Club", ((300, 305), (309, 309)), 3),
     ("Diners Club", ((36, 36), (38, 39)), 2),
@@ -29,11 +32,27 @@ _BRANDS: tuple[tuple[str, tuple[tuple[int, int], ...], int], ...] = (
     ("Visa", ((4, 4),), 1),
 )
 
+# China UnionPay does not require its numbers (IIN 62, its co-branded Discover range included) to carry a
+# Luhn check digit; every other network does, so a number failing Luhn there is a misread.
+_NO_LUHN_IINS = ("62",)
+
+# Issuer numbers of driver's licences and ID cards (AAMVA's IIN list): 636 for most US states and Canadian
+# provinces (636000 Virginia, 636014 California, 636032 Michigan...), and 604426-604434 for Prince Edward
+# Island, American Samoa, Quebec, Yukon, the Northern Marianas, Puerto Rico, Alberta, Nunavut and the
+# Northwest Territories. A number starting with one of them is never a payment card.
+ID_CARD_IINS = ("636", *(str(iin) for iin in range(604426, 604435)))
+
+DIGITS = frozenset("0123456789")  # str.isdigit() also takes fullwidth and other scripts' digits
+
+
+def ascii_digits(text: str) -> bool:
+    return bool(text) and all(c in DIGITS for c in text)
+
 
 def brand_of(pan: str) -> str:
     """The card network by its issuer number, or "Card" when the range is not one we know."""
     for brand, ranges, digits in _BRANDS:
-        if len(pan) < digits or not pan[:digits].isdigit():
+        if len(pan) < digits or not ascii_digits(pan[:digits]):
             continue
         head = int(pan[:digits])
         if any(low <= head <= high for low, high in ranges):
@@ -41,8 +60,17 @@ def brand_of(pan: str) -> str:
     return "Card"
 
 
+def needs_luhn(pan: str) -> bool:
+    """Whether the card's network puts a Luhn check digit on its numbers (all but UnionPay)."""
+    return not pan.startswith(_NO_LUHN_IINS)
+
+
+def is_id_card_number(number: str) -> bool:
+    return number.startswith(ID_CARD_IINS)
+
+
 def luhn_ok(number: str) -> bool:
-    if not number.isdigit() or not number:
+    if not ascii_digits(number):
         return False
     total = 0
     for i, ch in enumerate(reversed(number)):
@@ -53,6 +81,11 @@ def luhn_ok(number: str) -> bool:
                 d -= 9
         total += d
     return total % 10 == 0
+
+
+def pan_ok(pan: str) -> bool:
+    """A whole card number: 12 to 19 ASCII digits, with a good check digit where the network uses one."""
+    return 12 <= len(pan) <= 19 and ascii_digits(pan) and (luhn_ok(pan) or not needs_luhn(pan))
 
 
 def mask(pan: str) -> str:
@@ -132,4 +165,15 @@ class BadRead:
     message: str = SWIPE_AGAIN
 
 
-Swipe = PaymentCard | MemberSwipe | BadRead
+ID_CARD = "This is an ID card, not a payment card"
+
+
+@dataclass(frozen=True)
+class IdCard:
+    """A driver's licence or ID card (AAMVA magstripe). Holds nothing read from it, by design: no
+    number, name, address or birth date; swiping again will not change what it is."""
+
+    message: str = ID_CARD
+
+
+Swipe = PaymentCard | MemberSwipe | BadRead | IdCard

@@ -162,6 +162,7 @@ class HidSwiper:
             try:
                 data = device.read(endpoint.bEndpointAddress, endpoint.wMaxPacketSize, timeout=self.read_timeout_ms)
             except usb.core.USBTimeoutError:
+                self._deliver(decoder.flush())  # quiet now: a swipe held at an Enter had no more tracks
                 continue
             except usb.core.USBError as exc:
                 if exc.errno in _GONE or exc.errno is None:
@@ -169,12 +170,15 @@ class HidSwiper:
                     return
                 log.warning("reading %s failed: %s", model.name, exc)
                 continue
-            text = decoder.feed(bytes(data))
-            if text is not None:
-                try:
-                    self.on_swipe(parse_swipe(text, self.rules()))
-                except Exception:
-                    log.exception("swipe listener failed")
+            self._deliver(decoder.feed(bytes(data)))
+
+    def _deliver(self, text: str | None) -> None:
+        if text is None:
+            return
+        try:
+            self.on_swipe(parse_swipe(text, self.rules()))
+        except Exception:
+            log.exception("swipe listener failed")
 
 
 def _dispose(device: Any) -> None:

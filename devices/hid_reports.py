@@ -7,7 +7,9 @@
   a modifier byte, a reserved byte, then up to six key usage codes held down.
 
 Each decoder takes raw bytes and returns the swipe's text when one is complete (then
-devices.tracks.parse_swipe reads it), else None.
+devices.tracks.parse_swipe reads it), else None. A keyboard-mode reader may send Enter after each
+track: its decoder holds the text at such an Enter until a key that is not another track's start
+comes, or until `flush()` (the reader calls it when the device has gone quiet).
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ class MagTekDecoder:
         report, self._buffer = bytes(self._buffer[:MAGTEK_REPORT]), self._buffer[MAGTEK_REPORT:]
         return magtek_text(report)
 
+    def flush(self) -> str | None:
+        return None  # one report is one whole swipe: nothing is ever held
+
 
 def magtek_text(report: bytes) -> str:
     """One MagTek report as swipe text; a track the reader flagged as unreadable becomes `E`."""
@@ -58,6 +63,17 @@ class KeyboardDecoder:
     def __init__(self) -> None:
         self._held: set[int] = set()
         self._text: list[str] = []
+        self._after_track = False  # Enter came after a track's `?`: another track may follow
+
+    def flush(self) -> str | None:
+        """The swipe held at its last Enter, now that no other track followed."""
+        if not self._after_track:
+            return None
+        return self._take()
+
+    def _take(self) -> str:
+        text, self._text, self._after_track = "".join(self._text) + "\r", [], False
+        return text
 
     def feed(self, data: bytes) -> str | None:
         for offset in range(0, len(data) - 7, 8):
@@ -72,15 +88,25 @@ class KeyboardDecoder:
         new, self._held = [u for u in report[2:8] if u in down - self._held], down
         for usage in new:
             if usage in ENTER_USAGES:
-                text, self._text = "".join(self._text) + "\r", []
-                return text
+                if self._after_track:
+                    continue  # CR LF, or an empty line: still the same Enter
+                if "?" in self._text[-2:]:  # after a track's `?` (and perhaps its LRC character)
+                    self._after_track = True
+                    continue
+                return self._take()
             ch = _LOWER.get(usage)
             if ch is None:
-                self._text.append("\ufffd")  # a key we cannot map: the parser makes it a bad read
+                ch = "\ufffd"  # a key we cannot map: the parser makes it a bad read
             elif shift:
-                self._text.append(_SHIFT.get(ch, ch.upper()))
-            else:
-                self._text.append(ch)
+                ch = _SHIFT.get(ch, ch.upper())
+            if self._after_track:
+                if ch not in "%;+":
+                    done = self._take()
+                    self._text.append(ch)
+                    return done
+                self._after_track = False
+                self._text.append("\r")  # the reader's Enter between two tracks of one swipe
+            self._text.append(ch)
             if len(self._text) > 2048:
                 self._text = []  # never a swipe; do not grow without end
         return None

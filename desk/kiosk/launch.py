@@ -13,12 +13,12 @@ import logging
 from PySide6.QtWidgets import QApplication
 
 from desk.boot import DeskSession
+from desk.kem_filter import KemSwipeFilter
 from desk.kiosk.exit_pin import KioskExit
 from desk.kiosk.options import KioskOptions
 from desk.kiosk.presenter import KioskPresenter
 from desk.kiosk.window import KioskWindow
 from desk.usb_swiper import UsbSwiper
-from devices.kem import KemSwipeFilter
 from sync.kiosk_queries import KioskData
 from sync.views import LocationView
 

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from desk.kiosk.options import KioskOptions
 from desk.presenters.formatting import clock, session_title
-from devices.cards import MemberSwipe, PaymentCard, Swipe
+from devices.cards import ID_CARD, IdCard, MemberSwipe, PaymentCard, Swipe
 from sync.errors import AuthError, SyncError
 from sync.clock import Clock
 from sync.ids import new_id
@@ -44,6 +44,7 @@ TOO_MANY = "Several families have a phone number ending in {digits}. Please swip
 UNKNOWN_CARD = "This card is not on file yet. Please see the front desk."
 PAYMENT_CARD = "That is a payment card. Please swipe your member card, or type your phone digits."
 BAD_READ = "The card could not be read. Please swipe it again."
+ID_CARD_SWIPED = f"{ID_CARD}. Please swipe your member card, or type your phone digits."
 NO_CARD_KEY = "Member cards cannot be read here yet. Please type the last 4 digits of your phone number."
 NO_LOCATION = "This kiosk has no classes yet. Please see the front desk."
 SEE_FRONT_DESK = "Please see the front desk"
@@ -249,7 +250,8 @@ class KioskPresenter:
         if isinstance(swipe, MemberSwipe):
             return self.member_card(swipe.number)
         self.to_start()
-        self.message = PAYMENT_CARD if isinstance(swipe, PaymentCard) else BAD_READ
+        self.message = (PAYMENT_CARD if isinstance(swipe, PaymentCard) else ID_CARD_SWIPED if isinstance(swipe, IdCard)
+                        else BAD_READ)
         return True
 
     def member_card(self, number: str) -> bool:

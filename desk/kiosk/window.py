@@ -121,7 +121,7 @@ class KioskWindow(QMainWindow):
         self.centralWidget().setFocus()
 
     def handle_swipe(self, swipe: Swipe) -> None:
-        """A card swiped anywhere (devices.kem / the USB swiper)."""
+        """A card swiped anywhere (desk.kem_filter / the USB swiper)."""
         if self.presenter.swiped(swipe):
             if isinstance(swipe, BadRead):
                 QApplication.beep()

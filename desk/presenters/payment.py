@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from desk.presenters.formatting import now_at
 from desk.presenters.money_text import amount_field_text, balance_words, day_text, money, typed_money
-from devices.cards import PaymentCard, luhn_ok
+from devices.cards import PaymentCard, pan_ok
 from sync.money_desk import CardInput, MoneyDesk
 from sync.money_views import FamilyView, PaymentOutcome
 from sync.views import LocationView
@@ -242,7 +242,7 @@ class PaymentPresenter:
         digits = re.sub(r"[\s-]", "", form.card_number)
         if not digits:
             raise FormProblem("Type the card number.", "card_number")
-        if not (12 <= len(digits) <= 19 and luhn_ok(digits)):
+        if not pan_ok(digits):  # 12-19 ASCII digits, Luhn except for UnionPay
             raise FormProblem("That card number is not right. Check the digits and type it again.", "card_number")
         m = _EXPIRY.match(form.expiry)
         if m is None or not 1 <= int(m.group(1)) <= 12:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from devices.cards import BadRead, MemberSwipe, PaymentCard, Swipe
+from devices.cards import ID_CARD, BadRead, IdCard, MemberSwipe, PaymentCard, Swipe
 
 PAYMENT_SCREEN_HINT = "Payment cards are taken on the family's payment screen."
+ID_CARD_NOTICE = f"{ID_CARD}. Nothing from it was kept."
+HELD_SWIPE = "Swipe read: close this window to use it."
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ def swipe_notice(swipe: Swipe) -> SwipeNotice | None:
     """The message for a swipe, or None for a member card (the check-in screen acts on it)."""
     if isinstance(swipe, MemberSwipe):
         return None
+    if isinstance(swipe, IdCard):
+        return SwipeNotice(ID_CARD_NOTICE, "amber")  # swiping it again changes nothing: no "swipe again" sound
     if isinstance(swipe, PaymentCard):
         chip = " It has a chip: a swipe may be declined, so insert it in the card reader if it is." if swipe.is_chip else ""
         return SwipeNotice(f"{swipe.describe()} is a payment card, not a member card. {PAYMENT_SCREEN_HINT}{chip}", "amber")
@@ -70,5 +74,7 @@ def swiper_test_text(swipe: Swipe) -> tuple[str, str]:
     if isinstance(swipe, PaymentCard):
         chip = " (chip card)" if swipe.is_chip else ""
         return f"Read a payment card: {swipe.describe()}{chip}. The swiper works.", "ok"
+    if isinstance(swipe, IdCard):
+        return f"{ID_CARD_NOTICE} The swiper works.", "ok"
     reason = swipe.reason if isinstance(swipe, BadRead) else "unknown"
     return f"Swipe again: the card could not be read ({reason}).", "red"

@@ -18,8 +18,8 @@ from desk.errors import ErrorReport
 from desk.ops import Op
 from desk.presenters.first_run import FirstRun
 from desk.widgets.common import label, set_tone
-from devices.cards import BadRead, MemberSwipe, PaymentCard
-from devices.kem import KemSwipeFilter
+from devices.cards import ID_CARD, BadRead, IdCard, MemberSwipe, PaymentCard
+from desk.kem_filter import KemSwipeFilter
 from printing.printer import PrinterChoice, list_printers
 
 STEPS = ("Server", "Sign in", "Location", "Printer", "Swiper")
@@ -214,6 +214,8 @@ class FirstRunWindow(QWidget):
             self._swipe_said(f"The swiper works: a member card ending {swipe.number[-4:]} was read.", "ok")
         elif isinstance(swipe, PaymentCard):
             self._swipe_said(f"The swiper works: {swipe.describe()} was read (nothing was charged or kept).", "ok")
+        elif isinstance(swipe, IdCard):
+            self._swipe_said(f"The swiper works: {ID_CARD} (nothing from it was kept).", "ok")
         elif isinstance(swipe, BadRead):
             self._swipe_said("The card could not be read. Swipe it again in one smooth motion.", "red")
 

@@ -201,7 +201,7 @@ class MainWindow(QMainWindow):
         self.toast.show_message(f"{report.title}. {report.text}", "red")
 
     def handle_swipe(self, swipe: Swipe) -> None:
-        """A card was swiped anywhere in the app (devices.kem): desk.swipe_handling decides what it does."""
+        """A card was swiped anywhere in the app (desk.kem_filter): desk.swipe_handling decides what it does."""
         handle_swipe(self, swipe)
 
     def show_sync_status(self, status: SyncStatus) -> None:

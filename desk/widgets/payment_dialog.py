@@ -26,7 +26,7 @@ from desk.presenters.payment import (
 )
 from desk.widgets.common import label, set_tone
 from desk.widgets.money_form import MoneyDialog, add_row, money_field, text_field
-from devices.cards import BadRead, MemberSwipe, PaymentCard, Swipe
+from devices.cards import ID_CARD, BadRead, IdCard, MemberSwipe, PaymentCard, Swipe
 from sync.money_desk import DeclinedError
 from sync.money_views import PaymentOutcome
 
@@ -290,6 +290,8 @@ class PaymentDialog(MoneyDialog):
             self.primary.setFocus()
         elif isinstance(swipe, MemberSwipe):
             self._show_swipe("That is a member card. Swipe the payment card.", "amber")
+        elif isinstance(swipe, IdCard):
+            self._show_swipe(f"{ID_CARD}. Swipe the payment card.", "amber")
         elif isinstance(swipe, BadRead):
             self._show_swipe("Swipe again: the card could not be read. Swipe it in one smooth motion.", "red")
 

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-from devices.cards import PaymentCard, brand_of, luhn_ok
+from devices.cards import PaymentCard, brand_of, pan_ok
 from devices.tracks import parse_swipe
 from sync.wire_payments import CardData
 
@@ -60,7 +60,7 @@ def read_card(card: CardData) -> CardFacts:
                          has_cvc=False)  # fmt: skip
     assert card.number is not None and card.exp_month is not None and card.exp_year is not None  # CardData checks
     number = "".join(c for c in card.number.get_secret_value() if c not in " -")
-    if not 12 <= len(number) <= 19 or not luhn_ok(number):
+    if not pan_ok(number):  # 12-19 ASCII digits, Luhn except for UnionPay (its numbers need not pass it)
         raise CardUnusable("invalid_number", BAD_NUMBER)
     cvc = card.cvc.get_secret_value() if card.cvc is not None else ""
     if cvc and not (cvc.isdigit() and 3 <= len(cvc) <= 4):

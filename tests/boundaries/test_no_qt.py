@@ -23,7 +23,7 @@ PROBE = textwrap.dedent(
             return None
 
     sys.meta_path.insert(0, NoQt())
-    allowed_qt = {"printing.printer", "devices.kem"}
+    allowed_qt = {"printing.printer"}
     imported = []
     for package in ("sync", "devices", "printing", "server"):
         pkg = importlib.import_module(package)

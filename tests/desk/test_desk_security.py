@@ -55,7 +55,7 @@ async def test_too_many_wrong_pins_need_the_password(qtbot, account, live_server
     admin.set_pin(account["data_dir"], "acme", "alex", "2468")
     config = dataclasses.replace(config_for(live_server.url, account, tmp_path / "desk"), idle_lock_seconds=0)
     async with signed_in_desk(qtbot, config, account["password"]) as (_session, window):
-        from devices.kem import KemSwipeFilter
+        from desk.kem_filter import KemSwipeFilter
 
         [kem] = window.findChildren(KemSwipeFilter)
         lock = window.desk_lock

@@ -9,7 +9,7 @@ from desk.boot import DeskConfig
 from desk.presenters.first_run import FirstRun, config_with_settings, needs_first_run, normalized_url
 from desk.settings import DeskSettings, SettingsStore, load, settings_path
 from desk.widgets.first_run import FirstRunWindow
-from tests.desk.desk_helpers import FAST_ENGINE, ops_done
+from tests.desk.desk_helpers import FAST_ENGINE, ops_done, until
 from tests.helpers.keys import type_text
 from tests.helpers.server_process import free_port
 
@@ -80,7 +80,7 @@ async def test_a_new_desk_is_set_up_in_five_checked_steps(qtbot, live_server, ac
         window.next.click()
         assert window.stack.currentIndex() == 4
         type_text(";00423817?\r", gap_ms=3, target=window.next)
-        await ops_done()
+        await until(lambda: "member card ending 3817" in window.swipe_result.text(), what="the swipe read")
         assert "member card ending 3817 was read" in window.swipe_result.text()
         window.next.click()  # Finish
         await ops_done()

@@ -159,7 +159,7 @@ async def test_no_last_name_phone_or_alert_text_anywhere_on_the_kiosk(qtbot, des
             "Amy": SEE_FRONT_DESK, "Emma": SEE_FRONT_DESK, "Emmett": SEE_FRONT_DESK}
         seen += shown_texts(window)
         type_text(f";{MEMBER}?\r", gap_ms=3)  # Mia's card: the Parkers, Ava's waiver missing
-        assert window.presenter.family.family_id == w.ids["fam_parker"]
+        await until(lambda: window.presenter.family.family_id == w.ids["fam_parker"], what="the swipe read")
         seen += shown_texts(window)
         assert row_of(window, "Leo").toggle.isChecked()  # the one child whose class is open now
         click(qtbot, window.children.check_in_button)
@@ -215,11 +215,11 @@ async def test_a_member_card_swiped_anywhere_opens_the_family(qtbot, desk):
     async with kiosk(qtbot, store, at(15, 45)) as window:
         tap_digits(qtbot, window.start.pad, "12")  # half typed: the swipe wins
         type_text(f";{MEMBER}?\r", gap_ms=3)
-        assert window.stack.currentWidget() is window.children
+        await until(lambda: window.stack.currentWidget() is window.children, what="the swipe read")
         assert window.presenter.family.family_id == w.ids["fam_parker"] and window.presenter.digits == ""
         assert row_of(window, "Mia").toggle.isChecked()
         type_text(";99999999?\r", gap_ms=3)  # a card no one has
-        assert window.stack.currentWidget() is window.start
+        await until(lambda: window.stack.currentWidget() is window.start, what="the swipe read")
         assert window.start.message.isVisible() and window.start.message.text() == "This card is not on file yet. Please see the front desk."
 
 

@@ -65,6 +65,13 @@ def test_ordinary_numbers_stay_as_they_are():
     assert redact("Authorization: Bearer abc.def-ghi_jkl") == f"Authorization: Bearer {TOKEN_REMOVED}"
 
 
+def test_numbers_without_luhn_and_spaced_track_1_are_redacted_too():
+    for pan in (tc.UNIONPAY_NO_LUHN, tc.UNIONPAY_19_NO_LUHN):  # UnionPay needs no check digit: still a card
+        assert redact(f"card {pan} read") == f"card {CARD_REMOVED} read"
+    spaced = tc.track1(tc.spaced(tc.AMEX, tc.AMEX_GROUPS))
+    assert redact(f"swipe {spaced} done") == f"swipe {CARD_REMOVED} done"
+
+
 def test_the_log_rotates_by_size_and_keeps_a_few_files(tmp_path):
     path = setup_logging(tmp_path, console=False, max_bytes=2_000, backups=2)
     try:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from desk.widgets.payment_dialog import PaymentDialog
 from sync.money_desk import NO_CONNECTION_FOR_CARD
@@ -59,12 +60,14 @@ async def test_a_swiped_card_is_routed_to_the_open_dialog_and_charged_with_enter
 
         # A chip card: read, with a warning that the bank may decline a swipe.
         type_text(tc.magtek(tc.MASTERCARD, service="201"), gap_ms=SWIPER_GAP_MS)
+        # Said once the track gap after the Enter has passed with no further track.
+        await until(lambda: dialog.swipe_prompt.text().startswith("Mastercard"), what="the swipe read")
         assert dialog.current_method() == "card_swipe"
         assert dialog.swipe_prompt.text().startswith("Mastercard ending 4444 is read") and "chip" in dialog.swipe_prompt.text()
         assert dialog.amount.text() == "10"  # the swipe's keys went nowhere
         # Another card swiped instead: the last one swiped is the one charged.
         type_text(tc.magtek(tc.VISA), gap_ms=SWIPER_GAP_MS)
-        assert dialog.swipe_prompt.text().startswith("Visa ending 1111 is read")
+        await until(lambda: dialog.swipe_prompt.text().startswith("Visa ending 1111 is read"), what="the second card")
         assert dialog.swipe_prompt.property("tone") == "ok"
         qtbot.keyClick(dialog.primary, Qt.Key.Key_Return)
         await ops_done()
@@ -82,17 +85,19 @@ async def test_a_swiped_card_is_routed_to_the_open_dialog_and_charged_with_enter
 
         # With the family still open, a card swiped opens the payment for it, the card already in.
         type_text(tc.magtek(tc.VISA), gap_ms=SWIPER_GAP_MS)
+        await until(lambda: screen.dialog is not None and screen.dialog is not dialog, what="a new payment dialog")
         again = screen.dialog
         assert again is not dialog and isinstance(again, PaymentDialog) and again.isVisible()
         assert again.current_method() == "card_swipe" and again.swipe_prompt.text().startswith("Visa ending 1111 is read")
         qtbot.keyClick(again, Qt.Key.Key_Escape)  # not this time: nothing is charged
         await until(lambda: closed(again), what="the second dialog closed")
         assert screen.ledger.rowCount() == rows + 1
+        await until(lambda: QApplication.focusWidget() is not None, what="the desk active again")
 
         # With no family in view (check-in, nobody picked), a payment card is only said.
         qtbot.keyClick(window, Qt.Key.Key_F1)
         type_text(tc.magtek(tc.VISA), gap_ms=SWIPER_GAP_MS)
-        assert "payment card" in window.toast.last_text
+        await until(lambda: "payment card" in window.toast.last_text, what="the payment card named")
         await until(lambda: session.engine.status.pending == 0, what="all sent")
 
     secrets = {tc.VISA, tc.MASTERCARD, tc.VISA[6:12]}

@@ -10,20 +10,15 @@ import pytest
 from PySide6.QtCore import Qt
 
 from desk.presenters.formatting import now_at
-from desk.swipe_handling import install_swiper
-from desk.widgets.main_window import MainWindow
-from sync.member_cards import new_card_key
-from sync.store import DeskStore
 from tests.desk.desk_helpers import config_for, ops_done, signed_in_desk, until
+from tests.desk.swipe_helpers import SWIPER_GAP_MS, offline_desk, swipe
 from tests.desk.test_checkin_ui import a_child_with_a_class_today
 from tests.fixtures import cards as tc
 from tests.helpers.keys import type_text
-from tests.sync.data import world
 
 pytestmark = [pytest.mark.gui, pytest.mark.asyncio(loop_factories=["qasync"])]
 
 MEMBER = "00423817"
-SWIPER_GAP_MS = 3  # a keyboard-mode swiper types a key every few milliseconds
 
 
 def member_swipe(number: str = MEMBER) -> str:
@@ -49,8 +44,7 @@ async def test_a_member_card_is_given_once_then_checks_in_with_zero_keys(qtbot, 
 
         # An unknown card: nothing is recorded, the desk offers to give it to a student.
         pending = session.store.pending_count()
-        type_text(member_swipe(), gap_ms=SWIPER_GAP_MS)
-        await ops_done()
+        await swipe(window, member_swipe())
         assert screen.assign_banner.isVisible() and "New member card" in screen.assign_banner.text()
         assert screen.search.text() == "" and session.store.pending_count() == pending
         pick_student(qtbot, screen, student)
@@ -62,8 +56,7 @@ async def test_a_member_card_is_given_once_then_checks_in_with_zero_keys(qtbot, 
         # From another screen, with a name half typed elsewhere: the swipe checks in and shows who.
         qtbot.keyClick(window, Qt.Key.Key_F2)
         assert window.current_screen() is window.roster
-        type_text(member_swipe(), gap_ms=SWIPER_GAP_MS)
-        await ops_done()
+        await swipe(window, member_swipe())
         assert window.current_screen() is screen
         assert window.toast.last_text.startswith(f"{student.full_name} checked in")
         assert screen.presenter.card is not None and screen.card.name.text() == student.full_name
@@ -71,24 +64,12 @@ async def test_a_member_card_is_given_once_then_checks_in_with_zero_keys(qtbot, 
         assert any(r.student_id == student.student_id and r.checked_in
                    for s in session.store.sessions_on(window.location.id, now_at(window.location.timezone, session.store.clock).date())
                    for r in session.store.roster(s.id))
-        type_text(member_swipe(), gap_ms=SWIPER_GAP_MS)
-        await ops_done()
+        await swipe(window, member_swipe())
         assert window.toast.last_text.startswith(f"{student.full_name} is already checked in")
 
 
 async def test_payment_cards_and_bad_reads_leave_the_screen_as_it_was(qtbot, tmp_path):
-    demo = world()
-    store = DeskStore(tmp_path / "desk", staff_id="staff-0001")
-    store.card_key = new_card_key()
-    changes = demo.changes()
-    store.cache.apply_pull(changes, cursor=len(changes))
-    window = MainWindow(store, staff_name="Alex", account_name="Test gym", location_code="DT")
-    qtbot.addWidget(window)
-    try:
-        install_swiper(window, usb=False)
-        window.show()
-        window.activateWindow()
-        await until(window.isActiveWindow, what="the main window active")
+    async with offline_desk(qtbot, tmp_path / "desk") as (window, store, _demo):
         screen = window.checkin
         screen.search.setFocus()
         qtbot.keyClicks(screen.search, "Emm")
@@ -96,8 +77,7 @@ async def test_payment_cards_and_bad_reads_leave_the_screen_as_it_was(qtbot, tmp
         assert hits
         pending = store.pending_count()
 
-        type_text(tc.magtek(tc.VISA), gap_ms=SWIPER_GAP_MS)
-        await ops_done()
+        await swipe(window, tc.magtek(tc.VISA))
         assert window.toast.last_text.startswith("Visa ending 1111 is a payment card")
         assert "payment screen" in window.toast.last_text
         assert (screen.search.text(), screen.presenter.hits) == ("Emm", hits)
@@ -107,7 +87,7 @@ async def test_payment_cards_and_bad_reads_leave_the_screen_as_it_was(qtbot, tmp
         assert (screen.search.text(), screen.presenter.hits) == ("Emm", hits)
         assert window.status.swiper.property("tone") == "amber"
         window.toast.last_text = ""
-        type_text("%E?;E?\r", gap_ms=SWIPER_GAP_MS)
+        await swipe(window, "%E?;E?\r")
         assert window.toast.last_text.startswith("Swipe again")
         assert store.pending_count() == pending and screen.search.text() == "Emm"
 
@@ -115,15 +95,11 @@ async def test_payment_cards_and_bad_reads_leave_the_screen_as_it_was(qtbot, tmp
         qtbot.keyClick(screen.search, Qt.Key.Key_Return)
         await ops_done()
         family_id = screen.presenter.card.student.family_id
-        type_text(tc.magtek(tc.VISA), gap_ms=SWIPER_GAP_MS)
+        await swipe(window, tc.magtek(tc.VISA))
         dialog = window.families.dialog
         assert window.current_screen() is window.families and window.families.presenter.view.id == family_id
         assert dialog is not None and dialog.isVisible() and dialog.swipe_prompt.text().startswith("Visa ending 1111")
         dialog.close()
-    finally:
-        window.close()
-        await ops_done()
-        store.close()
 
 
 def _written_files(*roots: Path) -> list[Path]:
@@ -139,22 +115,27 @@ async def test_no_card_data_reaches_any_file_or_log(qtbot, live_server, account,
     handler = logging.FileHandler(log_file)
     handler.setLevel(logging.DEBUG)
     logging.getLogger().addHandler(handler)
-    swipes = [tc.magtek(pan) for pan in tc.ALL_PANS] + [tc.magtek(tc.VISA)[:40], member_swipe()]
+    swipes = [tc.magtek(pan) for pan in tc.ALL_PANS] + [
+        tc.magtek(tc.VISA)[:40],
+        tc.magtek(tc.UNIONPAY_NO_LUHN),  # a card without a Luhn check digit
+        tc.track1(tc.spaced(tc.AMEX, tc.AMEX_GROUPS)) + tc.track2(tc.AMEX) + "\r",  # a spaced number on track 1
+        f"%B{tc.VISA_2}^DOE?" + tc.track2(tc.VISA_2) + "\r",  # an odd track 1 before a good track 2
+        tc.LICENCE,  # a driver's licence: nothing of it may be kept
+        member_swipe(),
+    ]
     try:
         async with signed_in_desk(qtbot, config_for(live_server.url, account, tmp_path / "desk"), account["password"]) as (
             session, window,
         ):
             student, _ = a_child_with_a_class_today(session.store, window.location)
             screen = window.checkin
-            for swipe in swipes:
-                type_text(swipe, gap_ms=SWIPER_GAP_MS)
-                await ops_done()
+            for text in swipes:
+                await swipe(window, text)
             await until(lambda: window.toast.last_text.startswith("Swipe again") or screen.assign_banner.isVisible())
             pick_student(qtbot, screen, student)
             qtbot.keyClick(screen.search, Qt.Key.Key_Return)  # give the member card
             await ops_done()
-            type_text(member_swipe(), gap_ms=SWIPER_GAP_MS)  # and check in with it
-            await ops_done()
+            await swipe(window, member_swipe())  # and check in with it
             assert window.toast.last_text.startswith(f"{student.full_name} ")
             await until(lambda: session.engine.status.pending == 0 and session.engine.status.online, what="all sent")
     finally:
@@ -165,6 +146,7 @@ async def test_no_card_data_reaches_any_file_or_log(qtbot, live_server, account,
     secrets |= {s.strip() for s in swipes}  # whole swipes
     secrets |= {s.split("?")[0] for s in swipes}  # track 1 text alone
     secrets |= {pan[6:12] for pan in tc.ALL_PANS if len(set(pan[6:12])) > 2}  # the hidden middle digits
+    secrets |= {tc.UNIONPAY_NO_LUHN, tc.spaced(tc.AMEX, tc.AMEX_GROUPS), "63601412345678", "ROE$CHERYL", "19850315"}
     files = _written_files(tmp_path / "desk", account["data_dir"], log_file.parent)
     assert any(f.name.startswith("outbox") for f in files) and any("registry" in f.name for f in files)
     assert len(files) >= 5

@@ -45,6 +45,8 @@ class Desk:
 def test_a_swipe_is_caught_whole():
     desk = Desk()
     desk.type(tc.magtek(tc.VISA), gap=4)
+    assert desk.swipes == [] and desk.detector.active  # Enter: another track may follow within the track gap
+    desk.pause()
     assert desk.delivered == [] and len(desk.swipes) == 1 and isinstance(desk.swipes[0], PaymentCard)
     assert not desk.detector.active
 
@@ -104,6 +106,7 @@ def test_a_dead_key_inside_a_swipe_is_a_bad_read():
     desk.type(swipe[:i], gap=3)
     desk.key("", 3)  # the layout made ^ a dead key: no character
     desk.type(swipe[i + 1:], gap=3)
+    desk.pause()
     assert len(desk.swipes) == 1 and isinstance(desk.swipes[0], BadRead)
     assert desk.delivered == []
 
@@ -141,4 +144,5 @@ def test_fast_swipes_are_always_caught(pan, gap, index):
     desk = Desk()
     swipe = [tc.magtek(pan), tc.track2(pan) + "\r", tc.track1(pan) + "\r", ";00012345?\r"][index]
     desk.type(swipe, gap)
+    desk.pause()
     assert desk.delivered == [] and len(desk.swipes) == 1 and not isinstance(desk.swipes[0], BadRead)

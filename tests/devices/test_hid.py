@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from devices.cards import BadRead, MemberSwipe, PaymentCard
+from devices.cards import BadRead, IdCard, MemberSwipe, PaymentCard
 from devices.hid import SUPPORTED, HidState, HidSwiper, SwiperModel
 from devices.hid_reports import KeyboardDecoder, MagTekDecoder, magtek_text
 from tests.fixtures import cards as tc
@@ -29,7 +29,8 @@ def test_magtek_reports_as_the_vendor_lays_them_out():
 def test_keyboard_reports_with_shift_and_held_keys():
     decoder = KeyboardDecoder()
     data = keyboard_reports(tc.magtek(tc.MASTERCARD))
-    assert decoder.feed(data) == tc.magtek(tc.MASTERCARD)
+    assert decoder.feed(data) is None  # Enter after a track: held in case another track follows
+    assert decoder.flush() == tc.magtek(tc.MASTERCARD) and decoder.flush() is None
     held = bytes([0, 0, 0x1E, 0, 0, 0, 0, 0]) * 3 + bytes(8) + keyboard_reports("\r")  # "1" held: typed once
     assert KeyboardDecoder().feed(held) == "1\r"
 
@@ -123,3 +124,29 @@ def test_unknown_devices_are_left_alone_and_the_table_extends(reader):
     assert not other.detached and r.reader.state.kind == "not_found"
     r2 = reader(usb, models=(*SUPPORTED, SwiperModel(0x1234, None, "Gym key-tag reader", "keyboard")))
     assert r2.state("connected").device == "Gym key-tag reader"
+
+
+def test_a_keyboard_mode_reader_sending_enter_after_each_track_gives_one_swipe(reader):
+    usb = FakeUsb()
+    swiper = usb.plug(*IDTECH, kernel_driver=False)
+    r = reader(usb)
+    r.state("connected")
+    swiper.play(keyboard_reports(tc.track1(tc.VISA) + "\r" + tc.track2(tc.VISA) + "\r" + ";E?\r"))
+    card = r.swipe()
+    assert isinstance(card, PaymentCard) and (card.last4, card.name) == ("1111", "John Q Doe")
+    swiper.play(keyboard_reports(";00012345?\r"))  # the next swipe is its own
+    assert r.swipe() == MemberSwipe("00012345", "number on track 2")
+    with pytest.raises(queue.Empty):
+        r.swipes.get(timeout=0.3)  # and nothing more: no swipe was split in two
+
+
+def test_a_three_track_magtek_report_with_track_3_unread(reader):
+    usb = FakeUsb()
+    swiper = usb.plug(*MAGTEK)
+    r = reader(usb)
+    r.state("connected")
+    swiper.play(magtek_report(tc.track1(tc.MASTERCARD), tc.track2(tc.MASTERCARD), None))
+    card = r.swipe()
+    assert isinstance(card, PaymentCard) and card.brand == "Mastercard"
+    swiper.play(magtek_report(tc.LICENCE_TRACK1, tc.LICENCE_TRACK2, tc.LICENCE_TRACK3))
+    assert r.swipe() == IdCard()

@@ -101,6 +101,9 @@ def test_a_keyed_card_is_checked_before_it_goes_anywhere():
         return exc.value.field
     assert problem(card_number="", expiry="12/40", cvc="123") == "card_number"
     assert problem(card_number=tc.BAD_LUHN, expiry="12/40", cvc="123") == "card_number"
+    assert problem(card_number=tc.VISA_2.translate(str.maketrans("0123456789", "０１２３４５６７８９")), expiry="12/40",
+                   cvc="123") == "card_number"  # fullwidth digits are not digits
+    assert problem(card_number=tc.UNIONPAY_NO_LUHN, expiry="13/40", cvc="123") == "expiry"  # UnionPay: no Luhn
     assert problem(card_number=tc.VISA_2, expiry="13/40", cvc="123") == "expiry"
     assert problem(card_number=tc.VISA_2, expiry="01/20", cvc="123") == "expiry"
     assert problem(card_number=tc.VISA_2, expiry="12/40", cvc="12") == "cvc"

@@ -40,3 +40,12 @@ def test_the_status_item_warns_about_the_layout_until_usb_is_in_use():
     assert swiper_status("usb", None, warning)[2] == "neutral"
     assert swiper_status("keyboard", BadRead("x"))[2] == "amber"
     assert swiper_status("keyboard", None)[2] == "neutral"
+
+
+def test_an_id_card_is_named_without_the_swipe_again_sound():
+    licence = parse_swipe(tc.LICENCE)
+    notice = swipe_notice(licence)
+    assert notice is not None and notice.text.startswith("This is an ID card, not a payment card")
+    assert notice.tone == "amber" and not notice.bad_read  # swiping it again would change nothing
+    text, tone = swiper_test_text(licence)
+    assert tone == "ok" and "ID card" in text and "636014" not in text

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 
+from desk.kem_filter import KemSwipeFilter
 from devices.burst import BurstTiming
 from devices.cards import BadRead, MemberSwipe, PaymentCard
-from devices.kem import KemSwipeFilter
 from tests.fixtures import cards as tc
 from tests.helpers.keys import hold_key, type_text
 
@@ -41,18 +41,20 @@ def form(qtbot, qapp: QApplication):
 
 
 @pytest.mark.parametrize("gap_ms", [1, 4, 12])
-def test_a_payment_swipe_never_lands_in_the_field(form, gap_ms):
+def test_a_payment_swipe_never_lands_in_the_field(form, qtbot, gap_ms):
     search, _, _, swipes = form
     type_text(tc.magtek(tc.VISA), gap_ms=gap_ms)
+    qtbot.waitUntil(lambda: len(swipes) == 1, timeout=2000)  # once no other track follows the Enter
     assert search.text() == "Em"
     assert len(swipes) == 1 and isinstance(swipes[0], PaymentCard)
     assert swipes[0].last4 == tc.VISA[-4:]
 
 
-def test_a_member_swipe_is_caught_in_any_field(form):
+def test_a_member_swipe_is_caught_in_any_field(form, qtbot):
     search, other, _, swipes = form
     other.setFocus()
     type_text(";00012345?\r", gap_ms=3)
+    qtbot.waitUntil(lambda: len(swipes) == 1, timeout=2000)
     assert (search.text(), other.text()) == ("Em", "")
     assert swipes == [MemberSwipe("00012345", "number on track 2")]
 
@@ -90,10 +92,22 @@ def test_a_burst_that_stops_halfway_is_a_bad_read(form, qtbot):
     assert search.text() == "Emma"
 
 
-def test_read_errors_and_back_to_back_swipes(form):
+def test_read_errors_and_back_to_back_swipes(form, qtbot):
     search, _, _, swipes = form
     type_text("%E?;E?\r", gap_ms=3)
-    type_text(tc.magtek(tc.AMEX), gap_ms=3)
+    type_text(tc.magtek(tc.AMEX), gap_ms=3)  # a second later: its first key ends the first swipe
+    qtbot.waitUntil(lambda: len(swipes) == 2, timeout=2000)
     assert search.text() == "Em"
     assert isinstance(swipes[0], BadRead) and isinstance(swipes[1], PaymentCard)
     assert swipes[1].brand == "American Express"
+
+
+def test_a_reader_sending_enter_after_each_track_gives_one_swipe(form, qtbot):
+    search, _, _, swipes = form
+    last = type_text(tc.track1(tc.VISA) + "\r" + tc.track2(tc.VISA) + "\r", gap_ms=4)
+    qtbot.waitUntil(lambda: len(swipes) == 1, timeout=2000)
+    qtbot.wait(200)  # well past the track gap: nothing else comes of it
+    assert len(swipes) == 1 and isinstance(swipes[0], PaymentCard) and swipes[0].name == "John Q Doe"
+    assert search.text() == "Em"
+    type_text("ma", gap_ms=150, start_ms=last + 400)  # the person at the desk types on, as before
+    assert search.text() == "Emma"

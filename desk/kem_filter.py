@@ -2,8 +2,8 @@
 
 Installed once on the QApplication (desk.app), it sees every key press before any widget. Keys of
 a swipe are swallowed wherever focus is, and `swiped` fires once with the parsed result; keys a
-person typed are handed back to the widget they were typed into, in order. This is the one module
-of devices/ that imports Qt (tests/boundaries/test_no_qt.py allows it).
+person typed are handed back to the widget they were typed into, in order. It lives in desk/ so
+that devices/ stays free of Qt: the burst logic it drives (devices.burst) is plain Python.
 
 Key times come from the window system's event timestamps (milliseconds), so a busy event loop
 does not make a swiper look like a person; events without one (synthetic) use the clock.
