@@ -22,7 +22,14 @@ from sync import db
 from sync.contact_fields import clean_phone
 from sync.edit_mutations import ALERT_ADD, CONTACT_ADD
 from sync.errors import RejectedError
-from sync.family_file import ChildKey, DuplicateHit, FamilyFile, duplicates_of, family_file, likely_duplicates
+from sync.family_file import (
+    ChildKey,
+    DuplicateHit,
+    FamilyFile,
+    duplicates_of,
+    family_file,
+    likely_duplicates,
+)
 from sync.family_mutations import EMERGENCY, FAMILY_CREATE, STUDENT_ADD, STUDENT_MOVE
 from sync.ids import new_id
 from sync.store import DeskStore

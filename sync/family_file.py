@@ -169,3 +169,31 @@ def duplicates_of(s: Session, family_id: str, region: str) -> list[DuplicateHit]
         s, [c.phone for c in contacts], [c.email for c in contacts],
         [ChildKey(st.first_name, st.last_name, st.birth_date) for st in students], region, exclude=family_id,
     )  # fmt: skip
+
+
+def change_summary(s: Session, type_: str, payload: dict) -> str | None:
+    """A family-file change in words for the "needs attention" list (None: not one of these)."""
+
+    def person(cls, record_id: object) -> str:
+        row = s.get(cls, str(record_id or ""))
+        return f"{row.first_name} {row.last_name}" if row is not None else "someone no longer on file"
+
+    changed = ", ".join(k.replace("_", " ") for k in payload.get("changes", {})) if isinstance(payload.get("changes"), dict) else ""
+    if type_ == "family.create":
+        return f"New family: {payload.get('name', '')} ({len(payload.get('students', []))} children)"
+    if type_ == "family.update":
+        family = s.get(Family, str(payload.get("id", "")))
+        return f"Change to the {family.name if family else 'removed'} family ({changed})"
+    if type_ == "contact.add":
+        return f"New guardian {payload.get('first_name', '')} {payload.get('last_name', '')}"
+    if type_ == "contact.update":
+        return f"Change to guardian {person(Contact, payload.get('id'))} ({changed})"
+    if type_ == "student.add":
+        return f"New student {payload.get('first_name', '')} {payload.get('last_name', '')}"
+    if type_ == "student.update":
+        return f"Change to student {person(Student, payload.get('id'))} ({changed})"
+    if type_ == "student.move":
+        return f"{person(Student, payload.get('student_id'))} moved to another family"
+    if type_ in ("alert.add", "alert.update"):
+        return "A note added" if type_ == "alert.add" else "A note changed"
+    return None

@@ -18,7 +18,14 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
-from sync.edit_mutations import Id, Name, NextUsn, _rejected, account_region, clean_changes
+from sync.edit_mutations import (
+    Id,
+    Name,
+    NextUsn,
+    _rejected,
+    account_region,
+    clean_changes,
+)
 from sync.schema import Alert, Contact, Family, Student, SyncedRecord
 
 FAMILY_CREATE = "family.create"

@@ -1,8 +1,10 @@
 """The Families screen (F3): find a family on the left, its file on the right.
 
-The file: name, balance (red when due), guardians with phone and email; tabs Students, Ledger and
-Receipts; and the money actions with their keys: Take payment (Ctrl+P), Post charge
-(Ctrl+Shift+C), Void or Refund the selected ledger line (Ctrl+Shift+V), End of shift (Ctrl+Shift+E).
+The file: name, balance (red when due), guardians with phone and email; tabs Students, Ledger,
+Receipts, Guardians and Notes; and the actions with their keys: New family (Ctrl+N), Edit family
+(Ctrl+E), Take payment (Ctrl+P), Post charge (Ctrl+Shift+C), Void or Refund the selected ledger
+line (Ctrl+Shift+V), End of shift (Ctrl+Shift+E). A family that may be on file twice says so
+in a banner (Ctrl+D opens the other one). The family file's part: desk.presenters.family_file.
 """
 
 from __future__ import annotations
@@ -16,25 +18,33 @@ from PySide6.QtWidgets import (
     QStackedWidget, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
+from desk.ops import Op
 from desk.presenters.charge import ChargePresenter
 from desk.presenters.correction import CorrectionPresenter
 from desk.presenters.drawer import DrawerPresenter
 from desk.presenters.family import FamilyPresenter, HitLine
+from desk.presenters.family_file import FamilyFilePresenter
 from desk.presenters.payment import PaymentPresenter
 from desk.theme import color
 from desk.widgets.charge_dialog import ChargeDialog
 from desk.widgets.common import label, set_tone
 from desk.widgets.correction_dialog import CorrectionDialog
 from desk.widgets.drawer_dialog import DrawerDialog
+from desk.widgets.family_file_tabs import FileTab
+from desk.widgets.move_student_dialog import MoveStudentDialog
+from desk.widgets.new_family_dialog import NewFamilyDialog
 from desk.widgets.payment_dialog import PaymentDialog
+from desk.widgets.record_dialog import RecordDialog
 from desk.widgets.search_field import SearchField
+from sync.family_desk import FamilyDesk
 from sync.money_views import CorrectionOutcome, DrawerExpected, PaymentOutcome
 from sync.views import LocationView
 
 Notify = Callable[[str, str], None]
 HIT_ROW_HEIGHT = 64
 ROW_HEIGHT = 40
-KEYS = {"pay": "Ctrl+P", "charge": "Ctrl+Shift+C", "correct": "Ctrl+Shift+V", "drawer": "Ctrl+Shift+E"}
+KEYS = {"pay": "Ctrl+P", "charge": "Ctrl+Shift+C", "correct": "Ctrl+Shift+V", "drawer": "Ctrl+Shift+E",
+        "new": "Ctrl+N", "edit": "Ctrl+E", "same": "Ctrl+D"}
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
@@ -46,6 +56,7 @@ class FamilyScreen(QWidget):
                  parent: QWidget | None = None):
         super().__init__(parent)
         self.presenter = presenter
+        self.file = FamilyFilePresenter(FamilyDesk(presenter.money.store), presenter)  # guardians, students, notes
         self.notify = notify
         self.staff_id = staff_id  # whose drawer "End of shift" counts: the signed-in staff member
         self.dialog: QWidget | None = None  # the money dialog open now, if any
@@ -67,10 +78,13 @@ class FamilyScreen(QWidget):
         self.results_stack.addWidget(self.results)
         self.drawer_button = self._button("End of shift", "drawer", "Count the drawer at the end of your shift")
         self.drawer_button.clicked.connect(self.count_drawer)
+        self.new_button = self._button("New family", "new", "Add a family from a phone call")
+        self.new_button.clicked.connect(self.new_family)
         left = QVBoxLayout()
         left.setSpacing(12)
         left.addWidget(self.search)
         left.addWidget(self.results_stack, 1)
+        left.addWidget(self.new_button)
         left.addWidget(self.drawer_button)
 
         # --- right: the family ---
@@ -84,6 +98,17 @@ class FamilyScreen(QWidget):
         self.charge_button.clicked.connect(self.post_charge)
         self.correct_button = self._button("Void or refund", "correct", "Void or refund the selected ledger line")
         self.correct_button.clicked.connect(self.correct_selected)
+        self.edit_button = self._button("Edit family", "edit", "Change the family's name, address, phone or email")
+        self.edit_button.clicked.connect(self.edit_family)
+        self.same_banner = label("", "assignBanner", wrap=True)
+        self.same_button = self._button("Open it", "same", "Open the family that looks the same")
+        self.same_button.clicked.connect(self.open_same)
+        same = QHBoxLayout()
+        same.addWidget(self.same_banner, 1)
+        same.addWidget(self.same_button)
+        self.same_box = QWidget()
+        self.same_box.setLayout(same)
+        same.setContentsMargins(0, 0, 0, 0)
 
         head = QHBoxLayout()
         names = QVBoxLayout()
@@ -94,11 +119,27 @@ class FamilyScreen(QWidget):
         head.addWidget(self.balance, 0, Qt.AlignmentFlag.AlignTop)
         actions = QHBoxLayout()
         actions.setSpacing(10)
-        for button in (self.pay_button, self.charge_button, self.correct_button):
+        for button in (self.pay_button, self.charge_button, self.correct_button, self.edit_button):
             actions.addWidget(button)
         actions.addStretch(1)
 
-        self.students = _table(["Student", "Age", ""], stretch=0)
+        self.students_tab = FileTab("Students", ["Student", "Age", "Born", ""], stretch=0)
+        self.students = self.students_tab.table
+        self.students_tab.action("add", "Add student", lambda: self._record(self.file.new_student_form()))
+        self.students_tab.action("edit", "Edit", lambda: self._record(self.file.student_form(self.students_tab.selected())),
+                                 on_row=True)  # fmt: skip
+        self.students_tab.action("active", "Make inactive", self.toggle_active)
+        self.students_tab.action("move", "Move to another family", self.move_student)
+        self.students.itemSelectionChanged.connect(self._update_student_actions)
+        self.guardians_tab = FileTab("Guardians", ["Name", "Relation", "Phone", "Email", ""], stretch=3)
+        self.guardians_tab.action("add", "Add guardian", lambda: self._record(self.file.new_guardian_form()))
+        self.guardians_tab.action("edit", "Edit", lambda: self._record(self.file.guardian_form(self.guardians_tab.selected())),
+                                  on_row=True)  # fmt: skip
+        self.notes_tab = FileTab("Notes", ["Kind", "About", "Note", "Status"], stretch=2)
+        self.notes_tab.action("add", "Add note", lambda: self._record(self.file.new_note_form()))
+        self.notes_tab.action("edit", "Edit", lambda: self._record(self.file.note_form(self.notes_tab.selected())),
+                              on_row=True)  # fmt: skip
+        self.notes_tab.action("resolve", "Resolve", self.resolve_note)
         self.ledger = _table(["Date", "Description", "Method", "Amount", "Balance"], stretch=1)
         self.ledger.setAccessibleName("Ledger")
         self.ledger.itemSelectionChanged.connect(self._update_actions)
@@ -127,9 +168,11 @@ class FamilyScreen(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("familyTabs")
         self.tabs.setAccessibleName("Family tabs")
-        self.tabs.addTab(self.students, "Students")
+        self.tabs.addTab(self.students_tab, "Students")
         self.tabs.addTab(self.ledger_stack, "Ledger")
         self.tabs.addTab(receipts_tab, "Receipts")
+        self.tabs.addTab(self.guardians_tab, "Guardians")
+        self.tabs.addTab(self.notes_tab, "Notes")
         self.tabs.setCurrentIndex(1)
 
         card = QWidget()
@@ -139,6 +182,7 @@ class FamilyScreen(QWidget):
         body.setContentsMargins(22, 18, 22, 18)
         body.setSpacing(14)
         body.addLayout(head)
+        body.addWidget(self.same_box)
         body.addLayout(actions)
         body.addWidget(self.tabs, 1)
         self.family_empty = label("", "emptyState", wrap=True)
@@ -159,7 +203,8 @@ class FamilyScreen(QWidget):
         layout.addWidget(self.family_stack, 5)
 
         for action, handler in (("pay", self.take_payment), ("charge", self.post_charge),
-                                ("correct", self.correct_selected), ("drawer", self.count_drawer)):
+                                ("correct", self.correct_selected), ("drawer", self.count_drawer),
+                                ("new", self.new_family), ("edit", self.edit_family), ("same", self.open_same)):
             shortcut = QShortcut(QKeySequence(KEYS[action]), self, activated=handler)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)  # only while this screen is up
 
@@ -353,6 +398,8 @@ class FamilyScreen(QWidget):
     def _show_family(self) -> None:
         p = self.presenter
         self.drawer_button.setVisible(p.may_count_drawer())
+        self.file.reload()
+        self.new_button.setVisible(self.file.may_add())
         if p.view is None:
             self.family_empty.setText(p.empty_text())
             self.family_stack.setCurrentWidget(self.family_empty)
@@ -364,6 +411,7 @@ class FamilyScreen(QWidget):
         set_tone(self.balance, header.tone)
         self.contact.setText("\n".join(header.contact) or "No guardian on file.")
         self._fill_students()
+        self._fill_file()
         self._fill_ledger()
         self._fill_receipts()
         self.pay_button.setVisible(p.may_pay())
@@ -372,11 +420,90 @@ class FamilyScreen(QWidget):
         self.family_stack.setCurrentWidget(self.family_stack.widget(1))
 
     def _fill_students(self) -> None:
+        born = {st.id: st.birth_date for st in self.file.file.students} if self.file.file else {}
         lines = self.presenter.student_lines()
-        self.students.setRowCount(len(lines))
-        for r, line in enumerate(lines):
-            for c, text in enumerate((line.name, line.age, line.status)):
-                self.students.setItem(r, c, _cell(text, LEFT, line.id if c == 0 else None))
+        self.students_tab.fill([(line.id, [line.name, line.age, _date(born.get(line.id)), line.status]) for line in lines],
+                               muted={line.id for line in lines if line.status != "Active"})  # fmt: skip
+        self._update_student_actions()
+
+    def _fill_file(self) -> None:
+        """Guardians, notes, and the banner of a family that may be on file twice."""
+        f = self.file
+        self.guardians_tab.fill([(g.id, [g.name, g.relation, g.phone, g.email, g.primary]) for g in f.guardian_lines()])
+        notes = f.note_lines()
+        self.notes_tab.fill([(n.id, [n.kind, n.about, n.text, n.status]) for n in notes],
+                            muted={n.id for n in notes if n.status != "Open"})  # fmt: skip
+        self.same_banner.setText(f.duplicate_text())
+        self.same_box.setVisible(bool(f.hits))
+        may_edit = f.may_edit()
+        self.edit_button.setVisible(may_edit)
+        for tab in (self.students_tab, self.guardians_tab, self.notes_tab):
+            for button in tab.buttons.values():
+                button.setVisible(may_edit)
+        self.students_tab.buttons["move"].setVisible(f.may_move())
+
+    def _update_student_actions(self) -> None:
+        st = self.file.student(self.students_tab.selected())
+        button = self.students_tab.buttons["active"]
+        button.setText("Make active" if st is not None and not st.active else "Make inactive")
+        button.setAccessibleName(button.text())
+        for key in ("edit", "active", "move"):
+            self.students_tab.buttons[key].setEnabled(st is not None)
+
+    # --- the family file: new, edit, notes, inactive, move -------------------------------------
+    def new_family(self) -> NewFamilyDialog | None:
+        if not self.file.may_add() or self._dialog_open():
+            return None
+        dialog = NewFamilyDialog(self.file.new_family(), self)
+        dialog.saved.connect(self._family_added)
+        dialog.open_existing.connect(self.open_family)
+        return self._open(dialog)
+
+    def edit_family(self) -> RecordDialog | None:
+        return self._record(self.file.family_form() if self.file.may_edit() else None)
+
+    def _record(self, form) -> RecordDialog | None:
+        """Open the edit (or add) form of one record; saved: the file shows it and a toast says what."""
+        if form is None or not self.file.may_edit() or self._dialog_open():
+            return None
+        dialog = RecordDialog(form, self)
+        dialog.saved.connect(self._file_saved)
+        return self._open(dialog)
+
+    def toggle_active(self) -> None:
+        st = self.file.student(self.students_tab.selected())
+        if st is None or not self.file.may_edit():
+            return
+        Op(self, lambda: self.file.set_active(st.id, not st.active), doing="changing the student").success(
+            self._file_saved).run()  # fmt: skip
+
+    def resolve_note(self) -> None:
+        note_id = self.notes_tab.selected()
+        if note_id is None or not self.file.may_edit():
+            return
+        Op(self, lambda: self.file.resolve(note_id), doing="resolving the note").success(self._file_saved).run()
+
+    def move_student(self) -> MoveStudentDialog | None:
+        student_id = self.students_tab.selected()
+        if student_id is None or self._dialog_open():
+            return None
+        if not self.file.may_move():
+            self.notify("Ask a manager: moving a child to another family needs their permission.", "amber")
+            return None
+        dialog = MoveStudentDialog(self.file, student_id, self)
+        dialog.moved.connect(self._file_saved)
+        return self._open(dialog)
+
+    def open_same(self) -> bool:
+        return bool(self.file.hits) and self.open_family(self.file.hits[0].family_id)
+
+    def _family_added(self, family_id: str, text: str) -> None:
+        self.open_family(family_id)
+        self.notify(text, "ok")
+
+    def _file_saved(self, text: str) -> None:
+        self.refresh()
+        self.notify(text, "ok")
 
     def _fill_ledger(self) -> None:
         keep = self.selected_entry()
@@ -453,6 +580,10 @@ def _table(headers: list[str], stretch: int) -> QTableWidget:
             item.setTextAlignment(RIGHT)
             table.setHorizontalHeaderItem(c, item)
     return table
+
+
+def _date(day) -> str:
+    return f"{day:%b} {day.day}, {day.year}" if day is not None else ""
 
 
 def _cell(text: str, align: Qt.AlignmentFlag, entry_id: str | None = None) -> QTableWidgetItem:

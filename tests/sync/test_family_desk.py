@@ -34,7 +34,7 @@ async def family_desk(desks, http, url: str, account: dict, name: str):
 async def test_a_family_added_offline_and_edited_at_another_desk_lands_once_with_both_changes(
     live_server, server_account, desks, http
 ):
-    (a, engine_a, fa), (b, engine_b, fb) = [await family_desk(desks, http, live_server.url, server_account, name)
+    (a, engine_a, fa), (_b, engine_b, fb) = [await family_desk(desks, http, live_server.url, server_account, name)
                                             for name in "ab"]  # fmt: skip
     family_id = await fa.add_family(okafor(), "US")  # desk A is offline: it sits in A's outbox
     shown = fa.file(family_id, TODAY)
@@ -68,7 +68,7 @@ async def test_a_family_added_offline_and_edited_at_another_desk_lands_once_with
 async def test_two_desks_adding_one_family_offline_make_two_families_that_the_duplicate_check_flags(
     live_server, server_account, desks, http
 ):
-    (a, engine_a, fa), (b, engine_b, fb) = [await family_desk(desks, http, live_server.url, server_account, name)
+    (_a, engine_a, fa), (_b, engine_b, fb) = [await family_desk(desks, http, live_server.url, server_account, name)
                                             for name in "ab"]  # fmt: skip
     first = await fa.add_family(okafor(), "US")
     second = await fb.add_family(okafor("+1 312-555-0147"), "US")  # the same number, typed another way
@@ -98,3 +98,20 @@ async def test_a_wrong_phone_or_email_is_refused_at_the_desk_and_nothing_is_reco
     with pytest.raises(RejectedError, match="is not an email address"):
         await fa.add_family(bad, "US")
     assert a.pending_count() == 0 and not fa.duplicates(okafor(), "US")
+
+
+@pytest.mark.asyncio
+async def test_a_new_family_the_server_refuses_leaves_the_desk_and_waits_in_needs_attention_in_words(
+    live_server, server_account, desks, http
+):
+    from server import admin
+
+    a, engine, fa = await family_desk(desks, http, live_server.url, server_account, "a")
+    family_id = await fa.add_family(okafor(), "US")  # offline, while alex still may add families
+    admin.edit_staff(server_account["data_dir"], "acme", server_account["username"], group="coach")
+    await engine.sync_now()
+    [refused] = a.rejected()
+    assert refused.code == "forbidden" and refused.summary == "New family: Okafor (2 children)"
+    with pytest.raises(LookupError):
+        fa.file(family_id, TODAY)  # nothing half-shown: the family is gone from this desk until staff decide
+    assert server_rows(server_account["data_dir"], "SELECT count(*) FROM family WHERE id = ?", family_id) == [(0,)]
