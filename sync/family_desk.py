@@ -101,7 +101,7 @@ class FamilyDesk:
         if draft.emergency is not None and (draft.emergency.first_name.strip() or draft.emergency.phone.strip()):
             relation = draft.emergency.relation.strip()
             guardians.append(GuardianDraft(draft.emergency.first_name, draft.emergency.last_name or name,
-                                           f"{EMERGENCY} ({relation})" if relation and relation.casefold() != EMERGENCY
+                                           f"{EMERGENCY}, {relation}" if relation and relation.casefold() != EMERGENCY
                                            else EMERGENCY, draft.emergency.phone, draft.emergency.email))  # fmt: skip
         if guardians and not any(g.is_primary for g in guardians):
             guardians[0].is_primary = True  # someone is the one the desk calls first

@@ -146,7 +146,7 @@ class NewFamilyPresenter:
         return self.hits
 
     def duplicate_lines(self) -> list[str]:
-        return [f"{h.name}: {'; '.join(h.reasons)}" for h in self.hits]
+        return ["\n".join([h.name, *(f"   · {reason}" for reason in h.reasons)]) for h in self.hits]
 
     async def save(self) -> str:
         assert self.draft is not None, "build() first"
@@ -155,7 +155,7 @@ class NewFamilyPresenter:
     def saved_text(self, pending: bool) -> str:
         assert self.draft is not None
         kids = len(self.draft.students)
-        parts = [f"{self.draft.name} family added", f"{kids} child" if kids == 1 else f"{kids} children"]
+        parts = [f"{self.draft.name} family added", "no children yet" if not kids else "1 child" if kids == 1 else f"{kids} children"]
         if pending:
             parts.append("not sent yet")
         return " · ".join(parts)

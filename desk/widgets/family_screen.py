@@ -116,10 +116,15 @@ class FamilyScreen(QWidget):
         names.addWidget(self.name)
         names.addWidget(self.contact)
         head.addLayout(names, 1)
-        head.addWidget(self.balance, 0, Qt.AlignmentFlag.AlignTop)
+        corner = QVBoxLayout()  # the balance, and under it the family's own edit (the money row is full at 1366 px)
+        corner.setSpacing(8)
+        corner.addWidget(self.balance, 0, Qt.AlignmentFlag.AlignRight)
+        corner.addWidget(self.edit_button, 0, Qt.AlignmentFlag.AlignRight)
+        corner.addStretch(1)
+        head.addLayout(corner)
         actions = QHBoxLayout()
         actions.setSpacing(10)
-        for button in (self.pay_button, self.charge_button, self.correct_button, self.edit_button):
+        for button in (self.pay_button, self.charge_button, self.correct_button):
             actions.addWidget(button)
         actions.addStretch(1)
 

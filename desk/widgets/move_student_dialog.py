@@ -54,7 +54,7 @@ class MoveStudentDialog(MoneyDialog):
         self.targets = self.presenter.move_targets(text)
         self.results.clear()
         for hit in self.targets:
-            self.results.addItem(f"{hit.name} family · {hit.students or hit.guardians}")
+            self.results.addItem(" · ".join(p for p in (f"{hit.name} family", hit.students, hit.guardians) if p))
         self.results.setCurrentRow(0 if self.targets else -1)
 
     def _confirm(self) -> None:

@@ -9,6 +9,8 @@ adds the new family regardless. Saved in one step at this desk, offline too.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -27,6 +29,7 @@ from desk.presenters.family_forms import (
     ChildRow,
     GuardianRow,
     NewFamilyPresenter,
+    date_text,
 )
 from desk.presenters.payment import FormProblem
 from desk.widgets.common import label
@@ -63,7 +66,7 @@ class NewFamilyDialog(MoneyDialog):
         self.guardians = QGridLayout()
         for r in range(2):
             for c, (key, words) in enumerate(GUARDIAN_COLUMNS):
-                hint = {"relation": "mother, father…", "phone": "(312) 555-0100"}.get(key, "")
+                hint = {"relation": "mother, father…", "phone": "with area code", "last_name": "the family's name"}.get(key, "")
                 self._field(self.guardians, f"guardian{r}.{key}", f"Guardian {r + 1} {words.lower()}", r, c, hint,
                             heading=words if r == 0 else None)  # fmt: skip
         form.addLayout(self.guardians)
@@ -94,20 +97,25 @@ class NewFamilyDialog(MoneyDialog):
         self._field(note, "note", "Note for the desk", 0, 0, "e.g. Dad picks up on Tuesdays", heading="Note for the desk")
         form.addLayout(note)
         form.addStretch(1)
-        scroll = QScrollArea()
+        self.scroll = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(body)
+        scroll.viewport().setAutoFillBackground(False)  # the dialog's own background, not a grey panel
+        body.setAutoFillBackground(False)
+        self.fields["name"].textChanged.connect(self._family_name_typed)
 
         # Likely duplicates, shown before saving.
         self.duplicates_box = QWidget()
         dup = QVBoxLayout(self.duplicates_box)
         dup.setContentsMargins(0, 0, 0, 0)
-        self.duplicates_title = label("This family may already be on file:", "formProblem")
+        self.duplicates_title = label("This family may already be on file. Enter opens the one picked; "
+                                      "Alt+S saves this one anyway.", "formProblem", wrap=True)
         self.duplicates_title.setProperty("tone", "amber")
         self.duplicates = QListWidget()
         self.duplicates.setAccessibleName("Families that look the same")
-        self.duplicates.setMaximumHeight(120)
+        self.duplicates.setMaximumHeight(170)
+        self.duplicates.setWordWrap(True)
         self.duplicates.itemDoubleClicked.connect(lambda _item: self._open_existing())
         dup.addWidget(self.duplicates_title)
         dup.addWidget(self.duplicates)
@@ -140,12 +148,29 @@ class NewFamilyDialog(MoneyDialog):
         field.textEdited.connect(self._edited)
         return field
 
+    def _family_name_typed(self, name: str) -> None:
+        """An empty last name is the family's: each last-name field shows which one it will be."""
+        for key, field in self.fields.items():
+            if key.endswith(".last_name") and not key.startswith("emergency"):
+                field.setPlaceholderText(name.strip() or "the family's name")
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """As tall as the form needs, up to the screen's height: the whole call fits without scrolling."""
+        super().showEvent(event)
+        screen = self.screen().availableGeometry() if self.screen() is not None else None
+        if screen is None:
+            return
+        want = self.scroll.widget().sizeHint().height() + self.layout().sizeHint().height() - self.scroll.sizeHint().height()
+        height = min(screen.height() - 40, max(self.height(), want + 24))
+        self.resize(max(self.width(), min(1100, screen.width() - 80)), height)
+        self.move(screen.left() + (screen.width() - self.width()) // 2, screen.top() + (screen.height() - height) // 2)
+
     def add_child(self) -> None:
         if self.child_count >= MAX_CHILDREN:
             return
         r = self.child_count
         for c, (key, words) in enumerate(CHILD_COLUMNS):
-            hint = {"birth_date": "4/2/2019", "last_name": "if not the family's"}.get(key, "")
+            hint = {"birth_date": date_text(dt.date(2019, 4, 2), self.presenter.region), "last_name": self._text("name").strip() or "the family's name"}.get(key, "")
             field = self._field(self.children, f"child{r}.{key}", f"Child {r + 1} {words.lower()}", r, c, hint,
                                 heading=words if r == 0 else None)  # fmt: skip
             if r and c == 0:
@@ -196,7 +221,6 @@ class NewFamilyDialog(MoneyDialog):
             self.duplicates.addItems(self.presenter.duplicate_lines())
             self.duplicates.setCurrentRow(0)
             self._show_duplicates(True)
-            self.say("Open the family on file if it is the same one, or save this one anyway (Alt+S).", "amber")
             self.duplicates.setFocus()
             return
         self._save()

@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from desk.boot import DeskSession
+from desk.widgets.move_student_dialog import MoveStudentDialog
 from desk.widgets.new_family_dialog import NewFamilyDialog
 from desk.widgets.record_dialog import RecordDialog
 from sync.family_desk import FamilyDesk
@@ -23,10 +24,10 @@ CTRL = Qt.KeyboardModifier.ControlModifier
 ALT = Qt.KeyboardModifier.AltModifier
 THE_CALL = {  # what the front desk types while the parent is on the phone
     "name": "Okafor", "address": "12 Elm St, Chicago",
-    "guardian0.first_name": "Ngozi", "guardian0.relation": "mother", "guardian0.phone": "(312) 555-0147",
+    "guardian0.first_name": "Ngozi", "guardian0.relation": "mother", "guardian0.phone": "(312) 555-0247",
     "guardian0.email": "ngozi@example.com",
     "emergency.first_name": "Ada", "emergency.last_name": "Eze", "emergency.relation": "grandmother",
-    "emergency.phone": "773 555 0199",
+    "emergency.phone": "773 555 0299",
     "child0.first_name": "Ada", "child0.birth_date": "4/2/2019", "child0.allergy": "Peanuts: EpiPen in her bag",
     "child1.first_name": "Obi", "child1.birth_date": "9/30/2021",
 }  # fmt: skip
@@ -59,19 +60,19 @@ async def test_a_parent_calls_the_family_is_added_in_one_step_and_a_second_call_
         session, window,
     ):
         dialog = await new_family_dialog(qtbot, window)
-        type_the_call(qtbot, dialog, {**THE_CALL, "guardian0.phone": "555-0147"})
+        type_the_call(qtbot, dialog, {**THE_CALL, "guardian0.phone": "555-0247"})
         qtbot.keyClick(dialog.fields["child1.birth_date"], Qt.Key.Key_Return)
         assert "not a full phone number: type it with its area code" in dialog.problem.text()
         assert dialog.fields["guardian0.phone"].hasFocus() and dialog.isVisible()
         dialog.fields["guardian0.phone"].clear()
-        qtbot.keyClicks(dialog.fields["guardian0.phone"], "(312) 555-0147")
+        qtbot.keyClicks(dialog.fields["guardian0.phone"], "(312) 555-0247")
         qtbot.keyClick(dialog.fields["guardian0.phone"], Qt.Key.Key_Return)  # nothing like it on file: saved at once
         await until(lambda: closed(dialog), what="the new family saved")
         screen = window.families
         assert screen.name.text() == "Okafor family"
         assert window.toast.last_text.startswith("Okafor family added · 2 children")
-        assert "Ngozi Okafor (mother, primary) · (312) 555-0147 · ngozi@example.com" in screen.contact.text()
-        assert table_texts(screen.guardians_tab.table)[1][:3] == ["Ada Eze", "emergency contact (grandmother)", "(773) 555-0199"]
+        assert "Ngozi Okafor (mother, primary) · (312) 555-0247 · ngozi@example.com" in screen.contact.text()
+        assert table_texts(screen.guardians_tab.table)[1][:3] == ["Ada Eze", "emergency contact, grandmother", "(773) 555-0299"]
         assert [[row[0], row[2]] for row in table_texts(screen.students)] == [["Ada Okafor", "Apr 2, 2019"],
                                                                              ["Obi Okafor", "Sep 30, 2021"]]
         assert table_texts(screen.notes_tab.table) == [["Allergy", "Ada", "Peanuts: EpiPen in her bag", "Open"]]
@@ -82,12 +83,12 @@ async def test_a_parent_calls_the_family_is_added_in_one_step_and_a_second_call_
 
         # The other parent calls about the same children: the desk shows the family on file first.
         dialog = await new_family_dialog(qtbot, window)
-        type_the_call(qtbot, dialog, {"name": "Okafor", "guardian0.first_name": "Chidi", "guardian0.phone": "312-555-0147",
+        type_the_call(qtbot, dialog, {"name": "Okafor", "guardian0.first_name": "Chidi", "guardian0.phone": "312-555-0247",
                                       "child0.first_name": "Ada", "child0.birth_date": "4/2/2019"})  # fmt: skip
         qtbot.keyClick(dialog.fields["child0.birth_date"], Qt.Key.Key_Return)
         assert dialog.duplicates_box.isVisible() and dialog.duplicates.hasFocus()
         line = dialog.duplicates.item(0).text()
-        assert line.startswith("Okafor family: same phone (312) 555-0147 (Ngozi Okafor)") and "same child Ada Okafor" in line
+        assert line.startswith("Okafor family\n   · same phone (312) 555-0247 (Ngozi Okafor)") and "same child Ada Okafor" in line
         assert dialog.primary.text() == "Open this family" and dialog.save_anyway.isVisible()
         qtbot.keyClick(dialog.duplicates, Qt.Key.Key_Return)  # Enter: it is the same family after all
         await until(lambda: closed(dialog), what="the dialog closed")
@@ -95,14 +96,14 @@ async def test_a_parent_calls_the_family_is_added_in_one_step_and_a_second_call_
 
         # Save anyway: a second family, and each says it may be the other.
         dialog = await new_family_dialog(qtbot, window)
-        type_the_call(qtbot, dialog, {"name": "Okafor", "guardian0.first_name": "Chidi", "guardian0.phone": "312-555-0147"})
+        type_the_call(qtbot, dialog, {"name": "Okafor", "guardian0.first_name": "Chidi", "guardian0.phone": "312-555-0247"})
         qtbot.keyClick(dialog.fields["guardian0.phone"], Qt.Key.Key_Return)
         assert dialog.duplicates_box.isVisible()
         qtbot.keyClick(dialog, Qt.Key.Key_S, ALT)
         await until(lambda: closed(dialog), what="saved anyway")
         second = screen.presenter.view.id
         assert second != family_id and screen.same_box.isVisibleTo(window)
-        assert screen.same_banner.text().startswith("May be the same family as the Okafor family: same phone (312) 555-0147")
+        assert screen.same_banner.text().startswith("May be the same family as the Okafor family: same phone (312) 555-0247")
         qtbot.keyClick(screen.search, Qt.Key.Key_D, CTRL)  # Ctrl+D: open the other one
         assert screen.presenter.view.id == family_id
 
@@ -139,17 +140,17 @@ async def test_every_part_of_the_file_is_edited_by_keys_and_a_second_desk_offlin
         edit = screen.dialog
         assert isinstance(edit, RecordDialog) and edit.inputs["first_name"].text() == "Ngozi"
         await until(edit.inputs["first_name"].hasFocus, what="the guardian's form ready to type")
-        assert edit.inputs["phone"].text() == "(312) 555-0147"  # shown as the location writes it
+        assert edit.inputs["phone"].text() == "(312) 555-0247"  # shown as the location writes it
         edit.inputs["email"].clear()
         qtbot.keyClicks(edit.inputs["email"], "ngozi@")
         qtbot.keyClick(edit.inputs["email"], Qt.Key.Key_Return)
         assert "is not an email address" in edit.problem.text() and edit.inputs["email"].hasFocus()
         qtbot.keyClicks(edit.inputs["email"], "okafor.family")
         edit.inputs["phone"].clear()
-        qtbot.keyClicks(edit.inputs["phone"], "312.555.0190")
+        qtbot.keyClicks(edit.inputs["phone"], "312.555.0290")
         qtbot.keyClick(edit.inputs["phone"], Qt.Key.Key_Return)
         await until(lambda: closed(edit), what="guardian saved")
-        assert "(312) 555-0190 · ngozi@okafor.family" in screen.contact.text()
+        assert "(312) 555-0290 · ngozi@okafor.family" in screen.contact.text()
 
         # Students: inactive and back; moving needs a manager.
         screen.tabs.setCurrentWidget(screen.students_tab)
@@ -186,10 +187,46 @@ async def test_every_part_of_the_file_is_edited_by_keys_and_a_second_desk_offlin
             await other.login(account["username"], account["password"])
             await other.engine.sync_now()
             mother = FamilyDesk(other.store).file(family_id, screen.file.today()).guardians[0]
-            await FamilyDesk(other.store).update("guardian", mother.id, {"phone": "(312) 555-0111"}, "US")
+            await FamilyDesk(other.store).update("guardian", mother.id, {"phone": "(312) 555-0211"}, "US")
             assert other.store.pending_count() == 1  # offline: waiting in its outbox
             await other.engine.sync_now()
         finally:
             await other.close()
-        await until(lambda: "(312) 555-0111" in screen.contact.text(), timeout=15, what="the other desk's edit shown")
+        await until(lambda: "(312) 555-0211" in screen.contact.text(), timeout=15, what="the other desk's edit shown")
         assert server_rows(account["data_dir"], "SELECT count(*) FROM family WHERE name = 'Okafor'") == [(1,)]
+
+
+async def test_a_manager_moves_a_child_to_the_other_parents_family_by_keys(qtbot, live_server, account, tmp_path, memory_keyring):
+    from server import admin
+
+    admin.add_staff(account["data_dir"], "acme", "morgan", "manager pass 123", group="manager")
+    manager = {**account, "username": "morgan", "password": "manager pass 123"}
+    async with signed_in_desk(qtbot, config_for(live_server.url, manager, tmp_path / "desk"), manager["password"]) as (
+        session, window,
+    ):
+        dialog = await new_family_dialog(qtbot, window)
+        type_the_call(qtbot, dialog, {"name": "Eze", "guardian0.first_name": "Chidi", "guardian0.phone": "312 555 0270"})
+        qtbot.keyClick(dialog.fields["name"], Qt.Key.Key_Return)
+        await until(lambda: closed(dialog), what="the Eze family saved")
+        eze = window.families.presenter.view.id
+        dialog = await new_family_dialog(qtbot, window)
+        type_the_call(qtbot, dialog, THE_CALL)
+        qtbot.keyClick(dialog.fields["name"], Qt.Key.Key_Return)
+        await until(lambda: closed(dialog), what="the Okafor family saved")
+        screen = window.families
+        screen.tabs.setCurrentWidget(screen.students_tab)
+        ada = next(st.id for st in screen.file.file.students if st.first_name == "Ada")
+        screen.students_tab.select(ada)
+        assert screen.students_tab.buttons["move"].isVisibleTo(window)
+        screen.students_tab.buttons["move"].click()
+        move = screen.dialog
+        assert isinstance(move, MoveStudentDialog)
+        await until(move.search.hasFocus, what="the family search ready")
+        qtbot.keyClicks(move.search, "eze")
+        assert move.results.item(0).text() == "Eze family · Chidi Eze"
+        qtbot.keyClick(move.search, Qt.Key.Key_Return)
+        await until(lambda: closed(move), what="moved")
+        assert window.toast.last_text == "Ada Okafor moved to the Eze family"
+        assert [row[0] for row in table_texts(screen.students)] == ["Obi Okafor"]
+        await until(lambda: session.engine.status.pending == 0, what="sent")
+        assert server_rows(account["data_dir"], "SELECT family_id FROM student WHERE id = ?", ada) == [(eze,)]

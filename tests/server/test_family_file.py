@@ -10,7 +10,7 @@ from tests.server.api import login, pull_all, push, query, table_counts
 from tests.server.test_edits_lww import current, edit
 
 
-def new_family(session: dict, seq: int, name: str = "Okafor", phone: str = "(312) 555-0147", **extra) -> tuple[dict, dict]:
+def new_family(session: dict, seq: int, name: str = "Okafor", phone: str = "(312) 555-0247", **extra) -> tuple[dict, dict]:
     """A family.create mutation as the desk sends it, and its ids."""
     ids = {"family": new_id(), "mother": new_id(), "grandma": new_id(), "ada": new_id(), "obi": new_id(), "note": new_id()}
     payload = {
@@ -19,7 +19,7 @@ def new_family(session: dict, seq: int, name: str = "Okafor", phone: str = "(312
             {"contact_id": ids["mother"], "first_name": "Ngozi", "last_name": name, "relation": "mother",
              "phone": phone, "email": "Ngozi.Okafor@Example.COM", "is_primary": True},
             {"contact_id": ids["grandma"], "first_name": "Ada", "last_name": "Eze", "relation": "emergency contact",
-             "phone": "+1 773 555 0199"},
+             "phone": "+1 773 555 0299"},
         ],
         "students": [
             {"student_id": ids["ada"], "first_name": "Ada", "last_name": name, "birth_date": "2019-04-02", "gender": "girl"},
@@ -40,9 +40,9 @@ def test_a_new_family_from_the_phone_call_lands_whole_once_with_numbers_and_addr
     families = [c["data"] for c in changes if c["type"] == "family" and c["data"]["name"] == "Okafor"]
     assert [f["id"] for f in families] == [ids["family"]]
     guardians = {c["id"]: c["data"] for c in changes if c["type"] == "contact" and c["data"]["family_id"] == ids["family"]}
-    assert guardians[ids["mother"]]["phone"] == "+13125550147"  # E.164, whatever was typed
+    assert guardians[ids["mother"]]["phone"] == "+13125550247"  # E.164, whatever was typed
     assert guardians[ids["mother"]]["email"] == "Ngozi.Okafor@example.com"  # the validator's normal form
-    assert guardians[ids["grandma"]]["relation"] == "emergency contact" and guardians[ids["grandma"]]["phone"] == "+17735550199"
+    assert guardians[ids["grandma"]]["relation"] == "emergency contact" and guardians[ids["grandma"]]["phone"] == "+17735550299"
     students = {c["id"]: c["data"] for c in changes if c["type"] == "student" and c["data"]["family_id"] == ids["family"]}
     assert students[ids["ada"]]["birth_date"] == "2019-04-02" and set(students) == {ids["ada"], ids["obi"]}
     [note] = [c["data"] for c in changes if c["type"] == "alert" and c["id"] == ids["note"]]
@@ -53,7 +53,7 @@ def test_a_bad_email_or_an_incomplete_phone_refuses_the_whole_family_in_words(cl
     before = table_counts(db_path)
     bad_email, _ = new_family(session, 1)
     bad_email["payload"]["guardians"][0]["email"] = "ngozi@@example"
-    short_phone, _ = new_family(session, 2, phone="555-0147")
+    short_phone, _ = new_family(session, 2, phone="555-0247")
     results = push(client, session, [bad_email, short_phone]).json()["results"]
     assert [r["status"] for r in results] == ["rejected", "rejected"]
     assert "“ngozi@@example” is not an email address" in results[0]["message"]
@@ -67,8 +67,8 @@ def test_every_field_edits_notes_resolve_and_a_student_goes_inactive_and_back(cl
     note_id = new_id()
     results = push(client, session, [
         mutation,
-        edit(session, 2, "family.update", utcnow(), id=ids["family"], changes={"address": "9 Oak Ave", "phone": "312-555-0148"}),
-        edit(session, 3, "contact.update", utcnow(), id=ids["mother"], changes={"phone": "+1 (312) 555-0190", "is_primary": True}),
+        edit(session, 2, "family.update", utcnow(), id=ids["family"], changes={"address": "9 Oak Ave", "phone": "312-555-0248"}),
+        edit(session, 3, "contact.update", utcnow(), id=ids["mother"], changes={"phone": "+1 (312) 555-0290", "is_primary": True}),
         edit(session, 4, "student.update", utcnow(), id=ids["ada"], changes={"first_name": "Adaeze", "birth_date": "2019-04-03"}),
         edit(session, 5, "alert.add", utcnow(), alert_id=note_id, family_id=ids["family"], kind="note", text="Dad picks up Tue"),
         edit(session, 6, "alert.update", utcnow(), id=note_id, changes={"text": "Dad picks up Tue and Thu"}),
@@ -77,8 +77,8 @@ def test_every_field_edits_notes_resolve_and_a_student_goes_inactive_and_back(cl
         edit(session, 9, "student.update", utcnow(), id=ids["obi"], changes={"active": True}),
     ]).json()["results"]  # fmt: skip
     assert [r["status"] for r in results] == ["applied"] * 9, results
-    assert current(client, session, "family", ids["family"])["phone"] == "+13125550148"
-    assert current(client, session, "contact", ids["mother"])["phone"] == "+13125550190"
+    assert current(client, session, "family", ids["family"])["phone"] == "+13125550248"
+    assert current(client, session, "contact", ids["mother"])["phone"] == "+13125550290"
     assert current(client, session, "student", ids["ada"])["first_name"] == "Adaeze"
     assert current(client, session, "alert", note_id)["text"] == "Dad picks up Tue and Thu"
     assert current(client, session, "alert", ids["note"])["active"] is False
@@ -86,7 +86,7 @@ def test_every_field_edits_notes_resolve_and_a_student_goes_inactive_and_back(cl
     rows = query(db_path, "SELECT detail FROM audit_event WHERE action = 'mutation.applied' AND record_id = ? ORDER BY id",
                  ids["mother"])  # fmt: skip
     [changes] = [json.loads(d)["changes"] for (d,) in rows]
-    assert changes["phone"] == {"before": "+13125550147", "after": "+13125550190"}
+    assert changes["phone"] == {"before": "+13125550247", "after": "+13125550290"}
 
 
 def test_only_those_allowed_add_families_or_move_students_and_a_move_is_audited_by_family_name(
@@ -98,7 +98,7 @@ def test_only_those_allowed_add_families_or_move_students_and_a_move_is_audited_
     coach = login(client, username="casey", password="coach pass 123")
     manager = login(client, username="morgan", password="manager pass 123")
     okafor, ids = new_family(session, 1)
-    eze, eze_ids = new_family(session, 2, name="Eze", phone="(312) 555-0170")
+    eze, eze_ids = new_family(session, 2, name="Eze", phone="(312) 555-0270")
     assert [r["status"] for r in push(client, session, [okafor, eze]).json()["results"]] == ["applied", "applied"]
 
     refused = push(client, coach, [new_family(coach, 1, name="Nope")[0]]).json()["results"][0]
