@@ -32,6 +32,7 @@ from sync.family_file import (
 )
 from sync.family_mutations import EMERGENCY, FAMILY_CREATE, STUDENT_ADD, STUDENT_MOVE
 from sync.ids import new_id
+from sync.schema import Student
 from sync.store import DeskStore
 
 Part = Literal["family", "guardian", "student", "note"]
@@ -173,7 +174,10 @@ class FamilyDesk:
         await self.store.record("student.update", {"id": student_id, "changes": {"active": active}})
 
     async def move_student(self, student_id: str, family_id: str) -> None:
-        await self.store.record(STUDENT_MOVE, {"student_id": student_id, "family_id": family_id})
+        with db.read_session(self.store.cache.engine) as s:
+            student = s.get(Student, student_id)
+            here = student.family_id if student is not None else None
+        await self.store.record(STUDENT_MOVE, {"student_id": student_id, "family_id": family_id, "from_family_id": here})
 
 
 def _phone(value: str, region: str) -> str:

@@ -82,6 +82,7 @@ class StudentAddPayload(StudentIn):
 class StudentMovePayload(_Payload):
     student_id: Id
     family_id: Id  # the family the student moves to
+    from_family_id: Id | None = None  # where the desk saw them: a refused move puts them back there
 
 
 PAYLOADS: dict[str, type[BaseModel]] = {
@@ -160,6 +161,11 @@ def undo_local(db: Session, payload: BaseModel) -> None:
                *((Student, s.student_id) for s in payload.students), *((Alert, n.alert_id) for n in payload.notes)]
     elif isinstance(payload, StudentAddPayload):
         ids = [(Student, payload.student_id)]
+    elif isinstance(payload, StudentMovePayload) and payload.from_family_id is not None:
+        student = db.get(Student, payload.student_id)
+        if student is not None and student.usn is None and student.family_id == payload.family_id:
+            student.family_id = payload.from_family_id  # the server never took the move: back where it was
+            db.add(student)
     for cls, record_id in ids:
         row = db.get(cls, record_id)
         if row is not None and row.usn is None:

@@ -115,3 +115,21 @@ async def test_a_new_family_the_server_refuses_leaves_the_desk_and_waits_in_need
     with pytest.raises(LookupError):
         fa.file(family_id, TODAY)  # nothing half-shown: the family is gone from this desk until staff decide
     assert server_rows(server_account["data_dir"], "SELECT count(*) FROM family WHERE id = ?", family_id) == [(0,)]
+
+
+@pytest.mark.asyncio
+async def test_a_move_the_server_refuses_puts_the_child_back_in_their_family_at_the_desk(
+    live_server, server_account, desks, http
+):
+    a, engine, fa = await family_desk(desks, http, live_server.url, server_account, "a")
+    okafor_id = await fa.add_family(okafor(), "US")
+    eze_id = await fa.add_family(NewFamily("Eze", guardians=[GuardianDraft("Chidi", "Eze", phone="312 555 0270")]), "US")
+    await engine.sync_now()
+    obi = next(st.id for st in fa.file(okafor_id, TODAY).students if st.first_name == "Obi")
+    await fa.move_student(obi, eze_id)  # alex is front desk: the desk records it, the server refuses it
+    assert [st.first_name for st in fa.file(eze_id, TODAY).students] == ["Obi"]
+    await engine.sync_now()
+    [refused] = a.rejected()
+    assert refused.code == "forbidden" and refused.summary == "Obi Okafor moved to another family"
+    assert [st.first_name for st in fa.file(okafor_id, TODAY).students] == ["Ada", "Obi"]
+    assert fa.file(eze_id, TODAY).students == ()
