@@ -76,6 +76,10 @@ def details(entry: AuditEntry) -> str:
 def family_details(d: dict) -> str:
     """"Guardian changed: Phone: +1 312-555-0147 → +1 312-555-0190"; a refusal says its code."""
     parts = [FAMILY_CHANGES[d["type"]]]
+    if d["type"] == "family.create" and isinstance(d.get("written"), list):  # what the one step brought
+        kinds = [w[0] for w in d["written"] if isinstance(w, list) and w]
+        counts = [(kinds.count(t), words) for t, words in (("contact", "guardian"), ("student", "student"), ("alert", "note"))]
+        parts += [f"{n} {words}{'' if n == 1 else 's'}" for n, words in counts if n]
     changes = d.get("changes")
     if isinstance(changes, dict):
         parts += [f"{FIELD_WORDS.get(k, k.replace('_', ' ').capitalize())}: {_plain(k, v.get('before'))} → "

@@ -152,8 +152,23 @@ async def test_every_part_of_the_file_is_edited_by_keys_and_a_second_desk_offlin
         await until(lambda: closed(edit), what="guardian saved")
         assert "(312) 555-0290 · ngozi@okafor.family" in screen.contact.text()
 
-        # Students: inactive and back; moving needs a manager.
+        # Students: Enter edits the one picked (a birth date typed as the desk writes dates).
         screen.tabs.setCurrentWidget(screen.students_tab)
+        ada = next(st.id for st in screen.file.file.students if st.first_name == "Ada")
+        screen.students_tab.select(ada)
+        screen.students.setFocus()
+        qtbot.keyClick(screen.students, Qt.Key.Key_Return)
+        edit = screen.dialog
+        assert isinstance(edit, RecordDialog) and edit.inputs["birth_date"].text() == "4/2/2019"
+        await until(edit.inputs["first_name"].hasFocus, what="the student's form ready to type")
+        edit.inputs["birth_date"].clear()
+        qtbot.keyClicks(edit.inputs["birth_date"], "4/3/2019")
+        qtbot.keyClick(edit.inputs["birth_date"], Qt.Key.Key_Return)
+        await until(lambda: closed(edit), what="student saved")
+        assert window.toast.last_text == "Saved: birth date"
+        assert ["Ada Okafor", "Apr 3, 2019"] == [table_texts(screen.students)[0][i] for i in (0, 2)]
+
+        # Inactive and back; moving needs a manager.
         screen.students_tab.select(screen.presenter.view.students[1].id)
         obi = screen.students_tab.selected()
         screen.students_tab.buttons["active"].click()

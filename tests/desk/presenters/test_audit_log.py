@@ -28,6 +28,9 @@ def test_a_family_edit_shows_the_value_it_overwrote():
         "email": {"before": "", "after": "ngozi@example.com"}})
     assert details(e) == ("Guardian changed; Email: (empty) → ngozi@example.com; Primary contact: no → yes; "
                           "Phone: +1 312-555-0147 → +1 312-555-0190")
+    e = entry("mutation.applied", type="family.create", written=[["family", "f"], ["contact", "c1"], ["contact", "c2"],
+                                                                   ["student", "s1"], ["alert", "a1"]])
+    assert details(e) == "New family; 2 guardians; 1 student; 1 note"
     e = entry("mutation.applied", type="student.move", changes={"family": {"before": "Okafor family", "after": "Eze family"}})
     assert details(e) == "Student moved to another family; Family: Okafor family → Eze family"
 
