@@ -49,6 +49,24 @@ def type_the_call(qtbot, dialog: NewFamilyDialog, typed: dict[str, str]) -> None
         qtbot.keyClicks(dialog.fields[key], text)
 
 
+async def row_form(qtbot, screen, tab, record_id: str | None = None) -> RecordDialog:
+    """The tab shown, a row picked (the first by default), Enter: its form, ready to type."""
+    screen.tabs.setCurrentWidget(tab)
+    if record_id is not None:
+        tab.select(record_id)
+    tab.table.setFocus()
+    qtbot.keyClick(tab.table, Qt.Key.Key_Return)
+    form = screen.dialog
+    assert isinstance(form, RecordDialog)
+    await until(next(iter(form.inputs.values())).hasFocus, what="the form ready to type")
+    return form
+
+
+def retype(qtbot, field, text: str) -> None:
+    field.clear()
+    qtbot.keyClicks(field, text)
+
+
 def table_texts(table) -> list[list[str]]:
     return [[table.item(r, c).text() for c in range(table.columnCount())] for r in range(table.rowCount())]
 
@@ -127,42 +145,29 @@ async def test_every_part_of_the_file_is_edited_by_keys_and_a_second_desk_offlin
         edit = screen.dialog
         assert isinstance(edit, RecordDialog)
         await until(edit.inputs["name"].hasFocus, what="the first field ready to type")
-        edit.inputs["address"].clear()
-        qtbot.keyClicks(edit.inputs["address"], "9 Oak Ave, Chicago")
+        retype(qtbot, edit.inputs["address"], "9 Oak Ave, Chicago")
         qtbot.keyClick(edit.inputs["address"], Qt.Key.Key_Return)
         await until(lambda: closed(edit), what="family saved")
         assert window.toast.last_text == "Saved: address"
 
         # Guardians tab: Enter on a row edits it; a wrong email is said in the dialog.
-        screen.tabs.setCurrentWidget(screen.guardians_tab)
-        screen.guardians_tab.table.setFocus()
-        qtbot.keyClick(screen.guardians_tab.table, Qt.Key.Key_Return)
-        edit = screen.dialog
-        assert isinstance(edit, RecordDialog) and edit.inputs["first_name"].text() == "Ngozi"
-        await until(edit.inputs["first_name"].hasFocus, what="the guardian's form ready to type")
+        edit = await row_form(qtbot, screen, screen.guardians_tab)
+        assert edit.inputs["first_name"].text() == "Ngozi"
         assert edit.inputs["phone"].text() == "(312) 555-0247"  # shown as the location writes it
-        edit.inputs["email"].clear()
-        qtbot.keyClicks(edit.inputs["email"], "ngozi@")
+        retype(qtbot, edit.inputs["email"], "ngozi@")
         qtbot.keyClick(edit.inputs["email"], Qt.Key.Key_Return)
         assert "is not an email address" in edit.problem.text() and edit.inputs["email"].hasFocus()
         qtbot.keyClicks(edit.inputs["email"], "okafor.family")
-        edit.inputs["phone"].clear()
-        qtbot.keyClicks(edit.inputs["phone"], "312.555.0290")
+        retype(qtbot, edit.inputs["phone"], "312.555.0290")
         qtbot.keyClick(edit.inputs["phone"], Qt.Key.Key_Return)
         await until(lambda: closed(edit), what="guardian saved")
         assert "(312) 555-0290 · ngozi@okafor.family" in screen.contact.text()
 
         # Students: Enter edits the one picked (a birth date typed as the desk writes dates).
-        screen.tabs.setCurrentWidget(screen.students_tab)
         ada = next(st.id for st in screen.file.file.students if st.first_name == "Ada")
-        screen.students_tab.select(ada)
-        screen.students.setFocus()
-        qtbot.keyClick(screen.students, Qt.Key.Key_Return)
-        edit = screen.dialog
-        assert isinstance(edit, RecordDialog) and edit.inputs["birth_date"].text() == "4/2/2019"
-        await until(edit.inputs["first_name"].hasFocus, what="the student's form ready to type")
-        edit.inputs["birth_date"].clear()
-        qtbot.keyClicks(edit.inputs["birth_date"], "4/3/2019")
+        edit = await row_form(qtbot, screen, screen.students_tab, ada)
+        assert edit.inputs["birth_date"].text() == "4/2/2019"
+        retype(qtbot, edit.inputs["birth_date"], "4/3/2019")
         qtbot.keyClick(edit.inputs["birth_date"], Qt.Key.Key_Return)
         await until(lambda: closed(edit), what="student saved")
         assert window.toast.last_text == "Saved: birth date"
