@@ -32,7 +32,7 @@ from sync.family_file import (
 )
 from sync.family_mutations import EMERGENCY, FAMILY_CREATE, STUDENT_ADD, STUDENT_MOVE
 from sync.ids import new_id
-from sync.schema import Student
+from sync.schema import Contact, Family, Student
 from sync.store import DeskStore
 
 Part = Literal["family", "guardian", "student", "note"]
@@ -85,10 +85,9 @@ class FamilyDesk:
             return family_file(s, family_id, today)
 
     def duplicates(self, draft: NewFamily, region: str) -> list[DuplicateHit]:
-        people = [*draft.guardians, *([draft.emergency] if draft.emergency else [])]
-        with db.read_session(self.store.cache.engine) as s:
-            return likely_duplicates(s, [g.phone for g in people], [g.email for g in draft.guardians], draft.children(),
-                                     region)  # fmt: skip
+        with db.read_session(self.store.cache.engine) as s:  # guardians only: emergency contacts are often shared
+            return likely_duplicates(s, [g.phone for g in draft.guardians], [g.email for g in draft.guardians],
+                                     draft.children(), region)  # fmt: skip
 
     def duplicates_of(self, family_id: str, region: str) -> list[DuplicateHit]:
         with db.read_session(self.store.cache.engine) as s:
@@ -141,7 +140,20 @@ class FamilyDesk:
             changes["phone"] = _phone(changes["phone"], region)
         if isinstance(changes.get("birth_date"), dt.date):
             changes["birth_date"] = changes["birth_date"].isoformat()
+        follow = self._family_follows(record_id, changes) if part == "guardian" else None
         await self.store.record(_UPDATE[part], {"id": record_id, "changes": changes})
+        if follow:  # the family's own phone and email (receipts, the kiosk) are its primary guardian's
+            await self.store.record("family.update", {"id": follow[0], "changes": follow[1]})
+
+    def _family_follows(self, contact_id: str, changes: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        """The family's fields that were the primary guardian's and change with them (as one more edit)."""
+        with db.read_session(self.store.cache.engine) as s:
+            contact = s.get(Contact, contact_id)
+            family = s.get(Family, contact.family_id) if contact is not None else None
+            if contact is None or family is None or not contact.is_primary:
+                return None
+            same = {k: v for k, v in changes.items() if k in ("phone", "email") and getattr(family, k) == getattr(contact, k)}
+        return (family.id, same) if same else None
 
     async def add_guardian(self, family_id: str, g: GuardianDraft, region: str) -> str:
         contact_id = new_id()

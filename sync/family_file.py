@@ -5,7 +5,8 @@ changed, by id), resolved notes included. Ages are worked out on the day the cal
 location's today from its clock), never on this computer's date.
 
 Likely duplicates: another family with a guardian of the same phone (compared as E.164) or email,
-or a child of the same name and birth date. Shown before a new family is saved, and whenever a
+or a child of the same name and birth date. Emergency contacts do not count: one grandmother is often
+the emergency contact of several families. Shown before a new family is saved, and whenever a
 family is opened, so two desks that added one family offline see both (nothing merges them).
 """
 
@@ -137,11 +138,12 @@ def likely_duplicates(
         tail = "".join(ch for ch in phone if ch.isdigit())[-4:]
         rows = s.exec(select(Contact).where(col(Contact.phone).like(f"%{tail[:2]}%{tail[2:]}%"))).all()
         for c in rows:
-            if same_phone(c.phone, region) == phone:
+            if same_phone(c.phone, region) == phone and not _emergency(c):
                 hit(c.family_id, f"same phone {phone_text(phone, region)} ({c.first_name} {c.last_name})")
     for email in {e.strip().casefold() for e in emails if e.strip()}:
         for c in s.exec(select(Contact).where(func.lower(Contact.email) == email)).all():
-            hit(c.family_id, f"same email {c.email} ({c.first_name} {c.last_name})")
+            if not _emergency(c):
+                hit(c.family_id, f"same email {c.email} ({c.first_name} {c.last_name})")
     for child in children:
         if child.birth_date is None or not child.first_name.strip() or not child.last_name.strip():
             continue
@@ -163,12 +165,16 @@ def likely_duplicates(
 
 def duplicates_of(s: Session, family_id: str, region: str) -> list[DuplicateHit]:
     """Other families that look like this one (on opening it: two desks may have added it offline)."""
-    contacts = s.exec(select(Contact).where(Contact.family_id == family_id)).all()
+    contacts = [c for c in s.exec(select(Contact).where(Contact.family_id == family_id)).all() if not _emergency(c)]
     students = s.exec(select(Student).where(Student.family_id == family_id)).all()
     return likely_duplicates(
         s, [c.phone for c in contacts], [c.email for c in contacts],
         [ChildKey(st.first_name, st.last_name, st.birth_date) for st in students], region, exclude=family_id,
     )  # fmt: skip
+
+
+def _emergency(c: Contact) -> bool:
+    return c.relation.casefold().startswith(EMERGENCY)
 
 
 def change_summary(s: Session, type_: str, payload: dict) -> str | None:

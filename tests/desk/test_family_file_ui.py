@@ -162,6 +162,8 @@ async def test_every_part_of_the_file_is_edited_by_keys_and_a_second_desk_offlin
         qtbot.keyClick(edit.inputs["phone"], Qt.Key.Key_Return)
         await until(lambda: closed(edit), what="guardian saved")
         assert "(312) 555-0290 · ngozi@okafor.family" in screen.contact.text()
+        family = screen.file.file  # the family's own phone and email were hers: they follow
+        assert (family.phone, family.email) == ("+13125550290", "ngozi@okafor.family")
 
         # Students: Enter edits the one picked (a birth date typed as the desk writes dates).
         ada = next(st.id for st in screen.file.file.students if st.first_name == "Ada")
@@ -208,7 +210,7 @@ async def test_every_part_of_the_file_is_edited_by_keys_and_a_second_desk_offlin
             await other.engine.sync_now()
             mother = FamilyDesk(other.store).file(family_id, screen.file.today()).guardians[0]
             await FamilyDesk(other.store).update("guardian", mother.id, {"phone": "(312) 555-0211"}, "US")
-            assert other.store.pending_count() == 1  # offline: waiting in its outbox
+            assert other.store.pending_count() == 2  # offline, in its outbox: her phone, and the family's that was hers
             await other.engine.sync_now()
         finally:
             await other.close()
