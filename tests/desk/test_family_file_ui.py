@@ -7,6 +7,8 @@ guardian's phone and the first desk shows it after the sync.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from PySide6.QtCore import Qt
 
@@ -14,13 +16,14 @@ from desk.boot import DeskSession
 from desk.widgets.move_student_dialog import MoveStudentDialog
 from desk.widgets.new_family_dialog import NewFamilyDialog
 from desk.widgets.record_dialog import RecordDialog
-from sync.family_desk import FamilyDesk
+from sync.family_desk import FamilyDesk, GuardianDraft, NewFamily, StudentDraft
 from tests.desk.desk_helpers import config_for, ops_done, signed_in_desk, until
 from tests.desk.test_family_ui import closed
 from tests.sync.conftest import server_rows
 
 pytestmark = [pytest.mark.gui, pytest.mark.asyncio(loop_factories=["qasync"])]
 CTRL = Qt.KeyboardModifier.ControlModifier
+THE_BIRTH_DATE = dt.date(2019, 4, 2)  # Ada's, as THE_CALL types it
 ALT = Qt.KeyboardModifier.AltModifier
 THE_CALL = {  # what the front desk types while the parent is on the phone
     "name": "Okafor", "address": "12 Elm St, Chicago",
@@ -252,3 +255,32 @@ async def test_a_manager_moves_a_child_to_the_other_parents_family_by_keys(qtbot
         assert [row[0] for row in table_texts(screen.students)] == ["Obi Okafor"]
         await until(lambda: session.engine.status.pending == 0, what="sent")
         assert server_rows(account["data_dir"], "SELECT family_id FROM student WHERE id = ?", ada) == [(eze,)]
+
+
+async def test_the_same_family_added_offline_at_another_desk_is_flagged_when_the_family_is_next_open(
+    qtbot, live_server, account, tmp_path, memory_keyring,
+):
+    async with signed_in_desk(qtbot, config_for(live_server.url, account, tmp_path / "desk"), account["password"]) as (
+        session, window,
+    ):
+        dialog = await new_family_dialog(qtbot, window)
+        type_the_call(qtbot, dialog, THE_CALL)
+        qtbot.keyClick(dialog.fields["name"], Qt.Key.Key_Return)
+        await until(lambda: closed(dialog), what="the new family saved")
+        screen = window.families
+        ours = screen.presenter.view.id
+        assert not screen.same_box.isVisibleTo(window)
+        other = DeskSession.open(config_for(live_server.url, account, tmp_path / "desk2"))
+        try:  # the other parent called the other desk, which was offline
+            await other.login(account["username"], account["password"])
+            theirs = await FamilyDesk(other.store).add_family(NewFamily("Okafor", guardians=[
+                GuardianDraft("Chidi", "Okafor", "father", "+1 312 555 0247")], students=[
+                StudentDraft("Ada", "Okafor", THE_BIRTH_DATE)]), "US")  # fmt: skip
+            await other.engine.sync_now()
+        finally:
+            await other.close()
+        await until(lambda: screen.same_box.isVisibleTo(window), timeout=15, what="the banner on the open family")
+        assert screen.same_banner.text() == ("May be the same family as the Okafor family: same phone (312) 555-0247 "
+                                             "(Chidi Okafor); same child Ada Okafor, born Apr 2, 2019.")  # fmt: skip
+        qtbot.keyClick(screen.search, Qt.Key.Key_D, CTRL)
+        assert screen.presenter.view.id == theirs != ours  # two families, side by side: nothing merged
