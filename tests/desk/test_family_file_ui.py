@@ -52,6 +52,15 @@ def type_the_call(qtbot, dialog: NewFamilyDialog, typed: dict[str, str]) -> None
         qtbot.keyClicks(dialog.fields[key], text)
 
 
+async def the_call_saved(qtbot, window, typed: dict[str, str] = THE_CALL) -> str:
+    """Ctrl+N, the call typed, Enter (nothing like it on file): the new family's id, its file open."""
+    dialog = await new_family_dialog(qtbot, window)
+    type_the_call(qtbot, dialog, typed)
+    qtbot.keyClick(dialog.fields["name"], Qt.Key.Key_Return)
+    await until(lambda: closed(dialog), what=f"the {typed['name']} family saved")
+    return window.families.presenter.view.id
+
+
 async def row_form(qtbot, screen, tab, record_id: str | None = None) -> RecordDialog:
     """The tab shown, a row picked (the first by default), Enter: its form, ready to type."""
     screen.tabs.setCurrentWidget(tab)
@@ -135,12 +144,8 @@ async def test_every_part_of_the_file_is_edited_by_keys_and_a_second_desk_offlin
     async with signed_in_desk(qtbot, config_for(live_server.url, account, tmp_path / "desk"), account["password"]) as (
         session, window,
     ):
-        dialog = await new_family_dialog(qtbot, window)
-        type_the_call(qtbot, dialog, THE_CALL)
-        qtbot.keyClick(dialog.fields["name"], Qt.Key.Key_Return)
-        await until(lambda: closed(dialog), what="the new family saved")
+        family_id = await the_call_saved(qtbot, window)
         screen = window.families
-        family_id = screen.presenter.view.id
 
         # Ctrl+E: the family's own fields; only what changed is sent.
         await until(window.isActiveWindow, what="the desk active again (its keys work)")
@@ -229,15 +234,9 @@ async def test_a_manager_moves_a_child_to_the_other_parents_family_by_keys(qtbot
     async with signed_in_desk(qtbot, config_for(live_server.url, manager, tmp_path / "desk"), manager["password"]) as (
         session, window,
     ):
-        dialog = await new_family_dialog(qtbot, window)
-        type_the_call(qtbot, dialog, {"name": "Eze", "guardian0.first_name": "Chidi", "guardian0.phone": "312 555 0270"})
-        qtbot.keyClick(dialog.fields["name"], Qt.Key.Key_Return)
-        await until(lambda: closed(dialog), what="the Eze family saved")
-        eze = window.families.presenter.view.id
-        dialog = await new_family_dialog(qtbot, window)
-        type_the_call(qtbot, dialog, THE_CALL)
-        qtbot.keyClick(dialog.fields["name"], Qt.Key.Key_Return)
-        await until(lambda: closed(dialog), what="the Okafor family saved")
+        eze = await the_call_saved(qtbot, window, {"name": "Eze", "guardian0.first_name": "Chidi",
+                                                   "guardian0.phone": "312 555 0270"})
+        await the_call_saved(qtbot, window)
         screen = window.families
         screen.tabs.setCurrentWidget(screen.students_tab)
         ada = next(st.id for st in screen.file.file.students if st.first_name == "Ada")
@@ -263,12 +262,8 @@ async def test_the_same_family_added_offline_at_another_desk_is_flagged_when_the
     async with signed_in_desk(qtbot, config_for(live_server.url, account, tmp_path / "desk"), account["password"]) as (
         session, window,
     ):
-        dialog = await new_family_dialog(qtbot, window)
-        type_the_call(qtbot, dialog, THE_CALL)
-        qtbot.keyClick(dialog.fields["name"], Qt.Key.Key_Return)
-        await until(lambda: closed(dialog), what="the new family saved")
+        ours = await the_call_saved(qtbot, window)
         screen = window.families
-        ours = screen.presenter.view.id
         assert not screen.same_box.isVisibleTo(window)
         other = DeskSession.open(config_for(live_server.url, account, tmp_path / "desk2"))
         try:  # the other parent called the other desk, which was offline
