@@ -17,9 +17,10 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from sync.schema import ALERT_KINDS, Alert, Contact, Family, Student, SyncedRecord
+from sync.contact_fields import DEFAULT_REGION, clean_email, clean_phone, region_of_zone
+from sync.schema import ALERT_KINDS, Alert, Contact, Family, Location, Student, SyncedRecord
 
 NextUsn = Callable[[], int | None]
 Id = Annotated[str, Field(min_length=1, max_length=36)]
@@ -90,8 +91,17 @@ def _rejected(code: str, message: str) -> Exception:
     return Rejected(code, message)
 
 
-def clean_changes(cls: type[SyncedRecord], changes: dict[str, Any]) -> dict[str, Any]:
-    """The changes as the record's own types; Rejected for a field that may not be edited or a bad value."""
+def account_region(db: Session) -> str:
+    """The country a phone typed without its code belongs to: the first location's (by name), the
+    same on the server and on every desk; desks send numbers already as E.164 from their own location."""
+    zone = db.exec(select(Location.timezone).order_by(Location.name, Location.id)).first()
+    return region_of_zone(zone) if zone else DEFAULT_REGION
+
+
+def clean_changes(cls: type[SyncedRecord], changes: dict[str, Any], region: str = DEFAULT_REGION) -> dict[str, Any]:
+    """The changes as the record's own types; Rejected for a field that may not be edited or a bad value.
+
+    Emails are checked by a real validator and phones kept as E.164 (sync.contact_fields)."""
     allowed = _ADAPTERS[cls]
     out: dict[str, Any] = {}
     for name, value in changes.items():
@@ -103,8 +113,15 @@ def clean_changes(cls: type[SyncedRecord], changes: dict[str, Any]) -> dict[str,
             raise _rejected("invalid", f"The {_WORDS[cls]}'s {name.replace('_', ' ')} is not valid; nothing was changed.") from None
         if isinstance(value, str):
             value = value.strip()
-            if name == "email" and value and ("@" not in value or " " in value or "." not in value.rpartition("@")[2]):
-                raise _rejected("invalid", f"“{value}” is not an email address; nothing was changed.")
+            if not value and name in ("name", "first_name", "last_name"):
+                raise _rejected("invalid", f"The {_WORDS[cls]}'s {name.replace('_', ' ')} cannot be empty; nothing was changed.")
+            try:
+                if name == "email":
+                    value = clean_email(value)
+                elif name == "phone":
+                    value = clean_phone(value, region)
+            except ValueError as exc:
+                raise _rejected("invalid", f"{exc} Nothing was changed.") from None
         out[name] = value
     return out
 
@@ -115,7 +132,7 @@ def apply_edit(db: Session, mutation_type: str, payload: BaseModel, next_usn: Ne
         row = db.get(cls, payload.id)
         if row is None:
             raise _rejected("not_found", f"This {_WORDS[cls]} is no longer on file; the change was not recorded.")
-        changes = clean_changes(cls, payload.changes)
+        changes = clean_changes(cls, payload.changes, account_region(db))
         for name, value in changes.items():  # only the fields sent: the others keep what others wrote
             setattr(row, name, value)
         row.usn = next_usn()
@@ -126,7 +143,7 @@ def apply_edit(db: Session, mutation_type: str, payload: BaseModel, next_usn: Ne
             return []
         if db.get(Family, payload.family_id) is None:
             raise _rejected("not_found", "This family is no longer on file; the guardian was not added.")
-        fields = clean_changes(Contact, payload.model_dump(exclude={"contact_id", "family_id"}))
+        fields = clean_changes(Contact, payload.model_dump(exclude={"contact_id", "family_id"}), account_region(db))
         row = Contact(id=payload.contact_id, usn=next_usn(), family_id=payload.family_id, **fields)
         db.add(row)
         return [row]
@@ -147,6 +164,10 @@ def apply_edit(db: Session, mutation_type: str, payload: BaseModel, next_usn: Ne
 
 def edited_fields(db: Session, mutation_type: str, payload: dict[str, Any]) -> dict[str, Any] | None:
     """For the server's audit: the current values of the fields an update will change (None: not an update)."""
+    if mutation_type == "student.move":  # sync.family_mutations: which family, by name, before and after
+        student = db.get(Student, str(payload.get("student_id", "")))
+        family = db.get(Family, student.family_id) if student is not None else None
+        return {"family": f"{family.name} family" if family is not None else ""} if student is not None else None
     cls = UPDATES.get(mutation_type)
     if cls is None or not isinstance(payload.get("changes"), dict):
         return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from sync import family_mutations
 from sync.mutations import AttendancePayload, CheckInPayload, Rejected, parse_payload
 from sync.schema import Attendance, AttendanceMark, CheckIn, attendance_id
 from sync.wire import Mutation
@@ -29,6 +30,8 @@ def undo_local_effects(s: Session, mutation: Mutation) -> None:
             _undo_mark(s, payload.mark_id, payload.session_id, payload.student_id)
     elif isinstance(payload, AttendancePayload):
         _undo_mark(s, payload.mark_id, payload.session_id, payload.student_id)
+    elif mutation.type in family_mutations.PAYLOADS:
+        family_mutations.undo_local(s, payload)  # a refused new family or student leaves no trace here
     s.flush()
 
 

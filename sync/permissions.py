@@ -18,6 +18,8 @@ ATTENDANCE_VIEW = "attendance.view"
 ATTENDANCE_TAKE = "attendance.take"
 FAMILY_VIEW = "family.view"
 FAMILY_EDIT = "family.edit"
+FAMILY_ADD = "family.add"
+STUDENT_MOVE = "student.move"
 LEDGER_VIEW = "ledger.view"
 CHARGE_POST = "charge.post"
 PAYMENT_TAKE = "payment.take"
@@ -36,6 +38,8 @@ PERMISSIONS: dict[str, str] = {
     ATTENDANCE_TAKE: "Take attendance",
     FAMILY_VIEW: "See families",
     FAMILY_EDIT: "Edit families",
+    FAMILY_ADD: "Add families",
+    STUDENT_MOVE: "Move students to another family",
     LEDGER_VIEW: "See balances and payments",
     CHARGE_POST: "Post charges",
     PAYMENT_TAKE: "Take payments",
@@ -53,6 +57,8 @@ ALL_PERMISSIONS: frozenset[str] = frozenset(PERMISSIONS)
 IMPLIES: dict[str, frozenset[str]] = {
     ATTENDANCE_TAKE: frozenset({ATTENDANCE_VIEW}),
     FAMILY_EDIT: frozenset({FAMILY_VIEW}),
+    FAMILY_ADD: frozenset({FAMILY_VIEW}),
+    STUDENT_MOVE: frozenset({FAMILY_VIEW}),
     CHARGE_POST: frozenset({LEDGER_VIEW}),
     PAYMENT_TAKE: frozenset({LEDGER_VIEW}),
     LEDGER_VOID: frozenset({LEDGER_VIEW}),
@@ -60,7 +66,8 @@ IMPLIES: dict[str, frozenset[str]] = {
 }
 
 # Reports today are attendance sheets the desk prints for coaches; money reports may need their own permission.
-_FRONT_DESK = frozenset({CHECK_IN, ATTENDANCE_TAKE, FAMILY_VIEW, FAMILY_EDIT, LEDGER_VIEW, CHARGE_POST, PAYMENT_TAKE, REPORTS_RUN})
+# Moving a child to another family (custody) stays with managers: front desk adds and edits families.
+_FRONT_DESK = frozenset({CHECK_IN, ATTENDANCE_TAKE, FAMILY_VIEW, FAMILY_EDIT, FAMILY_ADD, LEDGER_VIEW, CHARGE_POST, PAYMENT_TAKE, REPORTS_RUN})
 BUILTIN_GROUPS: dict[str, frozenset[str]] = {
     "owner": ALL_PERMISSIONS,
     # Settings (payment gateway, account-wide rules) stay with the owner.
@@ -87,7 +94,9 @@ MUTATION_PERMISSIONS: dict[str, str] = {
     "ledger.credit": LEDGER_VOID,
     "drawer.count": PAYMENT_TAKE,  # whoever takes money counts their drawer
     "kiosk.referral": CHECK_IN,  # the kiosk saying why it sent a family to the front desk
-    "desk.settings": SETTINGS_MANAGE,  # a desk's own settings (printer, lock, kiosk hours): audited
+    "desk.settings": SETTINGS_MANAGE,
+    "family.create": FAMILY_ADD,  # a new family from the phone call (sync.family_mutations)
+    "student.move": STUDENT_MOVE,  # a child to another family: custody changes  # a desk's own settings (printer, lock, kiosk hours): audited
 }
 MUTATION_PREFIX_PERMISSIONS: dict[str, str] = {
     "card": FAMILY_EDIT,  # member cards belong to a family's file

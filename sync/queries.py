@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import Session, col, or_, select
 
+from sync.contact_fields import phone_text, region_of_zone
 from sync.kiosk_referrals import referrals_on
 from sync.schema import (
     Attendance,
@@ -137,7 +138,7 @@ def student_card(s: Session, student_id: str, location_id: str, now: dt.datetime
     return StudentCard(
         student=hit,
         birth_date=student.birth_date,
-        guardians=_guardians(s, student.family_id),
+        guardians=_guardians(s, student.family_id, region_of_zone(getattr(zone, "key", ""))),
         alerts=hit.alerts,
         sessions_today=tuple(choices),
         suggested_session_id=suggest(choices, now_utc),
@@ -175,11 +176,13 @@ def suggest(choices: Sequence[SessionChoice], now_utc: dt.datetime) -> str | Non
     return min(upcoming, key=lambda c: c.session.starts_at).session.id if upcoming else None
 
 
-def _guardians(s: Session, family_id: str) -> tuple[GuardianView, ...]:
+def _guardians(s: Session, family_id: str, region: str) -> tuple[GuardianView, ...]:
+    """Phones as the location's country writes them (stored as E.164: sync.contact_fields)."""
     rows = s.exec(select(Contact).where(Contact.family_id == family_id)).all()
     rows = sorted(rows, key=lambda c: (not c.is_primary, c.last_name.casefold(), c.first_name.casefold()))
     return tuple(
-        GuardianView(name=f"{c.first_name} {c.last_name}", relation=c.relation, phone=c.phone, email=c.email, is_primary=c.is_primary)
+        GuardianView(name=f"{c.first_name} {c.last_name}", relation=c.relation, phone=phone_text(c.phone, region),
+                     email=c.email, is_primary=c.is_primary)
         for c in rows
     )
 

@@ -364,4 +364,6 @@ def _summary(s: Any, m: Mutation) -> str:
         return f"Member card for {who}"
     if m.type == ATTENDANCE_MARK:
         return f"Attendance of {who} ({m.payload.get('status', '?')})"
-    return money_summary(s, m) or f"A change made at this desk ({m.type})"  # money: what, for which family
+    from sync.family_file import change_summary  # imported here: a shared file, its import block left as it is
+
+    return money_summary(s, m) or change_summary(s, m.type, m.payload) or f"A change made at this desk ({m.type})"

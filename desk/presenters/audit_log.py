@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from sync.contact_fields import phone_text
 from sync.wire_staff import AuditEntry
 
 COLUMNS = ("When (UTC)", "Staff", "Desk", "Action", "Record", "Details")
@@ -41,12 +42,23 @@ ACTION_FILTERS = {
 }
 
 
+# Changes to the family file, said in words: what was changed, then each field before and after.
+FAMILY_CHANGES = {
+    "family.create": "New family", "family.update": "Family changed", "contact.add": "Guardian added",
+    "contact.update": "Guardian changed", "student.add": "Student added", "student.update": "Student changed",
+    "student.move": "Student moved to another family", "alert.add": "Note added", "alert.update": "Note changed",
+}  # fmt: skip
+FIELD_WORDS = {"is_primary": "Primary contact", "active": "Active", "birth_date": "Birth date", "text": "Note"}
+
+
 def action_words(action: str) -> str:
     return ACTION_WORDS.get(action, action)
 
 
 def details(entry: AuditEntry) -> str:
     d = entry.detail
+    if d.get("type") in FAMILY_CHANGES:
+        return family_details(d)
     parts = []
     if "before" in d or "after" in d:
         before, after = d.get("before") or {}, d.get("after") or {}
@@ -59,6 +71,32 @@ def details(entry: AuditEntry) -> str:
         if d.get(key) not in (None, "", []):
             parts.append(f"{key}: {d[key]}")
     return "; ".join(parts)
+
+
+def family_details(d: dict) -> str:
+    """"Guardian changed: Phone: +1 312-555-0147 → +1 312-555-0190"; a refusal says its code."""
+    parts = [FAMILY_CHANGES[d["type"]]]
+    if d["type"] == "family.create" and isinstance(d.get("written"), list):  # what the one step brought
+        kinds = [w[0] for w in d["written"] if isinstance(w, list) and w]
+        counts = [(kinds.count(t), words) for t, words in (("contact", "guardian"), ("student", "student"), ("alert", "note"))]
+        parts += [f"{n} {words}{'' if n == 1 else 's'}" for n, words in counts if n]
+    changes = d.get("changes")
+    if isinstance(changes, dict):
+        parts += [f"{FIELD_WORDS.get(k, k.replace('_', ' ').capitalize())}: {_plain(k, v.get('before'))} → "
+                  f"{_plain(k, v.get('after'))}" for k, v in sorted(changes.items()) if isinstance(v, dict)]  # fmt: skip
+    if d.get("code"):
+        parts.append(f"refused ({d['code']})")
+    return "; ".join(parts)
+
+
+def _plain(name: str, value: object) -> str:
+    if value is None or value == "":
+        return "(empty)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if name == "phone":
+        return phone_text(str(value), "ZZ")  # no home country here: international, readable anywhere
+    return str(value)
 
 
 def row(entry: AuditEntry) -> tuple[str, ...]:

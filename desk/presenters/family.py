@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from desk.presenters.formatting import age_text, now_at
 from desk.presenters.money_text import KIND_WORDS, balance_words, money, when_text
+from sync.contact_fields import phone_text, region_of_zone
 from sync.money_desk import MoneyDesk
 from sync.money_views import CorrectionOutcome, FamilyHit, FamilyView, LedgerRow, PaymentOutcome
 from sync.permissions import ALL_PERMISSIONS, CHARGE_POST, LEDGER_REFUND, LEDGER_VIEW, LEDGER_VOID, PAYMENT_TAKE, expand
@@ -168,12 +169,13 @@ class FamilyPresenter:
         v = self._open()
         balance, tone = balance_words(v.balance_cents, v.currency)
         contact = []
+        region = region_of_zone(self.location.timezone)  # numbers read as this location's country writes them
         for g in v.guardians:
             who = ", ".join(p for p in (g.relation, "primary" if g.is_primary else "") if p)
             name = f"{g.name} ({who})" if who else g.name
-            contact.append(" · ".join(p for p in (name, g.phone, g.email) if p))
+            contact.append(" · ".join(p for p in (name, phone_text(g.phone, region), g.email) if p))
         if not contact and (v.phone or v.email):
-            contact.append(" · ".join(p for p in (v.phone, v.email) if p))
+            contact.append(" · ".join(p for p in (phone_text(v.phone, region), v.email) if p))
         return Header(f"{v.name} family", balance, tone, tuple(contact))
 
     def student_lines(self) -> list[StudentLine]:

@@ -1,8 +1,10 @@
 """The Families screen (F3): find a family on the left, its file on the right.
 
-The file: name, balance (red when due), guardians with phone and email; tabs Students, Ledger and
-Receipts; and the money actions with their keys: Take payment (Ctrl+P), Post charge
-(Ctrl+Shift+C), Void or Refund the selected ledger line (Ctrl+Shift+V), End of shift (Ctrl+Shift+E).
+The file: name, balance (red when due), guardians with phone and email; tabs Students, Ledger,
+Receipts, Guardians and Notes; and the actions with their keys: New family (Ctrl+N), Edit family
+(Ctrl+E), Take payment (Ctrl+P), Post charge (Ctrl+Shift+C), Void or Refund the selected ledger
+line (Ctrl+Shift+V), End of shift (Ctrl+Shift+E). A family that may be on file twice says so
+in a banner (Ctrl+D opens the other one). The family file's part: desk.presenters.family_file.
 """
 
 from __future__ import annotations
@@ -20,32 +22,37 @@ from desk.presenters.charge import ChargePresenter
 from desk.presenters.correction import CorrectionPresenter
 from desk.presenters.drawer import DrawerPresenter
 from desk.presenters.family import FamilyPresenter, HitLine
+from desk.presenters.family_file import FamilyFilePresenter
 from desk.presenters.payment import PaymentPresenter
 from desk.theme import color
 from desk.widgets.charge_dialog import ChargeDialog
 from desk.widgets.common import label, set_tone
 from desk.widgets.correction_dialog import CorrectionDialog
 from desk.widgets.drawer_dialog import DrawerDialog
+from desk.widgets.family_file_actions import FamilyFileActions
 from desk.widgets.payment_dialog import PaymentDialog
 from desk.widgets.search_field import SearchField
+from sync.family_desk import FamilyDesk
 from sync.money_views import CorrectionOutcome, DrawerExpected, PaymentOutcome
 from sync.views import LocationView
 
 Notify = Callable[[str, str], None]
 HIT_ROW_HEIGHT = 64
 ROW_HEIGHT = 40
-KEYS = {"pay": "Ctrl+P", "charge": "Ctrl+Shift+C", "correct": "Ctrl+Shift+V", "drawer": "Ctrl+Shift+E"}
+KEYS = {"pay": "Ctrl+P", "charge": "Ctrl+Shift+C", "correct": "Ctrl+Shift+V", "drawer": "Ctrl+Shift+E",
+        "new": "Ctrl+N", "edit": "Ctrl+E", "same": "Ctrl+D"}
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
 
-class FamilyScreen(QWidget):
+class FamilyScreen(FamilyFileActions, QWidget):
     title = "Families"
 
     def __init__(self, presenter: FamilyPresenter, notify: Notify, staff_id: Callable[[], str | None] = lambda: None,
                  parent: QWidget | None = None):
         super().__init__(parent)
         self.presenter = presenter
+        self.file = FamilyFilePresenter(FamilyDesk(presenter.money.store), presenter)  # guardians, students, notes
         self.notify = notify
         self.staff_id = staff_id  # whose drawer "End of shift" counts: the signed-in staff member
         self.dialog: QWidget | None = None  # the money dialog open now, if any
@@ -67,10 +74,13 @@ class FamilyScreen(QWidget):
         self.results_stack.addWidget(self.results)
         self.drawer_button = self._button("End of shift", "drawer", "Count the drawer at the end of your shift")
         self.drawer_button.clicked.connect(self.count_drawer)
+        self.new_button = self._button("New family", "new", "Add a family from a phone call")
+        self.new_button.clicked.connect(self.new_family)
         left = QVBoxLayout()
         left.setSpacing(12)
         left.addWidget(self.search)
         left.addWidget(self.results_stack, 1)
+        left.addWidget(self.new_button)
         left.addWidget(self.drawer_button)
 
         # --- right: the family ---
@@ -84,6 +94,7 @@ class FamilyScreen(QWidget):
         self.charge_button.clicked.connect(self.post_charge)
         self.correct_button = self._button("Void or refund", "correct", "Void or refund the selected ledger line")
         self.correct_button.clicked.connect(self.correct_selected)
+        self._build_family_file()  # Edit family, the maybe-twice banner, Students/Guardians/Notes tabs
 
         head = QHBoxLayout()
         names = QVBoxLayout()
@@ -91,14 +102,18 @@ class FamilyScreen(QWidget):
         names.addWidget(self.name)
         names.addWidget(self.contact)
         head.addLayout(names, 1)
-        head.addWidget(self.balance, 0, Qt.AlignmentFlag.AlignTop)
+        corner = QVBoxLayout()  # the balance, and under it the family's own edit (the money row is full at 1366 px)
+        corner.setSpacing(8)
+        corner.addWidget(self.balance, 0, Qt.AlignmentFlag.AlignRight)
+        corner.addWidget(self.edit_button, 0, Qt.AlignmentFlag.AlignRight)
+        corner.addStretch(1)
+        head.addLayout(corner)
         actions = QHBoxLayout()
         actions.setSpacing(10)
         for button in (self.pay_button, self.charge_button, self.correct_button):
             actions.addWidget(button)
         actions.addStretch(1)
 
-        self.students = _table(["Student", "Age", ""], stretch=0)
         self.ledger = _table(["Date", "Description", "Method", "Amount", "Balance"], stretch=1)
         self.ledger.setAccessibleName("Ledger")
         self.ledger.itemSelectionChanged.connect(self._update_actions)
@@ -127,9 +142,11 @@ class FamilyScreen(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("familyTabs")
         self.tabs.setAccessibleName("Family tabs")
-        self.tabs.addTab(self.students, "Students")
+        self.tabs.addTab(self.students_tab, "Students")
         self.tabs.addTab(self.ledger_stack, "Ledger")
         self.tabs.addTab(receipts_tab, "Receipts")
+        self.tabs.addTab(self.guardians_tab, "Guardians")
+        self.tabs.addTab(self.notes_tab, "Notes")
         self.tabs.setCurrentIndex(1)
 
         card = QWidget()
@@ -139,6 +156,7 @@ class FamilyScreen(QWidget):
         body.setContentsMargins(22, 18, 22, 18)
         body.setSpacing(14)
         body.addLayout(head)
+        body.addWidget(self.same_box)
         body.addLayout(actions)
         body.addWidget(self.tabs, 1)
         self.family_empty = label("", "emptyState", wrap=True)
@@ -159,7 +177,8 @@ class FamilyScreen(QWidget):
         layout.addWidget(self.family_stack, 5)
 
         for action, handler in (("pay", self.take_payment), ("charge", self.post_charge),
-                                ("correct", self.correct_selected), ("drawer", self.count_drawer)):
+                                ("correct", self.correct_selected), ("drawer", self.count_drawer),
+                                ("new", self.new_family), ("edit", self.edit_family), ("same", self.open_same)):
             shortcut = QShortcut(QKeySequence(KEYS[action]), self, activated=handler)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)  # only while this screen is up
 
@@ -353,6 +372,8 @@ class FamilyScreen(QWidget):
     def _show_family(self) -> None:
         p = self.presenter
         self.drawer_button.setVisible(p.may_count_drawer())
+        self.file.reload()
+        self.new_button.setVisible(self.file.may_add())
         if p.view is None:
             self.family_empty.setText(p.empty_text())
             self.family_stack.setCurrentWidget(self.family_empty)
@@ -364,6 +385,7 @@ class FamilyScreen(QWidget):
         set_tone(self.balance, header.tone)
         self.contact.setText("\n".join(header.contact) or "No guardian on file.")
         self._fill_students()
+        self._fill_file()
         self._fill_ledger()
         self._fill_receipts()
         self.pay_button.setVisible(p.may_pay())
@@ -372,11 +394,11 @@ class FamilyScreen(QWidget):
         self.family_stack.setCurrentWidget(self.family_stack.widget(1))
 
     def _fill_students(self) -> None:
+        born = {st.id: st.birth_date for st in self.file.file.students} if self.file.file else {}
         lines = self.presenter.student_lines()
-        self.students.setRowCount(len(lines))
-        for r, line in enumerate(lines):
-            for c, text in enumerate((line.name, line.age, line.status)):
-                self.students.setItem(r, c, _cell(text, LEFT, line.id if c == 0 else None))
+        self.students_tab.fill([(line.id, [line.name, line.age, _date(born.get(line.id)), line.status]) for line in lines],
+                               muted={line.id for line in lines if line.status != "Active"})  # fmt: skip
+        self._update_student_actions()
 
     def _fill_ledger(self) -> None:
         keep = self.selected_entry()
@@ -453,6 +475,10 @@ def _table(headers: list[str], stretch: int) -> QTableWidget:
             item.setTextAlignment(RIGHT)
             table.setHorizontalHeaderItem(c, item)
     return table
+
+
+def _date(day) -> str:
+    return f"{day:%b} {day.day}, {day.year}" if day is not None else ""
 
 
 def _cell(text: str, align: Qt.AlignmentFlag, entry_id: str | None = None) -> QTableWidgetItem:

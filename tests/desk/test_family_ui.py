@@ -273,7 +273,7 @@ async def test_the_screen_and_its_actions_show_only_to_who_may_use_them(qtbot, s
     from desk.widgets.main_window import MainWindow
     from sync.permissions import BUILTIN_GROUPS, LEDGER_VIEW
     from tests.desk.fakes import FakeStore
-    from tests.desk.presenters.money_fakes import FakeMoney
+    from tests.desk.presenters.money_fakes import NOW, FakeMoney
 
     window = MainWindow(FakeStore(), staff_name="Sam", account_name="Tumble Town")
     qtbot.addWidget(window)
@@ -282,6 +282,8 @@ async def test_the_screen_and_its_actions_show_only_to_who_may_use_them(qtbot, s
     assert families.name.text() == "Families" and families.key.text() == "F3"
     screen = window.families
     screen.presenter.money = FakeMoney()  # the Lee family's file, without a cache
+    screen.presenter.money.now = lambda: NOW
+    screen.file.families = _NoFamilyFile()  # guardians and notes: tests/desk/test_family_file_ui.py
     screen.presenter.receipts = None  # nor receipt emails to read
     screen.presenter.open("f-lee")
 
@@ -303,3 +305,13 @@ async def test_the_screen_and_its_actions_show_only_to_who_may_use_them(qtbot, s
     pending = [r for r in range(screen.ledger.rowCount()) if "(not sent yet)" in screen.ledger.item(r, 1).text()]
     assert pending and screen.ledger.item(pending[0], 1).font().italic()
     window.close()
+
+
+class _NoFamilyFile:
+    """A FamilyDesk with no family file at all (the fake store has no cache)."""
+
+    def file(self, family_id, today):
+        raise LookupError(family_id)
+
+    def duplicates_of(self, family_id, region):
+        return []

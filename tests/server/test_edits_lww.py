@@ -34,12 +34,12 @@ def test_two_desks_edit_one_guardian_offline_fields_merge_and_same_field_goes_to
     now = utcnow()
     # Desk A (clock 5 hours AHEAD) changes phone and email; desk B (clock right) changes email and relation.
     ra = push(client, a, [edit(a, 1, "contact.update", now + dt.timedelta(hours=5), id=contact["id"],
-                               changes={"phone": "555-0101", "email": "a@example.org"})])
+                               changes={"phone": "(312) 555-0101", "email": "a@example.org"})])
     rb = push(client, b, [edit(b, 1, "contact.update", now, id=contact["id"],
                                changes={"email": "b@example.org", "relation": "grandparent"})])
     assert ra.json()["results"][0]["status"] == rb.json()["results"][0]["status"] == "applied"
     after = current(client, a, "contact", contact["id"])
-    assert after["phone"] == "555-0101"  # only A changed it
+    assert after["phone"] == "+13125550101"  # only A changed it
     assert after["relation"] == "grandparent"  # only B changed it
     assert after["email"] == "b@example.org"  # both: B reached the server last, whatever the clocks said
     assert after["first_name"] == contact["first_name"]  # untouched fields keep their value

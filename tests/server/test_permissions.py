@@ -22,7 +22,7 @@ EXPECTED: dict[str, set[str]] = {
     "owner": EVERYTHING,
     "manager": EVERYTHING - {"settings.manage"},
     "front-desk": {
-        "check_in", "attendance.take", "attendance.view", "family.view", "family.edit", "ledger.view", "charge.post", "payment.take",
+        "check_in", "attendance.take", "attendance.view", "family.view", "family.edit", "family.add", "ledger.view", "charge.post", "payment.take",
         "reports.run",
     },
     "coach": {"attendance.take", "attendance.view"},
@@ -52,6 +52,7 @@ MUTATIONS: dict[str, str | None] = {
     "void.entry": "ledger.void", "ledger.adjust": "ledger.void", "ledger.credit": "ledger.void",
     "refund.record": "ledger.refund", "receipt.email": "ledger.view", "kiosk.referral": "check_in",
     "desk.settings": "settings.manage",
+    "family.create": "family.add", "student.add": "family.edit", "student.move": "student.move",
 }
 # Sent with an empty payload: an allowed one fails later as "invalid" (its payload is checked after
 # the permission), a refused one must be "forbidden" before anything is looked at.
