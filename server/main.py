@@ -31,7 +31,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         mail = app.state.mail = MailQueue(state, ring=bell_of(app).ring)
         mail.start()
-        sweeper = app.state.card_sweeper = CardSweeper(state, gateway, settings.card_pending_seconds, settings.card_sweep_seconds)
+        sweeper = app.state.card_sweeper = CardSweeper(state, gateway, settings.card_pending_seconds, settings.card_sweep_seconds,
+                                                         ring=bell_of(app).ring)
         sweeper.start()  # card sales a dead server left between the charge and the ledger
         try:
             yield

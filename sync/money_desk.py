@@ -16,12 +16,14 @@ from the server, and a counter kept in the outbox file, so they are unique offli
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 from pydantic import ValidationError
 from sqlalchemy import func
 from sqlmodel import select
@@ -29,14 +31,15 @@ from sqlmodel import select
 from sync import db, drawer, family_queries, family_search
 from sync import money_input as mi
 from sync import ledger_mutations as lm
+from sync.card_abandon import NOT_CONFIRMED, NOT_CONFIRMED_CHANGE, AbandonPayload
 from sync.client import ApiClient
-from sync.errors import NetworkError, SyncError
+from sync.errors import NetworkError, ServerError, SyncError
 from sync.ids import new_id, utcnow
 from sync.ledger import correction_for, receipt_number
 from sync.ledger_words import amount_text, card_text
 from sync.money_views import CorrectionOutcome, DrawerExpected, FamilyHit, FamilyView, PaymentOutcome
 from sync.payments_client import RETRY_DELAYS, PaymentsApi, with_retries
-from sync.schema import CARD_METHODS, CHARGE_CATEGORIES, RECORDED_METHODS, Family, LedgerEntry, Location
+from sync.schema import CARD_METHODS, CHARGE_CATEGORIES, RECORDED_METHODS, CardAbandon, Family, LedgerEntry, Location
 from sync.store import DeskStore
 from sync.wire_payments import CardPaymentRequest, CardRefundRequest, CardVoidRequest, PaymentAnswer
 
@@ -44,6 +47,7 @@ NO_CONNECTION_FOR_CARD = "No connection: take cash or check, or try again."
 NO_CONNECTION_FOR_CARD_CHANGE = (
     "No connection: a card payment is voided or refunded through the card network. Try again when the connection is back."
 )
+CARD_TIME_LIMIT = 15.0  # seconds
 NO_DESK_CODE = "Sign in while online once before taking payments: this desk has no receipt numbers yet."
 DECLINED = "The card was declined. Ask for another card or another way to pay."
 CHARGE_NOT_SENT = (
@@ -58,6 +62,15 @@ class DeclinedError(SyncError):
     def __init__(self, message: str, decline_code: str):
         super().__init__("rejected", message, code=decline_code)
         self.decline_code = decline_code
+
+
+class CardNotConfirmed(NetworkError):
+    """A card call given up on (no answer in time, Cancel, no connection): the server reverses it
+    if it went through. `key` is the call's idempotency key (MoneyDesk.card_call_status)."""
+
+    def __init__(self, message: str, key: str):
+        super().__init__(message, code="not_confirmed")
+        self.key = key
 
 
 @dataclass(frozen=True)
@@ -102,6 +115,9 @@ class MoneyDesk:
         # wait between attempts after no answer.
         self.now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
         self.card_retry_delays: Sequence[float] = RETRY_DELAYS
+        # The hard limit of one card call, retries included: after it the desk stops waiting and
+        # gives the call up by its key (some acquirers take a timeout reversal only within ~30 s).
+        self.card_time_limit: float = CARD_TIME_LIMIT
 
     # -- reads (from the cache, offline too) -------------------------------------------------
 
@@ -229,10 +245,13 @@ class MoneyDesk:
     # -- card payments and corrections (card ones online) ------------------------------------
 
     async def charge_card(
-        self, family_id: str, location_id: str, amount_cents: int, card: CardInput, *, apply_to: Sequence[str] = ()
-    ) -> PaymentOutcome:
+        self, family_id: str, location_id: str, amount_cents: int, card: CardInput, *, apply_to: Sequence[str] = (),
+        cancel: asyncio.Event | None = None,
+    ) -> PaymentOutcome:  # fmt: skip
         """Raises DeclinedError (nothing recorded), NetworkError with NO_CONNECTION_FOR_CARD when
-        the server cannot be reached (retried with the same key first), RejectedError on bad input."""
+        this desk has no server session, RejectedError on bad input, and CardNotConfirmed when
+        the answer did not come within `card_time_limit` seconds (retried with the same key until
+        then), the connection failed, or `cancel` was set: the call is given up on by its key."""
         amount = mi.whole_cents(amount_cents, "amount")
         if self.api is None:
             raise NetworkError(NO_CONNECTION_FOR_CARD, code="no_connection")
@@ -259,7 +278,8 @@ class MoneyDesk:
         payments = PaymentsApi(self.api)
         # The same request (same entry id: the idempotency key) on every attempt; the card's
         # values live in it for this call only and are never kept on this object.
-        answer = await with_retries(lambda: payments.charge(request), NO_CONNECTION_FOR_CARD, self.card_retry_delays)
+        abandon = AbandonPayload(key=request.entry_id, kind="sale", family_id=family_id, amount_cents=amount)
+        answer = await self._card_call(abandon, lambda: payments.charge(request), NO_CONNECTION_FOR_CARD, cancel)
         entry_id, receipt_no = request.entry_id, request.receipt_no
         _approved_or_raise(answer)
         await self._show(answer)
@@ -295,9 +315,10 @@ class MoneyDesk:
                 raise mi.rejected("This payment is from an earlier day and can no longer be voided: refund it instead.")
             api = self._card_api()
             request = CardVoidRequest(void_id=void_id, reason=reason, business_date=today, made_at=utcnow())
-            answer = await with_retries(
-                lambda: api.void(entry_id, request), NO_CONNECTION_FOR_CARD_CHANGE, self.card_retry_delays
-            )
+            abandon = AbandonPayload(key=void_id, kind="void", family_id=entry.family_id, target_id=entry_id,
+                                     amount_cents=-entry.amount_cents, card_brand=entry.card_brand,
+                                     card_last4=entry.card_last4)  # fmt: skip
+            answer = await self._card_call(abandon, lambda: api.void(entry_id, request), NO_CONNECTION_FOR_CARD_CHANGE)
             _approved_or_raise(answer)
             await self._show(answer)
             pending = False
@@ -342,9 +363,9 @@ class MoneyDesk:
                 refund_id=refund_id, amount_cents=amount, receipt_no=receipt_number(code, desk_code, counter),
                 reason=reason, business_date=today, made_at=utcnow(),
             )  # fmt: skip
-            answer = await with_retries(
-                lambda: api.refund(entry_id, request), NO_CONNECTION_FOR_CARD_CHANGE, self.card_retry_delays
-            )
+            abandon = AbandonPayload(key=refund_id, kind="refund", family_id=entry.family_id, target_id=entry_id,
+                                     amount_cents=amount, card_brand=entry.card_brand, card_last4=entry.card_last4)  # fmt: skip
+            answer = await self._card_call(abandon, lambda: api.refund(entry_id, request), NO_CONNECTION_FOR_CARD_CHANGE)
             _approved_or_raise(answer)
             await self._show(answer)
             return self._correction(refund_id, "refund", entry.family_id, request.receipt_no, False)
@@ -358,6 +379,69 @@ class MoneyDesk:
 
         mutation = await self.store.record_numbered(lm.REFUND_RECORD, build)
         return self._correction(refund_id, "refund", entry.family_id, mutation.payload["receipt_no"], True)
+
+    def card_call_status(self, key: str) -> str | None:
+        """What became of a card call this desk gave up on (sync.card_abandon: cancelling,
+        not_charged, cancelled, done, needs_attention), as the cache knows it; None: not given up."""
+        with db.read_session(self.store.cache.engine) as s:
+            row = s.get(CardAbandon, key)
+        return row.status if row is not None else None
+
+    async def _card_call(
+        self, abandon: AbandonPayload, call: Callable[[], Awaitable[PaymentAnswer]], unreachable: str,
+        cancel: asyncio.Event | None = None,
+    ) -> PaymentAnswer:  # fmt: skip
+        """One card call under one clock: retried with the same key until `card_time_limit`
+        seconds have passed, then given up on by its key (sync.card_abandon), as it is on Cancel
+        (`cancel` set), a failed connection, or this coroutine being cancelled (the window closed).
+        The call is on file before it is sent, so a desk killed meanwhile gives it up when it starts."""
+        key = abandon.key
+        await self.store.begin_card_call(key, abandon.model_dump(mode="json"))
+        maybe_sent = False
+
+        async def tracked() -> PaymentAnswer:
+            nonlocal maybe_sent
+            try:
+                return await call()
+            except NetworkError as exc:  # a connection never made sent nothing: the desk knows that much
+                maybe_sent = maybe_sent or not isinstance(exc.__cause__, (httpx.ConnectError, httpx.ConnectTimeout))
+                raise
+            except BaseException:
+                maybe_sent = True
+                raise
+
+        attempt = asyncio.ensure_future(with_retries(tracked, unreachable, self.card_retry_delays))
+        stop = asyncio.ensure_future(cancel.wait()) if cancel is not None else None
+        try:
+            done, _ = await asyncio.wait({attempt, stop} - {None}, timeout=self.card_time_limit,
+                                         return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+            if attempt in done:
+                try:
+                    answer = attempt.result()
+                except (NetworkError, ServerError) as exc:  # no answer, or the server could not finish: unknown
+                    if not maybe_sent:
+                        await self.store.end_card_call(key)
+                        raise
+                    raise await self._give_up(abandon, "no_connection", unreachable) from exc
+                except BaseException:  # refused (4xx): nothing was done; the call is over
+                    await self.store.end_card_call(key)
+                    raise
+                await self.store.end_card_call(key)
+                return answer
+            raise await self._give_up(abandon, "cancel" if stop in done else "timeout", unreachable)
+        except asyncio.CancelledError:
+            await asyncio.shield(self.store.abandon_card_call(key, "closed"))
+            raise
+        finally:
+            for task in (attempt, stop):
+                if task is not None and not task.done():
+                    task.cancel()
+
+    async def _give_up(self, abandon: AbandonPayload, why: str, unreachable: str) -> CardNotConfirmed:
+        if not await self.store.abandon_card_call(abandon.key, why):
+            raise RuntimeError(f"card call {abandon.key} given up on twice")  # one coroutine per call: a bug
+        what = {"void": "void", "refund": "refund"}.get(abandon.kind)
+        return CardNotConfirmed(NOT_CONFIRMED if what is None else NOT_CONFIRMED_CHANGE.format(what=what), abandon.key)
 
     # -- helpers -------------------------------------------------------------------------------
 

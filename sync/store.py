@@ -23,6 +23,7 @@ from sqlmodel import select
 
 from sync import db, queries, search
 from sync.cache import Cache
+from sync.card_abandon import PAYMENT_ABANDON
 from sync.errors import AuthError, RejectedError
 from sync.ledger_words import money_summary
 from sync.ids import new_id, utcnow
@@ -69,6 +70,9 @@ class DeskStore:
         # A crash between the outbox append and the cache commit (or a rebuilt cache) left pending
         # work out of the cache; the appliers are idempotent, so applying all of it again is safe.
         self.writer.run_sync(self.cache.reapply, self.outbox.pending())
+        # Card calls this desk was stopped in the middle of: given up on now (sync.card_abandon).
+        for key in self.outbox.card_calls_under_way():
+            self.writer.run_sync(self._abandon_card_call, key, "desk_stopped")
 
     @property
     def desk_id(self) -> str:
@@ -258,6 +262,34 @@ class DeskStore:
         """Show rows the server wrote outside the outbox (a card payment's) at once."""
         if changes:
             await self.writer.run(self.cache.apply_server_changes, changes)
+
+    # -- card calls (sync.money_desk): given up on by key, through the outbox ------------------
+
+    async def begin_card_call(self, key: str, abandon: dict[str, Any]) -> None:
+        staff_id = self._signed_in()
+        await self.writer.run(self.outbox.begin_card_call, key, staff_id, abandon)
+
+    async def end_card_call(self, key: str) -> None:
+        await self.writer.run(self.outbox.end_card_call, key)
+
+    async def abandon_card_call(self, key: str, why: str) -> bool:
+        """Give up on a card call: the abandon goes in the outbox and the cache (the family's
+        ledger says "cancelling…") and is sent at once. False when it was answered after all."""
+        done = await self.writer.run(self._abandon_card_call, key, why)
+        if done:
+            self._wrote()  # the sync engine hears of it and pushes now
+        return done
+
+    def _abandon_card_call(self, key: str, why: str) -> bool:
+        under_way = self.outbox.card_call(key)
+        if under_way is None:
+            return False
+        staff_id, payload = under_way
+        draft = Mutation(id=new_id(), desk_id=self.desk_id, seq=1, staff_id=staff_id, made_at=utcnow(),
+                         type=PAYMENT_ABANDON, payload={**payload, "why": why})  # fmt: skip
+        self.cache.apply_local(draft, lambda: self.outbox.abandon_card_call(
+            key, why, PAYMENT_ABANDON, mutation_id=draft.id, made_at=draft.made_at))  # fmt: skip
+        return True
 
     # -- member cards ------------------------------------------------------------------------
 

@@ -21,7 +21,9 @@ HERE = Path(__file__).resolve().parent
 ACCOUNT = "account"
 REGISTRY = "registry"
 KINDS = (ACCOUNT, REGISTRY)
-_REVISION_FILE = re.compile(r"^(\d{4})_\w+\.py$")
+# A branch's revision waiting to be chained in at merge is named "<letter>_<branch>" (a_money): it
+# sorts after every numbered one, so it is the head until the merge renumbers it.
+_REVISION_FILE = re.compile(r"^(\d{4}|[a-z]_[a-z]+)_\w+\.py$")
 
 
 def directory(kind: str) -> Path:

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from server.account_db import AccountDatabase, audit, next_usn
 from server.errors import ApiError
+from server.payments.abandon import late_call
 from server.payments.attempts import CardAttempt, remember_decline
 from server.payments.flow import (
     KEY_REUSED,
@@ -57,6 +58,9 @@ def void_card_payment(adb: AccountDatabase, gateway: Gateway, who: Caller, entry
                 dry_run(db, lambda: write_void(db, by, payload, lambda: None, card_voided=True))
             except Rejected as rejected:
                 raise rejected_error(adb, who, "payment.card_void_refused", entry_id, rejected, void_id=body.void_id) from None
+        late = _late(adb, who, body.void_id, "void", target, target.amount_cents * -1)
+        if late is not None:
+            return late
         try:
             result = gateway.void(target.gateway_ref, body.void_id)
         except GatewayUnreachable as exc:
@@ -87,6 +91,9 @@ def refund_card_payment(adb: AccountDatabase, gateway: Gateway, who: Caller, ent
             except Rejected as rejected:
                 raise rejected_error(adb, who, "payment.card_refund_refused", entry_id, rejected,
                                      refund_id=body.refund_id, amount_cents=body.amount_cents) from None  # fmt: skip
+        late = _late(adb, who, body.refund_id, "refund", target, body.amount_cents)
+        if late is not None:
+            return late
         try:
             result = gateway.refund(target.gateway_ref, body.amount_cents, body.refund_id)
         except GatewayUnreachable as exc:
@@ -122,6 +129,15 @@ def _earlier(db: Session, key: str, kind: str, entry_id: str) -> PaymentAnswer |
             raise ApiError(422, "key_reused", KEY_REUSED)
         return declined(attempt)
     return None
+
+
+def _late(adb: AccountDatabase, who: Caller, key: str, kind: str, target: LedgerEntry, amount: int) -> PaymentAnswer | None:
+    """The desk gave up on this key (server.payments.abandon): this copy came too late, nothing is done."""
+    with adb.write_session() as db:
+        attempt = late_call(db, key, kind, family_id=target.family_id, amount_cents=amount, target_id=target.id,
+                            staff_id=who.staff_id, desk_id=who.desk_id)  # fmt: skip
+        db.commit()
+        return declined(attempt) if attempt is not None else None
 
 
 def _card(target: LedgerEntry, result: GatewayResult) -> CardResult:

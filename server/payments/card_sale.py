@@ -25,6 +25,7 @@ from sqlmodel import Session
 
 from server.account_db import AccountDatabase, audit, next_usn
 from server.errors import ApiError
+from server.payments.abandon import late_call
 from server.payments.attempts import UNDER_WAY, CardAttempt, begin_sale, end_sale, remember_decline
 from server.payments.cards import CardFacts, CardUnusable, read_card
 from server.payments.flow import (
@@ -70,8 +71,11 @@ def take_card_payment(adb: AccountDatabase, gateway: Gateway, currency: str, who
             except Rejected as rejected:
                 raise rejected_error(adb, who, "payment.card_refused", body.entry_id, rejected, **_facts(body, facts)) from None
         with adb.write_session() as db:
-            attempt = begin_sale(db, body.entry_id, family_id=body.family_id, amount_cents=body.amount_cents,
-                                 brand=facts.brand, last4=facts.last4, staff_id=who.staff_id, desk_id=who.desk_id)  # fmt: skip
+            # The desk gave up on this key (server.payments.abandon): this copy came too late.
+            attempt = late_call(db, body.entry_id, "sale", family_id=body.family_id, amount_cents=body.amount_cents,
+                                target_id=None, staff_id=who.staff_id, desk_id=who.desk_id) or \
+                begin_sale(db, body.entry_id, family_id=body.family_id, amount_cents=body.amount_cents, brand=facts.brand,
+                           last4=facts.last4, staff_id=who.staff_id, desk_id=who.desk_id)  # fmt: skip
             db.commit()
             if attempt.status == "declined":  # settled by the sweep a moment ago
                 return declined(attempt)
