@@ -254,6 +254,8 @@ class PaymentPresenter:
             raise FormProblem("Pick how the customer pays.", "method")
         self._attempt = attempt
         self.busy = True
+        if attempt.card is not None:  # the attempt's one clock starts now, with its Cancel
+            self._cancel, self._started, self.given_up = asyncio.Event(), time.monotonic(), None
         return attempt
 
     def _keyed(self, form: PaymentForm) -> CardInput:
@@ -282,7 +284,6 @@ class PaymentPresenter:
             raise RuntimeError("pay() without begin()")  # the dialog always begins first
         try:
             if attempt.card is not None:
-                self._cancel, self._started, self.given_up = asyncio.Event(), time.monotonic(), None
                 outcome = await self.money.charge_card(self.view.id, self.location.id, attempt.amount_cents,
                                                        attempt.card, apply_to=attempt.apply_to, cancel=self._cancel)
             else:
@@ -305,6 +306,7 @@ class PaymentPresenter:
     def failed(self) -> None:
         """The attempt raised (declined, no connection, refused): the dialog stays open to try again."""
         self._attempt = None
+        self._cancel = None
         self.forget_card()
         self.busy = False
 

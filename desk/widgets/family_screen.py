@@ -253,6 +253,7 @@ class FamilyScreen(QWidget):
                                      receipt_choice=self.presenter.receipt_choice)
         dialog = PaymentDialog(presenter, self, on_receipt=self.presenter.receipt)
         dialog.paid.connect(self._paid)
+        dialog.given_up.connect(self.refresh)  # the ledger shows the attempt, "cancelling…", at once
         return self._open(dialog)
 
     def post_charge(self) -> ChargeDialog | None:

@@ -37,6 +37,7 @@ TICK_MS = 250  # the countdown's seconds change on time, not up to a second late
 
 class PaymentDialog(MoneyDialog):
     paid = Signal(object)  # PaymentOutcome: the family screen shows the new balance at once
+    given_up = Signal()  # a card attempt was given up on: its ledger line says so at once
 
     def __init__(self, presenter: PaymentPresenter, parent: QWidget | None = None,
                  on_receipt: ReceiptChoice | None = None):
@@ -372,7 +373,9 @@ class PaymentDialog(MoneyDialog):
         pay. A card attempt given up on is followed (`_tick`) until the server says what became of it."""
         self.last_failure = exc
         self.cancel.setAccessibleName("Cancel")
-        if not isinstance(exc, CardNotConfirmed):
+        if isinstance(exc, CardNotConfirmed):
+            self.given_up.emit()
+        else:
             self.ticker.stop()
         self.presenter.failed()
         self._clear_card_fields()

@@ -63,14 +63,22 @@ def late_call(db: Session, key: str, kind: str, *, family_id: str, amount_cents:
     remembered as declined (the caller answers it and commits). None: go ahead."""
     if db.get(CardAbandon, key) is None:
         return None
+    row = _declined(db, key, kind, family_id=family_id, amount_cents=amount_cents, target_id=target_id,
+                    staff_id=staff_id, desk_id=desk_id)  # fmt: skip
+    audit(db, "payment.card_late_refused", staff_id=staff_id, desk_id=desk_id, record_type="ledger_entry",
+          record_id=key, kind=kind, family_id=family_id, amount_cents=amount_cents)  # fmt: skip
+    return row
+
+
+def _declined(db: Session, key: str, kind: str, *, family_id: str, amount_cents: int, target_id: str | None,
+              staff_id: str, desk_id: str) -> CardAttempt:  # fmt: skip
+    """The key remembered as declined: whatever copy of the call comes, it is answered so."""
     row = db.get(CardAttempt, key)
     if row is None:
         row = CardAttempt(key=key, kind=kind, target_id=target_id, family_id=family_id, amount_cents=amount_cents,
                           staff_id=staff_id, desk_id=desk_id)  # fmt: skip
         db.add(row)
     row.status, row.decline_code, row.message = "declined", "processing_error", LATE.format(what=_WHAT[kind])
-    audit(db, "payment.card_late_refused", staff_id=staff_id, desk_id=desk_id, record_type="ledger_entry",
-          record_id=key, kind=kind, family_id=family_id, amount_cents=amount_cents)  # fmt: skip
     return row
 
 
@@ -96,7 +104,7 @@ def settle_one(adb: AccountDatabase, gateway: Gateway, key: str, clock: Clock = 
             if attempt is not None and attempt.status in UNDER_WAY:
                 return Outcome(key, "waiting")  # the call is still going (or the crash sweep will settle it)
             if attempt is None:  # it never arrived: its late copy is refused from now on
-                late_call(db, key, ab.kind, family_id=ab.family_id, amount_cents=ab.amount_cents, target_id=ab.target_id,
+                _declined(db, key, ab.kind, family_id=ab.family_id, amount_cents=ab.amount_cents, target_id=ab.target_id,
                           staff_id=ab.staff_id, desk_id=ab.desk_id)  # fmt: skip
             from server.payments.reconcile import CANCELLED as RECONCILED
 

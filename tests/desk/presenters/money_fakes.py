@@ -84,7 +84,12 @@ class FakeMoney:
         return PaymentOutcome("p-new", "DT-D1-000002", method, amount_cents, change, "", "",
                               self.view.balance_cents - amount_cents, True)
 
-    async def charge_card(self, family_id, location_id, amount_cents, card: CardInput, *, apply_to=()):
+    card_time_limit = 15.0
+
+    def card_call_status(self, key):
+        return None
+
+    async def charge_card(self, family_id, location_id, amount_cents, card: CardInput, *, apply_to=(), cancel=None):
         self.calls.append(("card", family_id, amount_cents, "swiped" if card.track else "keyed", tuple(apply_to)))
         self.last_card = card
         if not self.online:
