@@ -39,7 +39,7 @@ from sync.ledger import correction_for, receipt_number
 from sync.ledger_words import amount_text, card_text
 from sync.money_views import CorrectionOutcome, DrawerExpected, FamilyHit, FamilyView, PaymentOutcome
 from sync.payments_client import RETRY_DELAYS, PaymentsApi, with_retries
-from sync.schema import CARD_METHODS, CHARGE_CATEGORIES, RECORDED_METHODS, CardAbandon, Family, LedgerEntry, Location
+from sync.schema import CARD_METHODS, CHARGE_CATEGORIES, RECORDED_METHODS, CardAbandon, Family, LedgerEntry, Location, Staff
 from sync.store import DeskStore
 from sync.wire_payments import CardPaymentRequest, CardRefundRequest, CardVoidRequest, PaymentAnswer
 
@@ -132,12 +132,19 @@ class MoneyDesk:
             return family_queries.family_view(s, family_id, location_id, self._now(), self.currency)
 
     def drawer_expected(
-        self, location_id: str, staff_id: str, start: dt.datetime, end: dt.datetime, opening_float_cents: int = 0
+        self, location_id: str, staff_id: str | None, start: dt.datetime, end: dt.datetime, opening_float_cents: int = 0
     ) -> DrawerExpected:
-        """Money taken by `staff_id` at this desk and location between start and end (aware)."""
+        """Money taken at this desk and location between start and end (aware): by everyone
+        (`staff_id` None, this desk's drawer) or by one staff member."""
         mi.whole_cents(opening_float_cents, "opening float", allow_zero=True)
         with db.read_session(self.store.cache.engine) as s:
             return drawer.drawer_expected(s, self.store.desk_id, location_id, staff_id, start, end, opening_float_cents)
+
+    def staff_name(self, staff_id: str) -> str:
+        """A staff member's name as every desk sees it ("" when not in this desk's cache)."""
+        with db.read_session(self.store.cache.engine) as s:
+            staff = s.get(Staff, staff_id)
+        return staff.display_name if staff is not None else ""
 
     def payments_refusal(self) -> str | None:
         """Why this desk cannot take payments yet (words to show), or None when it can."""

@@ -17,7 +17,15 @@ from server import admin
 from sync.ids import new_id, utcnow
 from tests.fixtures import cards as tc
 from tests.server.api import PASSWORD, login, push, query
-from tests.server.payments_api import card_payment, charges_at_gateway, open_charges, pay, refund_body, sandbox_rows, swiped
+from tests.server.payments_api import (
+    card_payment,
+    charges_at_gateway,
+    open_charges,
+    pay,
+    refund_body,
+    sandbox_rows,
+    swiped,
+)
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -96,7 +104,7 @@ def test_a_settled_charge_is_refunded(live_server, client, session, db_path, ser
     assert pay(client, session, body).json()["status"] == "approved"
     live_server.app.state.gateway.settle_batch()
     push(client, session, [abandon(session, 1, body["entry_id"], charge["family_id"], charge["amount_cents"])])
-    status, _m, reversal_id, _ref = settled(db_path, body["entry_id"])
+    status, *_ = settled(db_path, body["entry_id"])
     assert status == "cancelled"
     assert [k for _, k, _, _ in ledger(db_path, body["entry_id"])] == ["payment", "refund"]
     ops = sandbox_rows(server_data_dir, "idempotency_key LIKE ?", body["entry_id"] + "%")

@@ -62,6 +62,9 @@ class FakeMoney:
             raise LookupError(family_id)
         return self.view
 
+    def staff_name(self, staff_id):
+        return "Alex Rivera"
+
     def drawer_expected(self, location_id, staff_id, start, end, opening_float_cents=0) -> DrawerExpected:
         self.calls.append(("drawer_expected", staff_id, start, opening_float_cents))
         return DrawerExpected(location_id, staff_id, start, end, opening_float_cents, 9000, 1000,
