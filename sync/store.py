@@ -21,9 +21,10 @@ from typing import Any
 
 from sqlmodel import select
 
-from sync import db, queries, search
+from sync import attention, db, queries, search
 from sync.cache import Cache
 from sync.card_abandon import PAYMENT_ABANDON
+from sync.receipt_mutations import RECEIPT_EMAIL
 from sync.errors import AuthError, RejectedError
 from sync.ledger_words import money_summary
 from sync.ids import new_id, utcnow
@@ -114,7 +115,7 @@ class DeskStore:
     def rejected(self) -> list[RejectedView]:
         found = self.outbox.rejected()
         with db.read_session(self.cache.engine) as s:
-            return [
+            return attention.money_items(s) + [
                 RejectedView(
                     mutation_id=m.id,
                     seq=m.seq,
@@ -129,6 +130,11 @@ class DeskStore:
 
     def pending_count(self) -> int:
         return self.outbox.pending_count()
+
+    def attention_count(self) -> int:
+        """What "needs attention" lists besides refused changes (sync.attention)."""
+        with db.read_session(self.cache.engine) as s:
+            return attention.count(s)
 
     # -- writes ----------------------------------------------------------------------------
 
@@ -160,6 +166,11 @@ class DeskStore:
         refuses it again, it comes back to "needs attention". LookupError if it is no longer there.
         """
         staff_id = self._signed_in()
+        with db.read_session(self.cache.engine) as s:
+            again = attention.send_again_payload(s, mutation_id)  # a failed receipt email: asked again
+        if again is not None:
+            await self.record(RECEIPT_EMAIL, again)
+            return
         await self.writer.run(self._retry, mutation_id, staff_id)
         self._wrote()
 
