@@ -143,3 +143,20 @@ def test_the_outcome_reaches_other_desks_by_pull(client, session, db_path):
     assert [(row["id"], row["status"]) for row in rows] == [(body["entry_id"], "not_charged")]
 
 
+
+
+def test_a_reversal_the_gateway_refuses_needs_attention_with_its_reference(client, session, db_path, server_data_dir):
+    """A manager refunded part of the charge before the desk's abandon arrived: the card service
+    will not void it, so a person must look, with the charge's reference."""
+    admin.add_staff(server_data_dir, "acme", "mia", PASSWORD, group="manager")
+    manager = login(client, username="mia")
+    charge = open_charges(db_path)[6]
+    body = card_payment(charge, swiped(tc.VISA))
+    assert pay(client, session, body).json()["status"] == "approved"
+    part = client.post(f"/v1/payments/{body['entry_id']}/refund", json=refund_body(300), headers=manager["headers"])
+    assert part.json()["status"] == "approved"
+    push(client, session, [abandon(session, 1, body["entry_id"], charge["family_id"], charge["amount_cents"])])
+    status, message, reversal_id, gateway_ref = settled(db_path, body["entry_id"])
+    assert status == "needs_attention" and gateway_ref.startswith("sbx_sale_") and gateway_ref in message
+    assert "Void it by hand" in message
+    assert [k for _, k, _, _ in ledger(db_path, body["entry_id"])] == ["payment", "refund"]  # nothing more written
