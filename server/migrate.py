@@ -42,7 +42,7 @@ _log = logging.getLogger(__name__)
 # (tests/server/test_migrations.py imports every server module to check).
 MODEL_MODULES: dict[str, tuple[str, ...]] = {
     ACCOUNT: ("sync.schema", "server.account_db", "server.payments.attempts", "server.importing.stored"),
-    REGISTRY: ("server.registry", "server.importing.job_rows"),
+    REGISTRY: ("server.registry", "server.importing.job_rows", "server.payments.choice"),
 }
 
 # Alembic's `context` and `op` are module globals: one migration at a time in this process.

@@ -38,9 +38,10 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(default=15, ge=1)
     refresh_token_days: int = Field(default=60, ge=1)
     log_level: str = "info"
-    # The card gateway (server.payments). Only the built-in sandbox exists so far: it charges
-    # nobody, and it is what the demo and the tests use. Its credentials, once a real one is
-    # added, live here on the server only; no desk ever sees them.
+    # The server's default card gateway (server.payments): the built-in sandbox, which charges
+    # nobody (the demo and the tests). An account chooses a real one (Authorize.Net) with
+    # `set-gateway`; its credentials are kept encrypted in the registry (server.payments.choice)
+    # and no desk ever sees them.
     gateway: Literal["sandbox"] = "sandbox"
     gateway_timezone: str = "America/Chicago"  # where the sandbox's business day (settlement) ends
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")

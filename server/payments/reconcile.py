@@ -108,8 +108,9 @@ class CardSweeper:
     seconds, not at the next interval."""
 
     def __init__(self, state: ServerState, gateway: Gateway, stale_after: float, interval: float = 60.0,
-                 ring: Callable[[str], object] | None = None):  # fmt: skip
+                 ring: Callable[[str], object] | None = None, chosen: Callable[[str], Gateway | None] | None = None):  # fmt: skip
         self.state = state
+        self.chosen = chosen  # an account's own gateway (server.payments.choice), None for the default
         self.ring = ring  # the change bell: desks pull what a sweep wrote at once
         self.gateway = gateway
         self.stale_after = stale_after
@@ -172,9 +173,10 @@ class CardSweeper:
         if account is None:
             return False
         adb = self.state.account_db(account)
-        for settled in settle_stale(adb, self.gateway, self.stale_after):
+        gateway = (self.chosen(account_id) if self.chosen is not None else None) or self.gateway
+        for settled in settle_stale(adb, gateway, self.stale_after):
             log.warning("card sale %s left under way: %s", settled.key, settled.outcome)
-        outcomes = settle_abandoned(adb, self.gateway)
+        outcomes = settle_abandoned(adb, gateway)
         for outcome in outcomes:
             log.info("card call %s given up on at the desk: %s", outcome.key, outcome.status)
         if self.ring is not None and any(o.status != "waiting" for o in outcomes):

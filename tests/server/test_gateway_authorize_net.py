@@ -106,3 +106,37 @@ def test_no_card_number_reaches_a_log(gateway, caplog):
     gateway.sale(4500, "USD", keyed(tc.DISCOVER), new_id())
     gateway.sale(4500, "USD", keyed(tc.DISCOVER), "not-a-uuid-but-a-key")
     assert tc.DISCOVER not in caplog.text
+
+
+def test_an_account_chooses_authorize_net_its_credentials_encrypted_and_the_sale_logic_uses_it(
+    server_data_dir, standin, monkeypatch,
+):
+    """Chosen per account (admin set-gateway), kept encrypted in the registry: a card payment and
+    a desk's abandon go through the account's own gateway; the desk's answer is the same shape."""
+    import httpx
+
+    from server import admin
+    from server.secrets_box import KEY_ENV, new_key
+    from tests.helpers.server_process import ThreadedServer, account_db_path
+    from tests.server.api import login, push
+    from tests.server.payments_api import card_payment, file_bytes, open_charges, pay, swiped
+    from tests.server.test_payments_abandon import abandon, settled
+
+    monkeypatch.setenv(KEY_ENV, new_key())
+    admin.set_gateway(server_data_dir, "acme", "authorize_net", login_id=LOGIN, transaction_key=KEY, url=standin.url)
+    assert KEY.encode() not in file_bytes(server_data_dir / "registry.sqlite")
+    db = account_db_path(server_data_dir, "acme")
+    with ThreadedServer(server_data_dir) as server, httpx.Client(base_url=server.url, timeout=10) as client:
+        session = login(client)
+        charge = open_charges(db)[0]
+        body = card_payment(charge, swiped(tc.VISA))
+        answer = pay(client, session, body).json()
+        assert answer["status"] == "approved" and answer["card_last4"] == "1111"
+        (t,) = standin.transactions.values()
+        assert t["invoiceNumber"] == invoice_of(body["entry_id"]) and t["settleAmount"] == charge["amount_cents"] / 100
+        push(client, session, [abandon(session, 1, body["entry_id"], charge["family_id"], charge["amount_cents"])])
+        assert settled(db, body["entry_id"])[0] == "cancelled"  # reversed at Authorize.Net
+        assert t["transactionStatus"] == "voided"
+    admin.set_gateway(server_data_dir, "acme", "default")  # back to the server's own
+    with pytest.raises(admin.AdminError, match="needs transaction_key"):
+        admin.set_gateway(server_data_dir, "acme", "authorize_net", login_id=LOGIN)

@@ -26,8 +26,9 @@ from sync.schema import Staff
 from sync.wire_payments import CardPaymentRequest, CardRefundRequest, CardVoidRequest, PaymentAnswer
 
 
-def get_gateway(request: Request) -> Gateway:
-    return request.app.state.gateway
+def get_gateway(request: Request, token: TokenDep) -> Gateway:
+    """The account's own gateway (server.payments.choice), or the server's default."""
+    return request.app.state.gateways.chosen(token.account_id) or request.app.state.gateway
 
 
 GatewayDep = Annotated[Gateway, Depends(get_gateway)]
