@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from server.account_db import AccountDatabase, audit, next_usn
-from server.payments.attempts import UNDER_WAY, CardAttempt
+from server.payments.attempts import UNDER_WAY, UNKNOWN, CardAttempt
 from server.payments.gateway import Gateway, GatewayResult, GatewayUnreachable
 from sync.clock import SYSTEM, Clock
 from sync.ids import new_id
@@ -47,6 +47,8 @@ CANCELLED = "The desk gave up waiting, so the charge was cancelled at the card s
 DONE = "The {what} went through after the desk gave up waiting; it stands as recorded."
 NEEDS_HAND = ("The card was charged, and the card service would not cancel it automatically ({why}). Void it by hand "
               "on the card service's site, reference {ref}, then mark it dealt with.")  # fmt: skip
+MADE_NOT_RECORDED = ("The {what} went through at the card service (reference {ref}) but its answer never came, so it is "
+                     "not on the ledger. Check it on the card service's site and record it by hand; do not make it again.")  # fmt: skip
 REASON = "Cancelled automatically: the desk gave up waiting for the card service's answer"
 _WHAT = {"sale": "payment", "void": "void", "refund": "refund"}
 
@@ -99,24 +101,21 @@ def settle_one(adb: AccountDatabase, gateway: Gateway, key: str, clock: Clock = 
         if ab is None or ab.status != "cancelling":
             return Outcome(key, ab.status if ab is not None else "gone")
         entry = db.get(LedgerEntry, key)
-        if entry is None:
-            attempt = db.get(CardAttempt, key)
-            if attempt is not None and attempt.status in UNDER_WAY:
-                return Outcome(key, "waiting")  # the call is still going (or the crash sweep will settle it)
-            if attempt is None:  # it never arrived: its late copy is refused from now on
-                _declined(db, key, ab.kind, family_id=ab.family_id, amount_cents=ab.amount_cents, target_id=ab.target_id,
-                          staff_id=ab.staff_id, desk_id=ab.desk_id)  # fmt: skip
-            from server.payments.reconcile import CANCELLED as RECONCILED
-
-            reversed_ = attempt is not None and attempt.message == RECONCILED
-            message = CANCELLED if reversed_ else NOT_CHARGED if ab.kind == "sale" else NOT_DONE.format(what=_WHAT[ab.kind])
-            return _finish(db, ab, "cancelled" if reversed_ else "not_charged", message)
-        if ab.kind != "sale":
+        attempt = db.get(CardAttempt, key) if entry is None else None
+        if attempt is not None and attempt.status in UNDER_WAY:
+            return Outcome(key, "waiting")  # the call is still going (or the crash sweep will settle it)
+        unknown = attempt is not None and attempt.status == UNKNOWN
+        if entry is None and not unknown:
+            return _never_made(db, ab, attempt)
+        if entry is not None and ab.kind != "sale":
             return _finish(db, ab, "done", DONE.format(what=_WHAT[ab.kind]))
-        if ab.reversal_id is None:
-            ab.reversal_id = new_id()  # fixed before the card service is asked: a second try reverses nothing twice
-            db.commit()
-        reversal_id, ref, amount = ab.reversal_id, entry.gateway_ref, -entry.amount_cents
+        if entry is not None:
+            if ab.reversal_id is None:
+                ab.reversal_id = new_id()  # fixed before the card service is asked: a second try reverses nothing twice
+                db.commit()
+            reversal_id, ref, amount = ab.reversal_id, entry.gateway_ref, -entry.amount_cents
+    if unknown:
+        return _ask_gateway(adb, gateway, key)
     try:
         result, how = gateway.void(ref, f"{key}/abandon"), "void"
         if not result.approved and result.settled:
@@ -125,6 +124,38 @@ def settle_one(adb: AccountDatabase, gateway: Gateway, key: str, clock: Clock = 
         log.warning("card payment %s: the desk gave up on it and the card service cannot be reached yet", key)
         return Outcome(key, "waiting")
     return _write_reversal(adb, key, reversal_id, how, result, clock.now())
+
+
+def _never_made(db: Session, ab: CardAbandon, attempt: CardAttempt | None) -> Outcome:
+    """Not on the ledger, not under way: declined, settled by the crash sweep, or never arrived."""
+    if attempt is None:  # it never arrived: its late copy is refused from now on
+        _declined(db, ab.id, ab.kind, family_id=ab.family_id, amount_cents=ab.amount_cents, target_id=ab.target_id,
+                  staff_id=ab.staff_id, desk_id=ab.desk_id)  # fmt: skip
+    from server.payments.reconcile import CANCELLED as RECONCILED
+
+    reversed_ = attempt is not None and attempt.message == RECONCILED
+    message = CANCELLED if reversed_ else NOT_CHARGED if ab.kind == "sale" else NOT_DONE.format(what=_WHAT[ab.kind])
+    return _finish(db, ab, "cancelled" if reversed_ else "not_charged", message)
+
+
+def _ask_gateway(adb: AccountDatabase, gateway: Gateway, key: str) -> Outcome:
+    """A void or refund whose call got no answer: the card service says whether it was made."""
+    try:
+        found = gateway.find(key)
+    except GatewayUnreachable:
+        return Outcome(key, "waiting")
+    with adb.write_session() as db:
+        ab, attempt = db.get(CardAbandon, key), db.get(CardAttempt, key)
+        if ab is None or ab.status != "cancelling" or attempt is None or attempt.status != UNKNOWN:
+            return Outcome(key, "waiting")  # a retry took it over meanwhile: its outcome comes next sweep
+        what = _WHAT[ab.kind]
+        if found is None or not found.approved:
+            attempt.status, attempt.decline_code, attempt.message = "declined", "processing_error", LATE.format(what=what)
+            return _finish(db, ab, "not_charged", NOT_DONE.format(what=what))
+        attempt.status, attempt.decline_code, attempt.message = "declined", "processing_error", MADE_NOT_RECORDED.format(
+            what=what, ref=found.gateway_ref)  # a copy of the call must not make it again
+        ab.gateway_ref = found.gateway_ref
+        return _finish(db, ab, "needs_attention", MADE_NOT_RECORDED.format(what=what, ref=found.gateway_ref))
 
 
 def _write_reversal(adb: AccountDatabase, key: str, reversal_id: str, how: str, result: GatewayResult,

@@ -51,14 +51,17 @@ class Settled:
 
 def has_marks(adb: AccountDatabase) -> bool:
     with adb.read_session() as db:
-        return db.exec(select(CardAttempt.key).where(col(CardAttempt.status).in_(UNDER_WAY)).limit(1)).first() is not None
+        return db.exec(select(CardAttempt.key).where(col(CardAttempt.status).in_(UNDER_WAY), CardAttempt.kind == "sale")
+                       .limit(1)).first() is not None  # fmt: skip
 
 
 def settle_stale(adb: AccountDatabase, gateway: Gateway, stale_after: float) -> list[Settled]:
     """Settle every sale under way for longer than `stale_after` seconds; returns what was done."""
     cutoff = utcnow() - dt.timedelta(seconds=stale_after)
     with adb.write_session() as db:
-        stale = db.exec(select(CardAttempt).where(col(CardAttempt.status).in_(UNDER_WAY), col(CardAttempt.at) < cutoff)).all()
+        # Sales only: a void or refund under way is settled by its abandon (server.payments.abandon).
+        stale = db.exec(select(CardAttempt).where(col(CardAttempt.status).in_(UNDER_WAY), col(CardAttempt.at) < cutoff,
+                                                  CardAttempt.kind == "sale")).all()  # fmt: skip
         for row in stale:  # claimed: no other sweep, and no retry, takes these for a while
             row.status, row.at = "reconciling", utcnow()
         claimed = [(row.key, row.amount_cents) for row in stale]

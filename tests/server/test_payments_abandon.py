@@ -160,3 +160,31 @@ def test_a_reversal_the_gateway_refuses_needs_attention_with_its_reference(clien
     assert status == "needs_attention" and gateway_ref.startswith("sbx_sale_") and gateway_ref in message
     assert "Void it by hand" in message
     assert [k for _, k, _, _ in ledger(db_path, body["entry_id"])] == ["payment", "refund"]  # nothing more written
+
+
+@pytest.mark.parametrize("fault, outcome", [("unreachable", "not_charged"), ("lost_answer", "needs_attention")])
+def test_a_refund_without_an_answer_then_given_up_is_asked_of_the_gateway(live_server, client, db_path, server_data_dir,
+                                                                          fault, outcome):  # fmt: skip
+    """The gateway did not answer the refund (502), so the desk gave it up: the server asks the
+    gateway by its key. Never made: said so, and a late copy is refused. Made: a person records
+    it by hand (its reference given), and it is never made again."""
+    admin.add_staff(server_data_dir, "acme", "mia", PASSWORD, group="manager")
+    session = login(client, username="mia")
+    charge = open_charges(db_path)[7]
+    payment = card_payment(charge, swiped(tc.VISA))
+    assert pay(client, session, payment).json()["status"] == "approved"
+    body = refund_body(400)
+    live_server.app.state.gateway.fault = fault
+    r = client.post(f"/v1/payments/{payment['entry_id']}/refund", json=body, headers=session["headers"])
+    assert r.status_code == 502
+    push(client, session, [abandon(session, 1, body["refund_id"], charge["family_id"], 400, "refund", payment["entry_id"])])
+    status, message, _reversal, gateway_ref = settled(db_path, body["refund_id"])
+    assert status == outcome and ledger(db_path, body["refund_id"]) == []
+    refunds = sandbox_rows(server_data_dir, "kind = 'refund'")
+    if outcome == "needs_attention":
+        assert len(refunds) == 1 and gateway_ref and gateway_ref in message and "do not make it again" in message
+    else:
+        assert refunds == []
+    again = client.post(f"/v1/payments/{payment['entry_id']}/refund", json=body, headers=session["headers"])
+    assert again.json()["status"] == "declined"  # the copy that comes late makes nothing
+    assert len(sandbox_rows(server_data_dir, "kind = 'refund'")) == len(refunds)
