@@ -33,7 +33,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         mail = app.state.mail = MailQueue(state, ring=bell_of(app).ring)
         mail.start()
         sweeper = app.state.card_sweeper = CardSweeper(state, gateway, settings.card_pending_seconds, settings.card_sweep_seconds,
-                                                         ring=bell_of(app).ring, chosen=app.state.gateways.chosen)
+                                                         ring=bell_of(app).ring, chosen=app.state.gateways.chosen,
+                                                         abandoned_after=settings.card_abandoned_seconds)
         sweeper.start()  # card sales a dead server left between the charge and the ledger
         try:
             yield

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     # every card_sweep_seconds.
     card_pending_seconds: float = Field(default=600.0, gt=0)
     card_sweep_seconds: float = Field(default=60.0, gt=0)
+    # ...and within this many seconds once the desk gave it up (no retry will come; issue 18).
+    card_abandoned_seconds: float = Field(default=60.0, gt=0)
     # Emailed receipts. No host: email is off, and the desk is told so (printing still works).
     smtp_host: str = ""
     smtp_port: int = 587

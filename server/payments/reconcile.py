@@ -34,6 +34,7 @@ from server.payments.attempts import UNDER_WAY, CardAttempt
 from server.payments.gateway import Gateway, GatewayResult, GatewayUnreachable
 from server.state import ServerState
 from sync.ids import utcnow
+from sync.schema import CardAbandon
 
 log = logging.getLogger("frontdesk.server.payments")
 
@@ -55,13 +56,18 @@ def has_marks(adb: AccountDatabase) -> bool:
                        .limit(1)).first() is not None  # fmt: skip
 
 
-def settle_stale(adb: AccountDatabase, gateway: Gateway, stale_after: float) -> list[Settled]:
-    """Settle every sale under way for longer than `stale_after` seconds; returns what was done."""
+def settle_stale(adb: AccountDatabase, gateway: Gateway, stale_after: float, abandoned_after: float = 60.0) -> list[Settled]:
+    """Settle every sale under way for longer than `stale_after` seconds, or `abandoned_after`
+    once the desk gave it up (server.payments.abandon: no retry will come); returns what was done."""
     cutoff = utcnow() - dt.timedelta(seconds=stale_after)
+    given_up = utcnow() - dt.timedelta(seconds=min(stale_after, abandoned_after))
     with adb.write_session() as db:
         # Sales only: a void or refund under way is settled by its abandon (server.payments.abandon).
-        stale = db.exec(select(CardAttempt).where(col(CardAttempt.status).in_(UNDER_WAY), col(CardAttempt.at) < cutoff,
-                                                  CardAttempt.kind == "sale")).all()  # fmt: skip
+        abandoned = select(CardAbandon.id)
+        stale = db.exec(select(CardAttempt).where(
+            col(CardAttempt.status).in_(UNDER_WAY), CardAttempt.kind == "sale",
+            (col(CardAttempt.at) < cutoff) | ((col(CardAttempt.at) < given_up) & col(CardAttempt.key).in_(abandoned)),
+        )).all()  # fmt: skip
         for row in stale:  # claimed: no other sweep, and no retry, takes these for a while
             row.status, row.at = "reconciling", utcnow()
         claimed = [(row.key, row.amount_cents) for row in stale]
@@ -111,8 +117,10 @@ class CardSweeper:
     seconds, not at the next interval."""
 
     def __init__(self, state: ServerState, gateway: Gateway, stale_after: float, interval: float = 60.0,
-                 ring: Callable[[str], object] | None = None, chosen: Callable[[str], Gateway | None] | None = None):  # fmt: skip
+                 ring: Callable[[str], object] | None = None, chosen: Callable[[str], Gateway | None] | None = None,
+                 abandoned_after: float = 60.0):  # fmt: skip
         self.state = state
+        self.abandoned_after = abandoned_after
         self.chosen = chosen  # an account's own gateway (server.payments.choice), None for the default
         self.ring = ring  # the change bell: desks pull what a sweep wrote at once
         self.gateway = gateway
@@ -177,7 +185,7 @@ class CardSweeper:
             return False
         adb = self.state.account_db(account)
         gateway = (self.chosen(account_id) if self.chosen is not None else None) or self.gateway
-        for settled in settle_stale(adb, gateway, self.stale_after):
+        for settled in settle_stale(adb, gateway, self.stale_after, self.abandoned_after):
             log.warning("card sale %s left under way: %s", settled.key, settled.outcome)
         outcomes = settle_abandoned(adb, gateway)
         for outcome in outcomes:
