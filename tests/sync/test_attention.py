@@ -50,3 +50,29 @@ async def test_a_failed_receipt_email_needs_attention_until_it_is_sent_again(ser
                 await wait_until(lambda: not items(), 20, "the email sent, and the item gone")
                 await wait_until(lambda: desk.engine.status.rejected == 0, 10, "the count back to 0")
     assert [m["To"] for m in inbox.messages] == ["dad@example.org"]
+
+
+def test_a_charge_the_server_could_not_cancel_is_listed_with_its_reference_and_no_actions(tmp_path, qtbot):
+    """What the server wrote back (sync.card_abandon: needs_attention) is listed on every desk that
+    sees money, with the words and the reference; neither "send again" nor "let go" applies."""
+    import datetime as dt
+
+    from sync.schema import CardAbandon, Family
+    from sync.store import DeskStore
+    from tests.sync.data import change
+
+    store = DeskStore(tmp_path / "desk", staff_id="staff-1")
+    try:
+        row = CardAbandon(id="key-1", usn=7, kind="sale", family_id="fam-1", amount_cents=4500, status="needs_attention",
+                          message="Void it by hand on the card service's site, reference sbx_sale_1.", gateway_ref="sbx_sale_1",
+                          card_brand="Visa", card_last4="1111", staff_id="staff-1", desk_id="desk-1",
+                          made_at=dt.datetime(2025, 3, 10, 17, 0))  # fmt: skip
+        store.cache.apply_server_changes([change(Family(id="fam-1", name="Lee"), 6), change(row, 7)])
+        (item,) = store.rejected()
+        assert item.summary == "Card payment on Visa ending 1111 of 45.00 for the Lee family: needs attention"
+        assert "sbx_sale_1" in item.message and store.attention_count() == 1
+        dialog = NeedsAttentionDialog(store.rejected(), actions=store)
+        qtbot.addWidget(dialog)
+        assert not dialog.retry_button.isEnabled() and not dialog.discard_button.isEnabled()
+    finally:
+        store.close()
