@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 from pydantic import ValidationError
 from sqlalchemy import func
 from sqlmodel import select
@@ -31,14 +30,15 @@ from sqlmodel import select
 from sync import db, drawer, family_queries, family_search
 from sync import money_input as mi
 from sync import ledger_mutations as lm
-from sync.card_abandon import NOT_CONFIRMED, NOT_CONFIRMED_CHANGE, AbandonPayload
+from sync.card_abandon import AbandonPayload
+from sync.card_calls import CARD_TIME_LIMIT, CardNotConfirmed, card_call  # noqa: F401 (CardNotConfirmed: the desk's)
 from sync.client import ApiClient
-from sync.errors import NetworkError, ServerError, SyncError
+from sync.errors import NetworkError, SyncError
 from sync.ids import new_id, utcnow
 from sync.ledger import correction_for, receipt_number
 from sync.ledger_words import amount_text, card_text
 from sync.money_views import CorrectionOutcome, DrawerExpected, FamilyHit, FamilyView, PaymentOutcome
-from sync.payments_client import RETRY_DELAYS, PaymentsApi, with_retries
+from sync.payments_client import RETRY_DELAYS, PaymentsApi
 from sync.schema import CARD_METHODS, CHARGE_CATEGORIES, RECORDED_METHODS, CardAbandon, Family, LedgerEntry, Location, Staff
 from sync.store import DeskStore
 from sync.wire_payments import CardPaymentRequest, CardRefundRequest, CardVoidRequest, PaymentAnswer
@@ -47,7 +47,6 @@ NO_CONNECTION_FOR_CARD = "No connection: take cash or check, or try again."
 NO_CONNECTION_FOR_CARD_CHANGE = (
     "No connection: a card payment is voided or refunded through the card network. Try again when the connection is back."
 )
-CARD_TIME_LIMIT = 15.0  # seconds
 NO_DESK_CODE = "Sign in while online once before taking payments: this desk has no receipt numbers yet."
 DECLINED = "The card was declined. Ask for another card or another way to pay."
 CHARGE_NOT_SENT = (
@@ -62,15 +61,6 @@ class DeclinedError(SyncError):
     def __init__(self, message: str, decline_code: str):
         super().__init__("rejected", message, code=decline_code)
         self.decline_code = decline_code
-
-
-class CardNotConfirmed(NetworkError):
-    """A card call given up on (no answer in time, Cancel, no connection): the server reverses it
-    if it went through. `key` is the call's idempotency key (MoneyDesk.card_call_status)."""
-
-    def __init__(self, message: str, key: str):
-        super().__init__(message, code="not_confirmed")
-        self.key = key
 
 
 @dataclass(frozen=True)
@@ -394,61 +384,10 @@ class MoneyDesk:
             row = s.get(CardAbandon, key)
         return row.status if row is not None else None
 
-    async def _card_call(
-        self, abandon: AbandonPayload, call: Callable[[], Awaitable[PaymentAnswer]], unreachable: str,
-        cancel: asyncio.Event | None = None,
-    ) -> PaymentAnswer:  # fmt: skip
-        """One card call under one clock: retried with the same key until `card_time_limit`
-        seconds have passed, then given up on by its key (sync.card_abandon), as it is on Cancel
-        (`cancel` set), a failed connection, or this coroutine being cancelled (the window closed).
-        The call is on file before it is sent, so a desk killed meanwhile gives it up when it starts."""
-        key = abandon.key
-        await self.store.begin_card_call(key, abandon.model_dump(mode="json"))
-        maybe_sent = False
-
-        async def tracked() -> PaymentAnswer:
-            nonlocal maybe_sent
-            try:
-                return await call()
-            except NetworkError as exc:  # a connection never made sent nothing: the desk knows that much
-                maybe_sent = maybe_sent or not isinstance(exc.__cause__, (httpx.ConnectError, httpx.ConnectTimeout))
-                raise
-            except BaseException:
-                maybe_sent = True
-                raise
-
-        attempt = asyncio.ensure_future(with_retries(tracked, unreachable, self.card_retry_delays))
-        stop = asyncio.ensure_future(cancel.wait()) if cancel is not None else None
-        try:
-            done, _ = await asyncio.wait({attempt, stop} - {None}, timeout=self.card_time_limit,
-                                         return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
-            if attempt in done:
-                try:
-                    answer = attempt.result()
-                except (NetworkError, ServerError) as exc:  # no answer, or the server could not finish: unknown
-                    if not maybe_sent:
-                        await self.store.end_card_call(key)
-                        raise
-                    raise await self._give_up(abandon, "no_connection", unreachable) from exc
-                except BaseException:  # refused (4xx): nothing was done; the call is over
-                    await self.store.end_card_call(key)
-                    raise
-                await self.store.end_card_call(key)
-                return answer
-            raise await self._give_up(abandon, "cancel" if stop in done else "timeout", unreachable)
-        except asyncio.CancelledError:
-            await asyncio.shield(self.store.abandon_card_call(key, "closed"))
-            raise
-        finally:
-            for task in (attempt, stop):
-                if task is not None and not task.done():
-                    task.cancel()
-
-    async def _give_up(self, abandon: AbandonPayload, why: str, unreachable: str) -> CardNotConfirmed:
-        if not await self.store.abandon_card_call(abandon.key, why):
-            raise RuntimeError(f"card call {abandon.key} given up on twice")  # one coroutine per call: a bug
-        what = {"void": "void", "refund": "refund"}.get(abandon.kind)
-        return CardNotConfirmed(NOT_CONFIRMED if what is None else NOT_CONFIRMED_CHANGE.format(what=what), abandon.key)
+    def _card_call(self, abandon: AbandonPayload, call: Callable[[], Awaitable[PaymentAnswer]], unreachable: str,
+                   cancel: asyncio.Event | None = None) -> Awaitable[PaymentAnswer]:  # fmt: skip
+        return card_call(self.store, abandon, call, unreachable=unreachable, delays=self.card_retry_delays,
+                         limit=self.card_time_limit, cancel=cancel)  # fmt: skip
 
     # -- helpers -------------------------------------------------------------------------------
 
