@@ -120,6 +120,28 @@ def set_pin(data_dir: str | os.PathLike, slug: str, username: str, pin: str):
     return _run_staff(data_dir, slug, lambda db, actor: ops.set_pin(db, actor, ops.by_username(db, username).id, pin_hash))
 
 
+def set_gateway(data_dir: str | os.PathLike, slug: str, name: str, **credentials: str) -> None:
+    """Choose the account's card gateway ("authorize_net", or "default" for the server's own),
+    its credentials encrypted under the server key (server.payments.choice); audited."""
+    from server.payments.choice import set_gateway as choose
+    from server.registry import Registry
+    from server.secrets_box import SecretKeyError
+
+    account = find_account(data_dir, slug)
+    if account is None:
+        raise AdminError(f"There is no account {slug!r}.")
+    registry = Registry(Path(data_dir))
+    try:
+        choose(registry, account.id, name, credentials)
+    except (ValueError, SecretKeyError) as exc:
+        raise AdminError(str(exc)) from None
+    finally:
+        registry.close()
+    with open_account(data_dir, slug) as (_account, adb), adb.write_session() as db:
+        audit(db, "account.gateway_set", gateway=name, source="admin")  # which one, never its credentials
+        db.commit()
+
+
 def list_staff(data_dir: str | os.PathLike, slug: str):
     from server import staff as ops
 

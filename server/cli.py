@@ -75,6 +75,14 @@ def _parser() -> argparse.ArgumentParser:
     pin.add_argument("slug")
     pin.add_argument("username")
 
+    gw = sub.add_parser("set-gateway", parents=[common],
+                        help="choose an account's card gateway: authorize_net (login id, transaction key from "
+                             "$FRONTDESK_GATEWAY_KEY or a prompt; kept encrypted) or default")  # fmt: skip
+    gw.add_argument("slug")
+    gw.add_argument("gateway", choices=["default", "authorize_net"])
+    gw.add_argument("--login-id", default="")
+    gw.add_argument("--url", default="", help="the API's address (default: Authorize.Net's sandbox)")
+
     ls = sub.add_parser("list-staff", parents=[common], help="staff members with their group and permissions")
     ls.add_argument("slug")
 
@@ -311,6 +319,13 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "set-pin":
             admin.set_pin(data_dir, args.slug, args.username, os.environ.get("FRONTDESK_PIN") or getpass.getpass("PIN: "))
             print(f"PIN set for {args.username!r}.")
+        elif args.command == "set-gateway":
+            creds = {}
+            if args.gateway != "default":  # the key never on the command line (shell history, ps)
+                key = os.environ.get("FRONTDESK_GATEWAY_KEY") or getpass.getpass("Transaction key: ")
+                creds = {"login_id": args.login_id, "transaction_key": key, **({"url": args.url} if args.url else {})}
+            admin.set_gateway(data_dir, args.slug, args.gateway, **creds)
+            print(f"{args.slug}: card gateway {args.gateway}.")
         elif args.command == "list-staff":
             for s in admin.list_staff(data_dir, args.slug):
                 flag = "" if s.active else " (disabled)"

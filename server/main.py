@@ -16,6 +16,7 @@ from server.live import bell_of
 from server.mail_queue import MailQueue
 from server.passwords import warm_up
 from server.payments import make_gateway
+from server.payments.choice import Gateways
 from server.payments.reconcile import CardSweeper
 from server.settings import Settings
 from server.state import ServerState
@@ -33,7 +34,9 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM) -> FastA
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         mail = app.state.mail = MailQueue(state, ring=bell_of(app).ring)
         mail.start()
-        sweeper = app.state.card_sweeper = CardSweeper(state, gateway, settings.card_pending_seconds, settings.card_sweep_seconds)
+        sweeper = app.state.card_sweeper = CardSweeper(state, gateway, settings.card_pending_seconds, settings.card_sweep_seconds,
+                                                         ring=bell_of(app).ring, chosen=app.state.gateways.chosen,
+                                                         abandoned_after=settings.card_abandoned_seconds)
         sweeper.start()  # card sales a dead server left between the charge and the ledger
         try:
             yield
@@ -42,6 +45,7 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM) -> FastA
             await mail.stop()
             app.state.imports.close()  # a running import is cancelled (rolled back) before its database closes
             gateway.close()
+            app.state.gateways.close()
             state.close()
 
     app = FastAPI(
@@ -51,7 +55,8 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM) -> FastA
         lifespan=lifespan,
     )
     app.state.frontdesk = state
-    app.state.gateway = gateway
+    app.state.gateway = gateway  # the server's default gateway
+    app.state.gateways = Gateways(state.registry)  # the gateways accounts chose, credentials encrypted
     app.state.imports = ImportJobs(state.registry)  # import jobs; their rows and files are in databases (server.importing.jobs)
     install_error_handlers(app)
     v1 = APIRouter(prefix="/v1")

@@ -17,7 +17,7 @@ from sync.schema import SHARED_TABLES
 # (tests/server/test_migrations.py imports every server module to check).
 MODEL_MODULES: dict[str, tuple[str, ...]] = {
     ACCOUNT: ("sync.schema", "server.account_db", "server.payments.attempts", "server.importing.stored"),
-    REGISTRY: ("server.registry", "server.importing.job_rows"),
+    REGISTRY: ("server.registry", "server.importing.job_rows", "server.payments.choice"),
 }
 
 def model_tables(kind: str) -> list[Table]:

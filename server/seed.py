@@ -292,6 +292,11 @@ def _enrollments(rng: random.Random, students: list[Student], schedules: list[Cl
         eligible = [s for s in schedules if fits[s.id][0] <= age <= fits[s.id][1]] or schedules
         open_ = [s for s in eligible if filled[s.id] < s.capacity] or eligible
         picks = rng.sample(open_, min(len(open_), rng.choices([1, 2], weights=[60, 40])[0]))
+        if len(picks) == 2 and picks[0].name == picks[1].name:
+            # The same class twice (another day or location) would bill its tuition twice: a second
+            # class is a different one, as at a real school (no draw from rng: the rest stays as seeded).
+            other = [s for s in open_ if s.name != picks[0].name]
+            picks = picks[:1] + other[:1]
         for s in picks:
             filled[s.id] += 1
             enrollments.append(

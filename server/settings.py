@@ -38,9 +38,10 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(default=15, ge=1)
     refresh_token_days: int = Field(default=60, ge=1)
     log_level: str = "info"
-    # The card gateway (server.payments). Only the built-in sandbox exists so far: it charges
-    # nobody, and it is what the demo and the tests use. Its credentials, once a real one is
-    # added, live here on the server only; no desk ever sees them.
+    # The server's default card gateway (server.payments): the built-in sandbox, which charges
+    # nobody (the demo and the tests). An account chooses a real one (Authorize.Net) with
+    # `set-gateway`; its credentials are kept encrypted in the registry (server.payments.choice)
+    # and no desk ever sees them.
     gateway: Literal["sandbox"] = "sandbox"
     gateway_timezone: str = "America/Chicago"  # where the sandbox's business day (settlement) ends
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
@@ -49,6 +50,8 @@ class Settings(BaseSettings):
     # every card_sweep_seconds.
     card_pending_seconds: float = Field(default=600.0, gt=0)
     card_sweep_seconds: float = Field(default=60.0, gt=0)
+    # ...and within this many seconds once the desk gave it up (no retry will come; issue 18).
+    card_abandoned_seconds: float = Field(default=60.0, gt=0)
     # Emailed receipts. No host: email is off, and the desk is told so (printing still works).
     smtp_host: str = ""
     smtp_port: int = 587

@@ -3,8 +3,9 @@
 Counted per method: payments bring money in; refunds, and voids of payments (the money went
 back the same day), take it out. Cash change needs no line of its own: a cash payment's amount
 is what stayed in the drawer (tendered minus change). Account-credit payments move no money.
-Only this desk's entries by this staff member at this location count: another desk has its own
-drawer, and so does another shift.
+Only this desk's entries at this location count: another desk has its own drawer. By default
+everyone's entries at this desk count (`staff_id` None: the drawer is the desk's, whoever took
+the money); with a staff member, only theirs (one person's takings, for a shared drawer's audit).
 """
 
 from __future__ import annotations
@@ -26,20 +27,19 @@ def utc_naive(when: dt.datetime) -> dt.datetime:
 
 
 def drawer_expected(
-    s: Session, desk_id: str, location_id: str, staff_id: str, start: dt.datetime, end: dt.datetime, opening_float_cents: int
-) -> DrawerExpected:
+    s: Session, desk_id: str, location_id: str, staff_id: str | None, start: dt.datetime, end: dt.datetime,
+    opening_float_cents: int,
+) -> DrawerExpected:  # fmt: skip
     zone = zone_of(s, location_id)  # NotFound for an unknown location
-    rows = s.exec(
-        select(LedgerEntry).where(
-            LedgerEntry.desk_id == desk_id,
-            LedgerEntry.location_id == location_id,
-            LedgerEntry.staff_id == staff_id,
-            col(LedgerEntry.made_at) >= utc_naive(start),
-            col(LedgerEntry.made_at) <= utc_naive(end),
-            col(LedgerEntry.kind).in_(("payment", "refund", "void")),
-            col(LedgerEntry.method).in_(_MONEY_METHODS),
-        )
-    ).all()
+    query = select(LedgerEntry).where(
+        LedgerEntry.desk_id == desk_id,
+        LedgerEntry.location_id == location_id,
+        col(LedgerEntry.made_at) >= utc_naive(start),
+        col(LedgerEntry.made_at) <= utc_naive(end),
+        col(LedgerEntry.kind).in_(("payment", "refund", "void")),
+        col(LedgerEntry.method).in_(_MONEY_METHODS),
+    )
+    rows = s.exec(query if staff_id is None else query.where(LedgerEntry.staff_id == staff_id)).all()
     net = dict.fromkeys(_MONEY_METHODS, 0)
     cash_in = cash_out = payments = 0
     for e in rows:

@@ -73,7 +73,7 @@ class SyncEngine:
         self.pull_limit = pull_limit
         counts = store.outbox.counts()
         self.status = SyncStatus(
-            pending=counts["pending"], rejected=counts["rejected"], last_sync=store.cache.last_sync()
+            pending=counts["pending"], rejected=counts["rejected"] + store.attention_count(), last_sync=store.cache.last_sync()
         )
         self._status_listeners: list[StatusCallback] = []
         self._change_listeners: list[ChangesCallback] = []
@@ -338,7 +338,8 @@ class SyncEngine:
 
     def _refresh_counts(self) -> None:
         counts = self.store.outbox.counts()
-        self._update(pending=counts["pending"], rejected=counts["rejected"])
+        # Refused changes, and what the server wrote back that needs a person (sync.attention).
+        self._update(pending=counts["pending"], rejected=counts["rejected"] + self.store.attention_count())
 
     def _update(self, **changes: object) -> None:
         new = dataclasses.replace(self.status, **changes)  # type: ignore[arg-type]

@@ -15,10 +15,11 @@ from sqlmodel import Session, col, or_, select
 
 from sync.ledger import correction_for
 from sync.ledger_mutations import family_ledger
-from sync.ledger_words import method_text
+from sync.card_abandon import status_text
+from sync.ledger_words import amount_text, method_text
 from sync.money_views import FamilyStudentView, FamilyView, GuardianView, LedgerRow, OpenCharge
 from sync.queries import NotFound, local
-from sync.schema import Alert, ALERT_SEVERITY, Contact, Family, LedgerEntry, Location, Staff, Student
+from sync.schema import Alert, ALERT_SEVERITY, CardAbandon, Contact, Family, LedgerEntry, Location, Staff, Student
 from sync.search import age_on, sort_alerts
 from sync.views import AlertView
 
@@ -61,7 +62,7 @@ def family_view(s: Session, family_id: str, location_id: str | None, now: dt.dat
             for st in students
         ),
         alerts=_alerts(s, family_id, students),
-        ledger=_rows(s, ledger, zone, now),
+        ledger=_with_attempts(s, family_id, _rows(s, ledger, zone, now), zone),
         open_charges=tuple(
             OpenCharge(st.entry.id, st.entry.description, st.entry.business_date, st.open_cents) for st in ledger.open_charges
         ),
@@ -119,6 +120,28 @@ def _rows(s: Session, ledger, zone: ZoneInfo, now: dt.datetime) -> tuple[LedgerR
             )
         )
     return tuple(rows)
+
+
+def _with_attempts(s: Session, family_id: str, rows: tuple[LedgerRow, ...], zone: ZoneInfo) -> tuple[LedgerRow, ...]:
+    """The ledger with the card calls the desk gave up on (sync.card_abandon), each after the
+    lines made before it: "Card payment of 45.00: cancelling…", then cancelled or needs attention.
+    They move no money (amount 0); a reversed charge shows as its payment and its void."""
+    attempts = s.exec(select(CardAbandon).where(CardAbandon.family_id == family_id).order_by(CardAbandon.made_at)).all()
+    if not attempts:
+        return rows
+    out = list(rows)
+    for a in attempts:
+        when = local(a.made_at, zone)
+        at = next((i for i, r in enumerate(out) if r.when > when), len(out))
+        balance = out[at - 1].running_balance_cents if at else 0
+        words = status_text(a).replace(":", f" of {amount_text(a.amount_cents)}:", 1)
+        out.insert(at, LedgerRow(
+            id=a.id, kind="card_attempt", when=when, business_date=when.date(), description=words, method="",
+            method_text="", amount_cents=0, running_balance_cents=balance, receipt_no=None, open_cents=0,
+            voided=False, refundable_cents=0, correction=None, pending=a.usn is None, reason=a.message,
+            staff_name="",
+        ))  # fmt: skip
+    return tuple(out)
 
 
 def _method_text(e: LedgerEntry, by_id: dict[str, LedgerEntry]) -> str:

@@ -16,6 +16,7 @@ from the server, and a counter kept in the outbox file, so they are unique offli
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -27,18 +28,41 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from sync import db, drawer, family_queries, family_search
-from sync import money_input as mi
 from sync import ledger_mutations as lm
+from sync import money_input as mi
+from sync.card_abandon import AbandonPayload
+from sync.card_calls import CARD_TIME_LIMIT, CardNotConfirmed, card_call  # noqa: F401 (CardNotConfirmed: the desk's)
 from sync.client import ApiClient
+from sync.clock import utc_naive
 from sync.errors import NetworkError, SyncError
-from sync.ids import new_id, utcnow
+from sync.ids import new_id
 from sync.ledger import correction_for, receipt_number
 from sync.ledger_words import amount_text, card_text
-from sync.money_views import CorrectionOutcome, DrawerExpected, FamilyHit, FamilyView, PaymentOutcome
-from sync.payments_client import RETRY_DELAYS, PaymentsApi, with_retries
-from sync.schema import CARD_METHODS, CHARGE_CATEGORIES, RECORDED_METHODS, Family, LedgerEntry, Location
+from sync.money_views import (
+    CorrectionOutcome,
+    DrawerExpected,
+    FamilyHit,
+    FamilyView,
+    PaymentOutcome,
+)
+from sync.payments_client import RETRY_DELAYS, PaymentsApi
+from sync.schema import (
+    CARD_METHODS,
+    CHARGE_CATEGORIES,
+    RECORDED_METHODS,
+    CardAbandon,
+    Family,
+    LedgerEntry,
+    Location,
+    Staff,
+)
 from sync.store import DeskStore
-from sync.wire_payments import CardPaymentRequest, CardRefundRequest, CardVoidRequest, PaymentAnswer
+from sync.wire_payments import (
+    CardPaymentRequest,
+    CardRefundRequest,
+    CardVoidRequest,
+    PaymentAnswer,
+)
 
 NO_CONNECTION_FOR_CARD = "No connection: take cash or check, or try again."
 NO_CONNECTION_FOR_CARD_CHANGE = (
@@ -103,6 +127,9 @@ class MoneyDesk:
         self.now: Callable[[], dt.datetime] = store.clock.now
         self.clock = store.clock  # the desk's clock, for screens that show this desk's money
         self.card_retry_delays: Sequence[float] = RETRY_DELAYS
+        # The hard limit of one card call, retries included: after it the desk stops waiting and
+        # gives the call up by its key (some acquirers take a timeout reversal only within ~30 s).
+        self.card_time_limit: float = CARD_TIME_LIMIT
 
     # -- reads (from the cache, offline too) -------------------------------------------------
 
@@ -117,12 +144,19 @@ class MoneyDesk:
             return family_queries.family_view(s, family_id, location_id, self._now(), self.currency)
 
     def drawer_expected(
-        self, location_id: str, staff_id: str, start: dt.datetime, end: dt.datetime, opening_float_cents: int = 0
+        self, location_id: str, staff_id: str | None, start: dt.datetime, end: dt.datetime, opening_float_cents: int = 0
     ) -> DrawerExpected:
-        """Money taken by `staff_id` at this desk and location between start and end (aware)."""
+        """Money taken at this desk and location between start and end (aware): by everyone
+        (`staff_id` None, this desk's drawer) or by one staff member."""
         mi.whole_cents(opening_float_cents, "opening float", allow_zero=True)
         with db.read_session(self.store.cache.engine) as s:
             return drawer.drawer_expected(s, self.store.desk_id, location_id, staff_id, start, end, opening_float_cents)
+
+    def staff_name(self, staff_id: str) -> str:
+        """A staff member's name as every desk sees it ("" when not in this desk's cache)."""
+        with db.read_session(self.store.cache.engine) as s:
+            staff = s.get(Staff, staff_id)
+        return staff.display_name if staff is not None else ""
 
     def payments_refusal(self) -> str | None:
         """Why this desk cannot take payments yet (words to show), or None when it can."""
@@ -230,10 +264,13 @@ class MoneyDesk:
     # -- card payments and corrections (card ones online) ------------------------------------
 
     async def charge_card(
-        self, family_id: str, location_id: str, amount_cents: int, card: CardInput, *, apply_to: Sequence[str] = ()
-    ) -> PaymentOutcome:
+        self, family_id: str, location_id: str, amount_cents: int, card: CardInput, *, apply_to: Sequence[str] = (),
+        cancel: asyncio.Event | None = None,
+    ) -> PaymentOutcome:  # fmt: skip
         """Raises DeclinedError (nothing recorded), NetworkError with NO_CONNECTION_FOR_CARD when
-        the server cannot be reached (retried with the same key first), RejectedError on bad input."""
+        this desk has no server session, RejectedError on bad input, and CardNotConfirmed when
+        the answer did not come within `card_time_limit` seconds (retried with the same key until
+        then), the connection failed, or `cancel` was set: the call is given up on by its key."""
         amount = mi.whole_cents(amount_cents, "amount")
         if self.api is None:
             raise NetworkError(NO_CONNECTION_FOR_CARD, code="no_connection")
@@ -253,14 +290,15 @@ class MoneyDesk:
             request = CardPaymentRequest(
                 entry_id=new_id(), family_id=family_id, location_id=location_id, amount_cents=amount,
                 receipt_no=receipt_number(code, desk_code, counter), allocations=[a for a, _ in allocations],
-                business_date=today, made_at=utcnow(), card=card_data,
+                business_date=today, made_at=utc_naive(self.clock), card=card_data,
             )  # fmt: skip
         except ValidationError:
             raise mi.rejected("This payment could not be sent: check the amount and the charges it pays.") from None
         payments = PaymentsApi(self.api)
         # The same request (same entry id: the idempotency key) on every attempt; the card's
         # values live in it for this call only and are never kept on this object.
-        answer = await with_retries(lambda: payments.charge(request), NO_CONNECTION_FOR_CARD, self.card_retry_delays)
+        abandon = AbandonPayload(key=request.entry_id, kind="sale", family_id=family_id, amount_cents=amount)
+        answer = await self._card_call(abandon, lambda: payments.charge(request), NO_CONNECTION_FOR_CARD, cancel)
         entry_id, receipt_no = request.entry_id, request.receipt_no
         _approved_or_raise(answer)
         await self._show(answer)
@@ -295,10 +333,11 @@ class MoneyDesk:
             if correction_for(state, today) != "void":
                 raise mi.rejected("This payment is from an earlier day and can no longer be voided: refund it instead.")
             api = self._card_api()
-            request = CardVoidRequest(void_id=void_id, reason=reason, business_date=today, made_at=utcnow())
-            answer = await with_retries(
-                lambda: api.void(entry_id, request), NO_CONNECTION_FOR_CARD_CHANGE, self.card_retry_delays
-            )
+            request = CardVoidRequest(void_id=void_id, reason=reason, business_date=today, made_at=utc_naive(self.clock))
+            abandon = AbandonPayload(key=void_id, kind="void", family_id=entry.family_id, target_id=entry_id,
+                                     amount_cents=-entry.amount_cents, card_brand=entry.card_brand,
+                                     card_last4=entry.card_last4)  # fmt: skip
+            answer = await self._card_call(abandon, lambda: api.void(entry_id, request), NO_CONNECTION_FOR_CARD_CHANGE)
             _approved_or_raise(answer)
             await self._show(answer)
             pending = False
@@ -341,11 +380,11 @@ class MoneyDesk:
             counter = await self.store.take_receipt_counter()
             request = CardRefundRequest(
                 refund_id=refund_id, amount_cents=amount, receipt_no=receipt_number(code, desk_code, counter),
-                reason=reason, business_date=today, made_at=utcnow(),
+                reason=reason, business_date=today, made_at=utc_naive(self.clock),
             )  # fmt: skip
-            answer = await with_retries(
-                lambda: api.refund(entry_id, request), NO_CONNECTION_FOR_CARD_CHANGE, self.card_retry_delays
-            )
+            abandon = AbandonPayload(key=refund_id, kind="refund", family_id=entry.family_id, target_id=entry_id,
+                                     amount_cents=amount, card_brand=entry.card_brand, card_last4=entry.card_last4)  # fmt: skip
+            answer = await self._card_call(abandon, lambda: api.refund(entry_id, request), NO_CONNECTION_FOR_CARD_CHANGE)
             _approved_or_raise(answer)
             await self._show(answer)
             return self._correction(refund_id, "refund", entry.family_id, request.receipt_no, False)
@@ -359,6 +398,18 @@ class MoneyDesk:
 
         mutation = await self.store.record_numbered(lm.REFUND_RECORD, build)
         return self._correction(refund_id, "refund", entry.family_id, mutation.payload["receipt_no"], True)
+
+    def card_call_status(self, key: str) -> str | None:
+        """What became of a card call this desk gave up on (sync.card_abandon: cancelling,
+        not_charged, cancelled, done, needs_attention), as the cache knows it; None: not given up."""
+        with db.read_session(self.store.cache.engine) as s:
+            row = s.get(CardAbandon, key)
+        return row.status if row is not None else None
+
+    def _card_call(self, abandon: AbandonPayload, call: Callable[[], Awaitable[PaymentAnswer]], unreachable: str,
+                   cancel: asyncio.Event | None = None) -> Awaitable[PaymentAnswer]:  # fmt: skip
+        return card_call(self.store, abandon, call, unreachable=unreachable, delays=self.card_retry_delays,
+                         limit=self.card_time_limit, cancel=cancel)  # fmt: skip
 
     # -- helpers -------------------------------------------------------------------------------
 

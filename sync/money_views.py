@@ -122,7 +122,7 @@ class DrawerExpected:
     """What a drawer should hold at the end of a shift, from this desk's ledger entries."""
 
     location_id: str
-    staff_id: str
+    staff_id: str | None  # whose payments count: one staff member's, or None for everyone at this desk
     period_start: dt.datetime  # aware, location time
     period_end: dt.datetime
     opening_float_cents: int

@@ -30,7 +30,15 @@ from sync.schema import (
     SyncedRecord,
     attendance_id,
 )
-from sync import edit_mutations, family_mutations, kiosk_referrals, ledger_mutations, receipt_mutations, settings_audit
+from sync import (
+    card_abandon,
+    edit_mutations,
+    family_mutations,
+    kiosk_referrals,
+    ledger_mutations,
+    receipt_mutations,
+    settings_audit,
+)
 from sync.member_cards import member_card_id
 from sync.wire import Mutation, UtcDateTime
 
@@ -104,6 +112,7 @@ PAYLOADS: dict[str, type[BaseModel]] = {
     **receipt_mutations.PAYLOADS,  # receipts by email, sent by the server's mail queue
     **kiosk_referrals.PAYLOADS,  # the kiosk sending a family to the front desk
     **settings_audit.PAYLOADS,  # a desk's own settings changed: audited on the server, nothing stored
+    **card_abandon.PAYLOADS,  # a card call the desk gave up on, by its key (the server's tombstone)
 }
 
 
@@ -135,6 +144,8 @@ def apply_mutation(db: Session, mutation: Mutation, next_usn: NextUsn) -> list[S
         return []  # nothing to write; server.push records who let which change go, and why
     if isinstance(payload, settings_audit.DeskSettingsPayload):
         return []  # nothing to store: server.push writes the audit entry with the before and after
+    if isinstance(payload, card_abandon.AbandonPayload):
+        return card_abandon.apply_abandon(db, mutation, payload, next_usn)
     if mutation.type in ledger_mutations.PAYLOADS:
         return ledger_mutations.apply_ledger(db, mutation, payload, next_usn)
     if mutation.type in edit_mutations.PAYLOADS:

@@ -88,6 +88,18 @@ mutations = Table(
     UniqueConstraint("desk_id", "seq"),
 )
 
+# Card calls sent and not answered yet (sync.money_desk), each with the abandon to record if the
+# desk gives up on it (sync.card_abandon; no card data). A row still here when the desk starts
+# again is a call the desk was killed in the middle of: it is given up on then.
+card_calls = Table(
+    "card_calls",
+    _metadata,
+    Column("key", String(36), primary_key=True),
+    Column("staff_id", String(36), nullable=False),
+    Column("abandon", JSON, nullable=False),
+    Column("started_at", DateTime, nullable=False),
+)
+
 
 class OutboxDamaged(StorageError):
     """The outbox file fails its integrity check: it is kept untouched and nothing is recorded."""
@@ -141,6 +153,40 @@ class Outbox:
             if receipt_counter is not None:
                 self._take_counter(s, expected=receipt_counter)
             return self._append(s, staff_id, type, payload, mutation_id=mutation_id, made_at=made_at)
+
+    # -- card calls under way ------------------------------------------------------------------
+
+    def begin_card_call(self, key: str, staff_id: str, abandon: dict[str, Any]) -> None:
+        """Before a card call is sent: on disk (fsynced) when this returns."""
+        with _storage_errors(), db.write_session(self.engine) as s:
+            s.execute(card_calls.insert().values(key=key, staff_id=staff_id, abandon=abandon, started_at=utcnow()))
+
+    def end_card_call(self, key: str) -> None:
+        """The call was answered: nothing to give up on."""
+        with _storage_errors(), db.write_session(self.engine) as s:
+            s.execute(card_calls.delete().where(card_calls.c.key == key))
+
+    def abandon_card_call(self, key: str, why: str, abandon_type: str, *, mutation_id: str | None = None,
+                          made_at: dt.datetime | None = None) -> Mutation | None:  # fmt: skip
+        """Give up on a call: its row becomes an `abandon_type` mutation, in one transaction (a crash
+        leaves one or the other, never neither). None when it was answered or given up on already."""
+        with _storage_errors(), db.write_session(self.engine) as s:
+            row = s.execute(select(card_calls).where(card_calls.c.key == key)).mappings().first()
+            if row is None:
+                return None
+            s.execute(card_calls.delete().where(card_calls.c.key == key))
+            return self._append(s, row["staff_id"], abandon_type, {**row["abandon"], "why": why},
+                                mutation_id=mutation_id, made_at=made_at)  # fmt: skip
+
+    def card_call(self, key: str) -> tuple[str, dict[str, Any]] | None:
+        """(staff_id, abandon payload) of a call under way."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(card_calls).where(card_calls.c.key == key)).mappings().first()
+        return (row["staff_id"], dict(row["abandon"])) if row is not None else None
+
+    def card_calls_under_way(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(card_calls.c.key).order_by(card_calls.c.started_at)).scalars())
 
     # -- receipt numbers ----------------------------------------------------------------------
 

@@ -145,6 +145,7 @@ RECORD_VIEW: dict[str, frozenset[str]] = {
     "ledger_allocation": _MONEY,
     "drawer_count": _MONEY,
     "receipt_email": _MONEY,
+    "card_abandon": _MONEY,  # card calls a desk gave up on, and what became of them
 }
 
 AttendanceLevel = Literal["none", "view", "full"]

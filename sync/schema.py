@@ -303,6 +303,35 @@ class KioskReferral(SyncedRecord, table=True):
     made_at: NaiveDatetime  # desk clock, UTC
 
 
+class CardAbandon(SyncedRecord, table=True):
+    """A card call the desk gave up on (no answer in time, Cancel, the window closed, the desk
+    killed), by its idempotency key (`id`: the payment's entry id, the void's or the refund's).
+
+    Born at the desk as "cancelling" (an outbox mutation, sync.card_abandon); the server keeps it as
+    the tombstone of that key and writes the outcome back here: "not_charged" (the call never
+    reached the card service, or was declined; a late copy of it is refused), "cancelled" (it had
+    gone through and was reversed: `reversal_id` is the void or refund on the ledger), "done" (a
+    void or refund that went through: it stands), or "needs_attention" (the reversal failed at
+    the card service: `message` says what to do, `gateway_ref` is the charge to void by hand).
+    """
+
+    __tablename__ = "card_abandon"
+    kind: str = Field(max_length=16)  # sale | void | refund
+    family_id: str = Field(index=True, max_length=36)
+    target_id: str | None = Field(default=None, max_length=36)  # void, refund: the payment's entry id
+    amount_cents: int  # what the call would have moved (> 0)
+    status: str = "cancelling"  # cancelling | not_charged | cancelled | done | needs_attention
+    message: str = ""
+    gateway_ref: str = ""
+    reversal_id: str | None = Field(default=None, max_length=36)
+    card_brand: str = ""
+    card_last4: str = ""
+    why: str = ""  # timeout | cancel | no_connection | closed | desk_stopped
+    staff_id: str = Field(max_length=36)
+    desk_id: str = Field(max_length=36)
+    made_at: NaiveDatetime  # desk clock, UTC
+
+
 # Wire names of the shared records, in an order that puts referenced rows first.
 RECORD_TYPES: dict[str, type[SyncedRecord]] = {
     "location": Location,
@@ -323,6 +352,7 @@ RECORD_TYPES: dict[str, type[SyncedRecord]] = {
     "drawer_count": DrawerCount,
     "receipt_email": ReceiptEmail,
     "kiosk_referral": KioskReferral,
+    "card_abandon": CardAbandon,
 }
 TYPE_OF_RECORD: dict[type[SyncedRecord], str] = {v: k for k, v in RECORD_TYPES.items()}
 

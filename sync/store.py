@@ -21,18 +21,35 @@ from typing import Any
 
 from sqlmodel import select
 
-from sync import db, queries, search
+from sync import attention, db, queries, search
 from sync.cache import Cache
-from sync.errors import AuthError, RejectedError
-from sync.ledger_words import money_summary
+from sync.card_abandon import PAYMENT_ABANDON
 from sync.clock import SYSTEM, Clock, utc_naive
+from sync.errors import AuthError, RejectedError
 from sync.ids import new_id
-from sync.mutations import (
-    ATTENDANCE_MARK, CARD_ASSIGN, CHECK_IN, OUTBOX_DISCARD, AttendancePayload, CardAssignPayload, CheckInPayload, Rejected,
-)
+from sync.ledger_words import money_summary
 from sync.member_cards import card_hash
+from sync.mutations import (
+    ATTENDANCE_MARK,
+    CARD_ASSIGN,
+    CHECK_IN,
+    OUTBOX_DISCARD,
+    AttendancePayload,
+    CardAssignPayload,
+    CheckInPayload,
+    Rejected,
+)
 from sync.outbox import Outbox
-from sync.schema import ATTENDANCE_STATUSES, CheckIn, ClassSchedule, ClassSession, Location, MemberCard, Student
+from sync.receipt_mutations import RECEIPT_EMAIL
+from sync.schema import (
+    ATTENDANCE_STATUSES,
+    CheckIn,
+    ClassSchedule,
+    ClassSession,
+    Location,
+    MemberCard,
+    Student,
+)
 from sync.views import (
     CardCheckIn,
     CheckInOutcome,
@@ -71,6 +88,9 @@ class DeskStore:
         # A crash between the outbox append and the cache commit (or a rebuilt cache) left pending
         # work out of the cache; the appliers are idempotent, so applying all of it again is safe.
         self.writer.run_sync(self.cache.reapply, self.outbox.pending())
+        # Card calls this desk was stopped in the middle of: given up on now (sync.card_abandon).
+        for key in self.outbox.card_calls_under_way():
+            self.writer.run_sync(self._abandon_card_call, key, "desk_stopped")
 
     @property
     def desk_id(self) -> str:
@@ -112,7 +132,7 @@ class DeskStore:
     def rejected(self) -> list[RejectedView]:
         found = self.outbox.rejected()
         with db.read_session(self.cache.engine) as s:
-            return [
+            return attention.money_items(s) + [
                 RejectedView(
                     mutation_id=m.id,
                     seq=m.seq,
@@ -127,6 +147,11 @@ class DeskStore:
 
     def pending_count(self) -> int:
         return self.outbox.pending_count()
+
+    def attention_count(self) -> int:
+        """What "needs attention" lists besides refused changes (sync.attention)."""
+        with db.read_session(self.cache.engine) as s:
+            return attention.count(s)
 
     # -- writes ----------------------------------------------------------------------------
 
@@ -158,6 +183,11 @@ class DeskStore:
         refuses it again, it comes back to "needs attention". LookupError if it is no longer there.
         """
         staff_id = self._signed_in()
+        with db.read_session(self.cache.engine) as s:
+            again = attention.send_again_payload(s, mutation_id)  # a failed receipt email: asked again
+        if again is not None:
+            await self.record(RECEIPT_EMAIL, again)
+            return
         await self.writer.run(self._retry, mutation_id, staff_id)
         self._wrote()
 
@@ -260,6 +290,34 @@ class DeskStore:
         """Show rows the server wrote outside the outbox (a card payment's) at once."""
         if changes:
             await self.writer.run(self.cache.apply_server_changes, changes)
+
+    # -- card calls (sync.money_desk): given up on by key, through the outbox ------------------
+
+    async def begin_card_call(self, key: str, abandon: dict[str, Any]) -> None:
+        staff_id = self._signed_in()
+        await self.writer.run(self.outbox.begin_card_call, key, staff_id, abandon)
+
+    async def end_card_call(self, key: str) -> None:
+        await self.writer.run(self.outbox.end_card_call, key)
+
+    async def abandon_card_call(self, key: str, why: str) -> bool:
+        """Give up on a card call: the abandon goes in the outbox and the cache (the family's
+        ledger says "cancelling…") and is sent at once. False when it was answered after all."""
+        done = await self.writer.run(self._abandon_card_call, key, why)
+        if done:
+            self._wrote()  # the sync engine hears of it and pushes now
+        return done
+
+    def _abandon_card_call(self, key: str, why: str) -> bool:
+        under_way = self.outbox.card_call(key)
+        if under_way is None:
+            return False
+        staff_id, payload = under_way
+        draft = Mutation(id=new_id(), desk_id=self.desk_id, seq=1, staff_id=staff_id, made_at=utc_naive(self.clock),
+                         type=PAYMENT_ABANDON, payload={**payload, "why": why})  # fmt: skip
+        self.cache.apply_local(draft, lambda: self.outbox.abandon_card_call(
+            key, why, PAYMENT_ABANDON, mutation_id=draft.id, made_at=draft.made_at))  # fmt: skip
+        return True
 
     # -- member cards ------------------------------------------------------------------------
 
@@ -364,6 +422,8 @@ def _summary(s: Any, m: Mutation) -> str:
         return f"Member card for {who}"
     if m.type == ATTENDANCE_MARK:
         return f"Attendance of {who} ({m.payload.get('status', '?')})"
-    from sync.family_file import change_summary  # imported here: a shared file, its import block left as it is
+    from sync.family_file import (
+        change_summary,  # imported here: a shared file, its import block left as it is
+    )
 
     return money_summary(s, m) or change_summary(s, m.type, m.payload) or f"A change made at this desk ({m.type})"

@@ -1,6 +1,8 @@
-"""End of shift: what the drawer should hold (from this desk's ledger for the staff member) against
-the cash counted, and the count saved (sync.money_desk.record_drawer_count).
+"""End of shift: what the drawer should hold (from this desk's ledger) against the cash counted,
+and the count saved (sync.money_desk.record_drawer_count).
 
+Whose money counts is said on the dialog and can be changed: this desk's drawer, whoever took the
+money (the default: staff share a drawer at a desk), or only the signed-in person's payments.
 The period runs from the start of the location's day, or from the end of this staff member's last
 count at this desk in this run, whichever is later, to now.
 """
@@ -16,25 +18,45 @@ from sync.money_desk import MoneyDesk
 from sync.money_views import DrawerExpected
 from sync.views import LocationView
 
+DESK, MINE = "desk", "mine"  # whose drawer is counted
+
 
 class DrawerPresenter:
     def __init__(self, money_desk: MoneyDesk, location: LocationView, staff_id: str,
-                 since: dt.datetime | None = None, now: dt.datetime | None = None):
+                 since: dt.datetime | None = None, now: dt.datetime | None = None, staff_name: str = ""):
         self.money = money_desk
         self.location = location
         self.staff_id = staff_id
+        self.staff_name = staff_name or money_desk.staff_name(staff_id)
+        self.whose = DESK  # this desk's drawer, whoever took the money
         self.now = now or now_at(location.timezone, money_desk.clock)
         start_of_day = self.now.replace(hour=0, minute=0, second=0, microsecond=0)
         self.start = max(start_of_day, since) if since is not None and since.tzinfo else start_of_day
-        self.expected = self.money.drawer_expected(location.id, staff_id, self.start, self.now)
+        self.expected = self.money.drawer_expected(location.id, self._counted_staff(), self.start, self.now)
         self._count: tuple[DrawerExpected, int, str] | None = None
+
+    def whose_choices(self) -> list[tuple[str, str]]:
+        """(key, words) of whose drawer may be counted, the default first."""
+        mine = f"Only {self.staff_name}'s payments" if self.staff_name else "Only my payments"
+        return [(DESK, "This desk's drawer (everyone's payments)"), (MINE, mine)]
+
+    def set_whose(self, whose: str) -> None:
+        if whose not in (DESK, MINE):
+            raise ValueError(whose)
+        self.whose = whose
+        self.expected = self.money.drawer_expected(self.location.id, self._counted_staff(), self.start, self.now)
+
+    def _counted_staff(self) -> str | None:
+        return None if self.whose == DESK else self.staff_id
 
     @property
     def currency(self) -> str:
         return self.money.currency
 
     def period_text(self) -> str:
-        return f"Since {clock(self.start)} today · {self.expected.payments} payment{'s' if self.expected.payments != 1 else ''}"
+        whose = "This desk's drawer, everyone's payments" if self.whose == DESK else dict(self.whose_choices())[MINE]
+        count = self.expected.payments
+        return f"{whose} · since {clock(self.start)} today · {count} payment{'s' if count != 1 else ''}"
 
     def expected_lines(self, opening_float: str = "") -> list[tuple[str, str]]:
         """(what, amount) rows: the cash the drawer should hold, then the other ways money came in."""
@@ -77,7 +99,7 @@ class DrawerPresenter:
         if not counted.strip() or counted_cents is None:
             raise FormProblem(problem if counted.strip() else "Type the cash counted in the drawer.", "counted")
         end = now_at(self.location.timezone, self.money.clock)
-        expected = self.money.drawer_expected(self.location.id, self.staff_id, self.start, end, float_cents)
+        expected = self.money.drawer_expected(self.location.id, self._counted_staff(), self.start, end, float_cents)
         self._count = (expected, counted_cents, " ".join(note.split())[:500])
 
     async def save(self) -> DrawerExpected:

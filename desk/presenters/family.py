@@ -83,6 +83,7 @@ class FamilyPresenter:
         # Until desk.security says who signed in, nothing is hidden (as with the rail); the server decides anyway.
         self.permissions: frozenset[str] = ALL_PERMISSIONS if permissions is None else expand(permissions)
         self.hits: list[FamilyHit] = []
+        self._searched = ""  # the words the list was found with
         self.highlighted = -1
         self.view: FamilyView | None = None
         self.receipt_hook: ReceiptHook | None = None
@@ -113,9 +114,21 @@ class FamilyPresenter:
     # --- finding a family ------------------------------------------------------------------
     def search(self, text: str) -> list[FamilyHit]:
         words = text.strip()
+        self._searched = words
         self.hits = self.money.search_families(words, limit=SEARCH_LIMIT) if words else []
         self.highlighted = 0 if self.hits else -1
         return self.hits
+
+    def refresh_hits(self) -> bool:
+        """The list found again from the ledger as it is now (a payment here, a pull): every
+        balance badge follows the ledger. The highlighted family stays highlighted. False: no list."""
+        if not self.hits:
+            return False
+        chosen = self.hits[self.highlighted].id if 0 <= self.highlighted < len(self.hits) else None
+        self.hits = self.money.search_families(self._searched, limit=SEARCH_LIMIT)
+        ids = [h.id for h in self.hits]
+        self.highlighted = ids.index(chosen) if chosen in ids else (0 if self.hits else -1)
+        return True
 
     def move(self, delta: int) -> int:
         if self.hits:

@@ -9,14 +9,18 @@ from the card object, the attempt drops it whatever the answer, and nothing here
 
 from __future__ import annotations
 
+import asyncio
+import math
 import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from desk.presenters.formatting import now_at
 from desk.presenters.money_text import amount_field_text, balance_words, day_text, money, typed_money
 from devices.cards import PaymentCard, pan_ok
-from sync.money_desk import CardInput, MoneyDesk
+from sync.card_abandon import NOT_CONFIRMED
+from sync.money_desk import CardInput, CardNotConfirmed, MoneyDesk
 from sync.money_views import FamilyView, PaymentOutcome
 from sync.views import LocationView
 
@@ -44,6 +48,16 @@ RECEIPT_DEFAULT = {"cash": "print", "check": "none", "card_present": "print", "c
 RECEIPT_CHOICES = (("print", "Print", "P"), ("email", "Email", "E"), ("none", "No receipt", "N"))  # key, words, key to press
 
 SWIPE_NOW = "Swipe the card now."
+ASKING = "Asking the card network…"
+# A card attempt the desk gave up on, by what the server said of it (sync.card_abandon).
+GIVEN_UP_WORDS: dict[str, tuple[str, str]] = {
+    "cancelling": (NOT_CONFIRMED, "amber"),
+    "not_charged": ("Not charged: the server confirmed the card was not charged. Cancelled; you may take another payment.", "ok"),
+    "cancelled": ("Cancelled: the charge went through and was reversed; the ledger shows both. "
+                  "You may take another payment.", "ok"),
+    "needs_attention": ("The charge could not be cancelled automatically: see Needs attention (F6) before taking "
+                        "another payment.", "red"),
+}  # fmt: skip
 _EXPIRY = re.compile(r"^\s*(\d{1,2})\s*/?\s*(\d{2}|\d{4})\s*$")
 
 
@@ -102,6 +116,10 @@ class PaymentPresenter:
         self._attempt: _Attempt | None = None
         self.busy = False
         self.outcome: PaymentOutcome | None = None
+        # A card attempt under way: one clock for it (the dialog counts it down), and Cancel.
+        self._cancel: asyncio.Event | None = None
+        self._started = 0.0
+        self.given_up: str | None = None  # the key of the last card attempt given up on, to follow
 
     # --- what the dialog offers ------------------------------------------------------------
     def title(self) -> str:
@@ -236,6 +254,8 @@ class PaymentPresenter:
             raise FormProblem("Pick how the customer pays.", "method")
         self._attempt = attempt
         self.busy = True
+        if attempt.card is not None:  # the attempt's one clock starts now, with its Cancel
+            self._cancel, self._started, self.given_up = asyncio.Event(), time.monotonic(), None
         return attempt
 
     def _keyed(self, form: PaymentForm) -> CardInput:
@@ -265,15 +285,19 @@ class PaymentPresenter:
         try:
             if attempt.card is not None:
                 outcome = await self.money.charge_card(self.view.id, self.location.id, attempt.amount_cents,
-                                                       attempt.card, apply_to=attempt.apply_to)
+                                                       attempt.card, apply_to=attempt.apply_to, cancel=self._cancel)
             else:
                 outcome = await self.money.record_payment(
                     self.view.id, self.location.id, attempt.method, attempt.amount_cents,
                     apply_to=attempt.apply_to, tendered_cents=attempt.tendered_cents,
                     check_number=attempt.check_number,
                 )
+        except CardNotConfirmed as gone:
+            self.given_up = gone.key  # the dialog follows it until the server says what became of it
+            raise
         finally:
             attempt.card = None
+            self._cancel = None
             self.forget_card()  # a declined swipe is swiped again; a keyed number is typed again
             self.busy = False
         self.outcome = outcome
@@ -282,11 +306,37 @@ class PaymentPresenter:
     def failed(self) -> None:
         """The attempt raised (declined, no connection, refused): the dialog stays open to try again."""
         self._attempt = None
+        self._cancel = None
         self.forget_card()
         self.busy = False
 
     def busy_text(self, method: str) -> str:
-        return "Asking the card network…" if method in (SWIPE, KEYED) else "Recording the payment…"
+        """On the main button while the payment is taken; a card attempt counts its seconds down."""
+        if method not in (SWIPE, KEYED):
+            return "Recording the payment…"
+        if self._cancel is None:
+            return ASKING
+        left = max(0, math.ceil(self.money.card_time_limit - (time.monotonic() - self._started)))
+        return f"{ASKING} {left} s"
+
+    def card_under_way(self) -> bool:
+        return self._cancel is not None
+
+    def cancel_card(self) -> bool:
+        """Cancel pressed (or the dialog closed) while a card attempt waits: it is given up on by its
+        key at once (sync.money_desk). False when no card attempt is under way."""
+        if self._cancel is None:
+            return False
+        self._cancel.set()
+        return True
+
+    def given_up_text(self) -> tuple[str, str] | None:
+        """What became of the card attempt given up on, as this desk knows it now (text, tone);
+        None when there is none. Says "Not charged" only once the server confirmed it."""
+        if self.given_up is None:
+            return None
+        status = self.money.card_call_status(self.given_up)
+        return GIVEN_UP_WORDS.get(status or "cancelling", GIVEN_UP_WORDS["cancelling"])
 
     def balance_after(self, outcome: PaymentOutcome) -> tuple[str, str]:
         return balance_words(outcome.balance_after_cents, self.currency)

@@ -1,10 +1,11 @@
-"""End of shift: the drawer count. What the desk expects by way of payment for the signed-in staff
-member's shift, the cash counted, and the difference, live; Enter saves the count."""
+"""End of shift: the drawer count. Whose drawer (this desk's by default, or only the signed-in
+staff member's payments), what the desk expects by way of payment, the cash counted, and the
+difference, live; Enter saves the count."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFormLayout, QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from desk.ops import Op
 from desk.presenters.drawer import DrawerPresenter
@@ -20,6 +21,13 @@ class DrawerDialog(MoneyDialog):
     def __init__(self, presenter: DrawerPresenter, parent: QWidget | None = None):
         super().__init__("End of shift: count the drawer", parent)
         self.presenter = presenter
+        self.whose = QComboBox()
+        self.whose.setAccessibleName("Whose drawer is counted")
+        self.whose.setMinimumHeight(36)
+        for key, words in presenter.whose_choices():
+            self.whose.addItem(words, key)
+        self.whose.currentIndexChanged.connect(self._whose_changed)
+        self.period = label(presenter.period_text(), "muted")
         self.opening_float = money_field("Opening float")
         self.counted = money_field("Cash counted")
         self.note = text_field("Note", "Anything the manager should know", 500)
@@ -41,6 +49,7 @@ class DrawerDialog(MoneyDialog):
 
         form = QFormLayout()
         form.setVerticalSpacing(10)
+        add_row(form, "Whose drawer", self.whose)
         add_row(form, "Opening float", self.opening_float)
         add_row(form, "Cash counted", self.counted)
         add_row(form, "Note", self.note)
@@ -63,7 +72,7 @@ class DrawerDialog(MoneyDialog):
         layout.setContentsMargins(24, 20, 24, 20)
         layout.setSpacing(12)
         layout.addWidget(label("End of shift", "dialogTitle"))
-        layout.addWidget(label(presenter.period_text(), "muted"))
+        layout.addWidget(self.period)
         layout.addLayout(form)
         layout.addWidget(label("EXPECTED", "sectionLabel"))
         layout.addLayout(self.grid)
@@ -74,6 +83,12 @@ class DrawerDialog(MoneyDialog):
             field.textChanged.connect(self._update)
         self._update()
         self.opening_float.setFocus()
+
+    def _whose_changed(self) -> None:
+        self.presenter.set_whose(self.whose.currentData())
+        self.period.setText(self.presenter.period_text())
+        self.period.setAccessibleName(self.period.text())
+        self._update()
 
     def _update(self) -> None:
         for (_name, value), (_what, amount) in zip(self.amounts, self.presenter.expected_lines(self.opening_float.text()),

@@ -209,7 +209,10 @@ class FamilyScreen(FamilyFileActions, QWidget):
         self._show_family()
 
     def refresh(self) -> None:
-        """New data (a pull, or a payment made here): the open family shows it, selection kept."""
+        """New data (a pull, or a payment made here): the open family and the list of families
+        found (their balance badges) show it, selection kept."""
+        if self.presenter.refresh_hits():
+            self._fill_results()
         if self.presenter.view is not None:
             self.presenter.reload()
             self._show_family()
@@ -240,6 +243,10 @@ class FamilyScreen(FamilyFileActions, QWidget):
     # --- searching ---------------------------------------------------------------------------
     def _typed(self, text: str) -> None:
         self.presenter.search(text)
+        self._fill_results()
+        self._show_results(text)
+
+    def _fill_results(self) -> None:
         self.results.clear()
         for line in self.presenter.hit_lines():
             item = QListWidgetItem()
@@ -248,7 +255,6 @@ class FamilyScreen(FamilyFileActions, QWidget):
             self.results.addItem(item)
             self.results.setItemWidget(item, _HitRow(line))
         self.results.setCurrentRow(self.presenter.highlighted)
-        self._show_results(text)
 
     def _move(self, delta: int) -> None:
         self.results.setCurrentRow(self.presenter.move(delta))
@@ -272,6 +278,7 @@ class FamilyScreen(FamilyFileActions, QWidget):
                                      receipt_choice=self.presenter.receipt_choice)
         dialog = PaymentDialog(presenter, self, on_receipt=self.presenter.receipt)
         dialog.paid.connect(self._paid)
+        dialog.given_up.connect(self.refresh)  # the ledger shows the attempt, "cancelling…", at once
         return self._open(dialog)
 
     def post_charge(self) -> ChargeDialog | None:

@@ -1,4 +1,5 @@
-"""Changes the server refused: listed for a person to look at, never dropped silently.
+"""Changes the server refused, receipts it could not email and card charges it could not cancel
+(sync.attention): listed for a person to look at, never dropped silently.
 
 Staff pick a line and either send it again (after fixing what was wrong, e.g. the student was put
 back on file) or let it go; letting go is recorded in the server's audit log with who and why.
@@ -24,9 +25,11 @@ from PySide6.QtWidgets import (
 from desk.ops import Op
 from desk.presenters.formatting import hhmm_local
 from desk.widgets.common import label
+from sync.attention import CARD_NEEDS_HAND, EMAIL_FAILED
 from sync.views import RejectedView
 
 ROLE_ID = Qt.ItemDataRole.UserRole
+ROLE_CODE = Qt.ItemDataRole.UserRole + 1
 
 
 class RejectedActions(Protocol):
@@ -80,14 +83,16 @@ class NeedsAttentionDialog(QDialog):
 
     def show_rejected(self, rejected: list[RejectedView]) -> None:
         self.intro.setText(
-            "The server did not accept these changes made at this desk. Pick one to send it again "
-            "once it is fixed, or let it go if it is no longer needed."
+            "These need a person: changes the server did not accept, receipts it could not email, and card "
+            "charges it could not cancel. Pick one to send it again once it is fixed, or let a change go "
+            "if it is no longer needed."
             if rejected else "Nothing needs attention. Every change made here was accepted."
         )
         self.items.clear()
         for r in rejected:
             item = QListWidgetItem(f"{r.summary} — made at {hhmm_local(r.made_at)}\n{r.message}")
             item.setData(ROLE_ID, r.mutation_id)
+            item.setData(ROLE_CODE, r.code)
             self.items.addItem(item)
         self.items.setVisible(bool(rejected))
         if rejected:
@@ -126,8 +131,11 @@ class NeedsAttentionDialog(QDialog):
 
     def _enable(self) -> None:
         on = self.actions is not None and self.selected_id() is not None
-        self.retry_button.setEnabled(on)
-        self.discard_button.setEnabled(on)
+        item = self.items.currentItem()
+        code = item.data(ROLE_CODE) if item is not None else None
+        # A failed email is sent again, not let go; a charge to void by hand is done at the card service.
+        self.retry_button.setEnabled(on and code != CARD_NEEDS_HAND)
+        self.discard_button.setEnabled(on and code not in (EMAIL_FAILED, CARD_NEEDS_HAND))
 
 
 def _ask_reason(parent: QWidget) -> str | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton,
@@ -21,21 +21,23 @@ from PySide6.QtWidgets import (
 from desk.errors import ErrorReport
 from desk.ops import Op
 from desk.presenters.payment import (
-    CASH, CHECK, CREDIT, KEYED, RECEIPT_CHOICES, SWIPE, SWIPE_NOW, TERMINAL, FormProblem, PaymentForm,
+    CASH, CHECK, CREDIT, GIVEN_UP_WORDS, KEYED, RECEIPT_CHOICES, SWIPE, SWIPE_NOW, TERMINAL, FormProblem, PaymentForm,
     PaymentPresenter, chosen_in_order,
 )
 from desk.widgets.common import label, set_tone
 from desk.widgets.money_form import MoneyDialog, add_row, money_field, text_field
 from devices.cards import ID_CARD, BadRead, IdCard, MemberSwipe, PaymentCard, Swipe
-from sync.money_desk import DeclinedError
+from sync.money_desk import CardNotConfirmed, DeclinedError
 from sync.money_views import PaymentOutcome
 
 ReceiptChoice = Callable[[PaymentOutcome, str], object]
 CHARGE_ROW_HEIGHT = 40
+TICK_MS = 250  # the countdown's seconds change on time, not up to a second late
 
 
 class PaymentDialog(MoneyDialog):
     paid = Signal(object)  # PaymentOutcome: the family screen shows the new balance at once
+    given_up = Signal()  # a card attempt was given up on: its ledger line says so at once
 
     def __init__(self, presenter: PaymentPresenter, parent: QWidget | None = None,
                  on_receipt: ReceiptChoice | None = None):
@@ -173,7 +175,13 @@ class PaymentDialog(MoneyDialog):
         self.cancel = QPushButton("Cancel")
         self.cancel.setAccessibleName("Cancel")
         self.cancel.setAutoDefault(False)
-        self.cancel.clicked.connect(self.reject)
+        self.cancel.clicked.connect(self._cancel_clicked)
+        # One tick a second while a card attempt runs (its countdown on the main button) and
+        # after it was given up on (what the server said of it, once the next sync brings it).
+        self.ticker = QTimer(self)
+        self.ticker.setInterval(TICK_MS)
+        self.ticker.timeout.connect(self._tick)
+        self._method_taken = CASH
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.cancel)
@@ -312,9 +320,34 @@ class PaymentDialog(MoneyDialog):
         self.last_failure = None
         self._say_ready()
         self.form_page.setEnabled(False)
-        self.cancel.setEnabled(False)
+        card = method in (SWIPE, KEYED)
+        self.cancel.setEnabled(card)  # a card attempt can be cancelled at any moment
+        self.cancel.setAccessibleName("Cancel the card payment" if card else "Cancel")
+        self._method_taken = method
         self.set_busy(True, self.primary, self.presenter.busy_text(method))
         Op(self, self.presenter.pay, doing="taking the payment").success(self._paid).failure(self._failed).run()
+        if card:
+            self.ticker.start()
+
+    def _cancel_clicked(self) -> None:
+        if self.presenter.cancel_card():
+            self.cancel.setEnabled(False)
+            self.say("Cancelling the card payment…", "amber")
+            return
+        self.reject()
+
+    def _tick(self) -> None:
+        if self.busy and self.presenter.card_under_way():
+            self.primary.setText(self.presenter.busy_text(self._method_taken))
+            self.primary.setAccessibleName(self.primary.text())
+            return
+        said = self.presenter.given_up_text()
+        if said is None or self.pages_stack.currentWidget() is self.done_page:
+            self.ticker.stop()
+            return
+        self.say(*said)
+        if said[0] != GIVEN_UP_WORDS["cancelling"][0]:
+            self.ticker.stop()  # the server said what became of it: nothing more to follow
 
     def _paid(self, outcome: PaymentOutcome) -> None:
         self._clear_card_fields()
@@ -338,8 +371,14 @@ class PaymentDialog(MoneyDialog):
         self.paid.emit(outcome)
 
     def _failed(self, exc: BaseException) -> None:
-        """Nothing was recorded: the form comes back to try another card or another way to pay."""
+        """Nothing was recorded here: the form comes back to try another card or another way to
+        pay. A card attempt given up on is followed (`_tick`) until the server says what became of it."""
         self.last_failure = exc
+        self.cancel.setAccessibleName("Cancel")
+        if isinstance(exc, CardNotConfirmed):
+            self.given_up.emit()
+        else:
+            self.ticker.stop()
         self.presenter.failed()
         self._clear_card_fields()
         self.set_busy(False, self.primary)
@@ -351,7 +390,10 @@ class PaymentDialog(MoneyDialog):
         self.method.setFocus()
 
     def show_alert(self, report: ErrorReport) -> None:
-        if isinstance(self.last_failure, DeclinedError):
+        said = self.presenter.given_up_text() if isinstance(self.last_failure, CardNotConfirmed) else None
+        if said is not None:
+            self.say(*said)  # "We could not confirm the charge…", then what the server said
+        elif isinstance(self.last_failure, DeclinedError):
             self.say(f"Declined: {report.text}", "red")
         elif report.kind == "network":
             self.say(report.text, "red")  # e.g. "No connection: take cash or check, or try again."
@@ -393,6 +435,8 @@ class PaymentDialog(MoneyDialog):
             widget.selectAll()
 
     def done(self, result: int) -> None:  # noqa: D401 - Qt's name: any close drops a held card
+        self.presenter.cancel_card()  # closed while a card attempt waits: it is given up on by its key
+        self.ticker.stop()
         self.presenter.forget_card()
         self._clear_card_fields()
         super().done(result)

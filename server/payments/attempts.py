@@ -56,6 +56,9 @@ def remember_decline(
 
 
 UNDER_WAY = ("pending", "reconciling")
+# A void or refund whose gateway call got no answer: nothing is running; its outcome is asked of
+# the gateway when the desk gives it up (server.payments.abandon), or a retry takes it over.
+UNKNOWN = "unknown"
 
 
 def begin_sale(db: Session, key: str, *, family_id: str, amount_cents: int, brand: str, last4: str, staff_id: str,

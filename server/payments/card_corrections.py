@@ -8,11 +8,13 @@ desk made for the correcting entry (`void_id`, `refund_id`), which is also the g
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlalchemy import delete, update
+from sqlmodel import Session, col
 
 from server.account_db import AccountDatabase, audit, next_usn
 from server.errors import ApiError
-from server.payments.attempts import CardAttempt, remember_decline
+from server.payments.abandon import late_call
+from server.payments.attempts import UNDER_WAY, UNKNOWN, CardAttempt, remember_decline
 from server.payments.flow import (
     KEY_REUSED,
     Caller,
@@ -57,9 +59,13 @@ def void_card_payment(adb: AccountDatabase, gateway: Gateway, who: Caller, entry
                 dry_run(db, lambda: write_void(db, by, payload, lambda: None, card_voided=True))
             except Rejected as rejected:
                 raise rejected_error(adb, who, "payment.card_void_refused", entry_id, rejected, void_id=body.void_id) from None
+        late = _late(adb, who, body.void_id, "void", target, target.amount_cents * -1)
+        if late is not None:
+            return late
         try:
             result = gateway.void(target.gateway_ref, body.void_id)
         except GatewayUnreachable as exc:
+            _unknown(adb, body.void_id)
             raise unreachable_error(adb, who, "payment.card_unreachable", entry_id, exc, void_id=body.void_id) from None
         if result.settled:
             audit_event(adb, who, "payment.card_void_refused", entry_id, code="settled", void_id=body.void_id)
@@ -87,9 +93,13 @@ def refund_card_payment(adb: AccountDatabase, gateway: Gateway, who: Caller, ent
             except Rejected as rejected:
                 raise rejected_error(adb, who, "payment.card_refund_refused", entry_id, rejected,
                                      refund_id=body.refund_id, amount_cents=body.amount_cents) from None  # fmt: skip
+        late = _late(adb, who, body.refund_id, "refund", target, body.amount_cents)
+        if late is not None:
+            return late
         try:
             result = gateway.refund(target.gateway_ref, body.amount_cents, body.refund_id)
         except GatewayUnreachable as exc:
+            _unknown(adb, body.refund_id)
             raise unreachable_error(adb, who, "payment.card_unreachable", entry_id, exc, refund_id=body.refund_id) from None
         if not result.approved:
             return _decline(adb, who, body.refund_id, "refund", target, body.amount_cents, result)
@@ -120,8 +130,34 @@ def _earlier(db: Session, key: str, kind: str, entry_id: str) -> PaymentAnswer |
     if attempt is not None:
         if attempt.kind != kind or attempt.target_id != entry_id:
             raise ApiError(422, "key_reused", KEY_REUSED)
+        if attempt.status in (*UNDER_WAY, UNKNOWN):
+            return None  # its answer was lost: asked again with the same key, which the gateway answers as before
         return declined(attempt)
     return None
+
+
+def _late(adb: AccountDatabase, who: Caller, key: str, kind: str, target: LedgerEntry, amount: int) -> PaymentAnswer | None:
+    """The desk gave up on this key (server.payments.abandon): this copy came too late, nothing is
+    done. Otherwise the call is marked under way before the gateway is asked, so an abandon that
+    arrives meanwhile waits for its outcome instead of saying it was never made."""
+    with adb.write_session() as db:
+        attempt = late_call(db, key, kind, family_id=target.family_id, amount_cents=amount, target_id=target.id,
+                            staff_id=who.staff_id, desk_id=who.desk_id)  # fmt: skip
+        row = db.get(CardAttempt, key) if attempt is None else None
+        if attempt is None and row is None:
+            db.add(CardAttempt(key=key, kind=kind, target_id=target.id, family_id=target.family_id, amount_cents=amount,
+                               status="pending", staff_id=who.staff_id, desk_id=who.desk_id))  # fmt: skip
+        elif row is not None and row.status == UNKNOWN:
+            row.status = "pending"  # a retry after no answer: under way again
+        db.commit()
+        return declined(attempt) if attempt is not None else None
+
+
+def _unknown(adb: AccountDatabase, key: str) -> None:
+    with adb.write_session() as db:
+        db.execute(update(CardAttempt).where(col(CardAttempt.key) == key, col(CardAttempt.status) == "pending")
+                   .values(status=UNKNOWN))  # fmt: skip
+        db.commit()
 
 
 def _card(target: LedgerEntry, result: GatewayResult) -> CardResult:
@@ -145,6 +181,8 @@ def _write(adb: AccountDatabase, who: Caller, key: str, action: str, target: Led
     changed the payment in between (a race the family lock rules out within this process)."""
     try:
         with adb.write_session() as db:
+            # On the ledger now, so no longer under way (in the entry's own transaction).
+            db.execute(delete(CardAttempt).where(col(CardAttempt.key) == key, col(CardAttempt.status).in_(UNDER_WAY)))
             if write(db):
                 audit(db, action, staff_id=who.staff_id, desk_id=who.desk_id, record_type="ledger_entry", record_id=key,
                       corrects_id=target.id, family_id=target.family_id, brand=target.card_brand, last4=target.card_last4,

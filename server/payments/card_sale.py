@@ -25,6 +25,7 @@ from sqlmodel import Session
 
 from server.account_db import AccountDatabase, audit, next_usn
 from server.errors import ApiError
+from server.payments.abandon import late_call
 from server.payments.attempts import UNDER_WAY, CardAttempt, begin_sale, end_sale, remember_decline
 from server.payments.cards import CardFacts, CardUnusable, read_card
 from server.payments.flow import (
@@ -43,7 +44,7 @@ from server.payments.gateway import Gateway, GatewayResult, GatewayUnreachable
 from server.permissions import source_of
 from sync.ledger_mutations import CardResult, PaymentPayload, made_by, write_payment
 from sync.mutations import Rejected
-from sync.schema import CARD_METHODS, LedgerEntry
+from sync.schema import CARD_METHODS, CardAbandon, LedgerEntry
 from sync.wire_payments import CardPaymentRequest, PaymentAnswer
 
 log = logging.getLogger("frontdesk.server.payments")
@@ -57,7 +58,11 @@ UNDO_FAILED = ("The payment could not be recorded, and the card charge could not
 def take_card_payment(adb: AccountDatabase, gateway: Gateway, currency: str, who: Caller, body: CardPaymentRequest) -> PaymentAnswer:
     with family_lock(who.account_id, body.family_id):
         with adb.read_session() as db:
-            earlier = _earlier(db, body)
+            # A copy of a call the desk gave up on (not on the ledger): refused and audited, every time.
+            late = db.get(CardAbandon, body.entry_id) is not None and db.get(LedgerEntry, body.entry_id) is None
+            earlier = None if late else _earlier(db, body)
+        if late:
+            return _refuse_late(adb, who, body)
         if earlier is not None:
             return earlier
         payload = _payload(body)
@@ -70,8 +75,11 @@ def take_card_payment(adb: AccountDatabase, gateway: Gateway, currency: str, who
             except Rejected as rejected:
                 raise rejected_error(adb, who, "payment.card_refused", body.entry_id, rejected, **_facts(body, facts)) from None
         with adb.write_session() as db:
-            attempt = begin_sale(db, body.entry_id, family_id=body.family_id, amount_cents=body.amount_cents,
-                                 brand=facts.brand, last4=facts.last4, staff_id=who.staff_id, desk_id=who.desk_id)  # fmt: skip
+            # The desk gave up on this key (server.payments.abandon): this copy came too late.
+            attempt = late_call(db, body.entry_id, "sale", family_id=body.family_id, amount_cents=body.amount_cents,
+                                target_id=None, staff_id=who.staff_id, desk_id=who.desk_id) or \
+                begin_sale(db, body.entry_id, family_id=body.family_id, amount_cents=body.amount_cents, brand=facts.brand,
+                           last4=facts.last4, staff_id=who.staff_id, desk_id=who.desk_id)  # fmt: skip
             db.commit()
             if attempt.status == "declined":  # settled by the sweep a moment ago
                 return declined(attempt)
@@ -102,6 +110,15 @@ def take_card_payment(adb: AccountDatabase, gateway: Gateway, currency: str, who
         except IntegrityError:  # a receipt number taken by another server process in between
             return _undo(adb, gateway, who, body, facts, result, Rejected("conflict", RACED))
         return answer
+
+
+def _refuse_late(adb: AccountDatabase, who: Caller, body: CardPaymentRequest) -> PaymentAnswer:
+    with adb.write_session() as db:
+        attempt = late_call(db, body.entry_id, "sale", family_id=body.family_id, amount_cents=body.amount_cents,
+                            target_id=None, staff_id=who.staff_id, desk_id=who.desk_id)  # fmt: skip
+        assert attempt is not None  # abandons are never removed
+        db.commit()
+        return declined(attempt)
 
 
 def _earlier(db: Session, body: CardPaymentRequest) -> PaymentAnswer | None:

@@ -69,7 +69,8 @@ class GatewayUnreachable(GatewayError):
 
 @runtime_checkable
 class Gateway(Protocol):
-    """A card gateway. Implementations: server.payments.sandbox.SandboxGateway (no real one yet)."""
+    """A card gateway. Implementations: server.payments.sandbox.SandboxGateway (the server's
+    default) and server.payments.authorize_net.AuthorizeNetGateway (chosen per account)."""
 
     name: str
 

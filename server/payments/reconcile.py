@@ -23,15 +23,18 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlmodel import col, select
 
 from server.account_db import AccountDatabase, audit
+from server.payments.abandon import has_abandons, settle_abandoned
 from server.payments.attempts import UNDER_WAY, CardAttempt
 from server.payments.gateway import Gateway, GatewayResult, GatewayUnreachable
 from server.state import ServerState
 from sync.ids import utcnow
+from sync.schema import CardAbandon
 
 log = logging.getLogger("frontdesk.server.payments")
 
@@ -49,14 +52,22 @@ class Settled:
 
 def has_marks(adb: AccountDatabase) -> bool:
     with adb.read_session() as db:
-        return db.exec(select(CardAttempt.key).where(col(CardAttempt.status).in_(UNDER_WAY)).limit(1)).first() is not None
+        return db.exec(select(CardAttempt.key).where(col(CardAttempt.status).in_(UNDER_WAY), CardAttempt.kind == "sale")
+                       .limit(1)).first() is not None  # fmt: skip
 
 
-def settle_stale(adb: AccountDatabase, gateway: Gateway, stale_after: float) -> list[Settled]:
-    """Settle every sale under way for longer than `stale_after` seconds; returns what was done."""
+def settle_stale(adb: AccountDatabase, gateway: Gateway, stale_after: float, abandoned_after: float = 60.0) -> list[Settled]:
+    """Settle every sale under way for longer than `stale_after` seconds, or `abandoned_after`
+    once the desk gave it up (server.payments.abandon: no retry will come); returns what was done."""
     cutoff = utcnow() - dt.timedelta(seconds=stale_after)
+    given_up = utcnow() - dt.timedelta(seconds=min(stale_after, abandoned_after))
     with adb.write_session() as db:
-        stale = db.exec(select(CardAttempt).where(col(CardAttempt.status).in_(UNDER_WAY), col(CardAttempt.at) < cutoff)).all()
+        # Sales only: a void or refund under way is settled by its abandon (server.payments.abandon).
+        abandoned = select(CardAbandon.id)
+        stale = db.exec(select(CardAttempt).where(
+            col(CardAttempt.status).in_(UNDER_WAY), CardAttempt.kind == "sale",
+            (col(CardAttempt.at) < cutoff) | ((col(CardAttempt.at) < given_up) & col(CardAttempt.key).in_(abandoned)),
+        )).all()  # fmt: skip
         for row in stale:  # claimed: no other sweep, and no retry, takes these for a while
             row.status, row.at = "reconciling", utcnow()
         claimed = [(row.key, row.amount_cents) for row in stale]
@@ -101,17 +112,28 @@ def _ref(result: GatewayResult | None) -> str:
 
 
 class CardSweeper:
-    """Runs settle_stale in the background (the app's lifespan starts and stops it)."""
+    """Runs settle_stale and settle_abandoned in the background (the app's lifespan starts and
+    stops it). `due` wakes it at once: a desk that gave up on a card call is answered in
+    seconds, not at the next interval."""
 
-    def __init__(self, state: ServerState, gateway: Gateway, stale_after: float, interval: float = 60.0):
+    def __init__(self, state: ServerState, gateway: Gateway, stale_after: float, interval: float = 60.0,
+                 ring: Callable[[str], object] | None = None, chosen: Callable[[str], Gateway | None] | None = None,
+                 abandoned_after: float = 60.0):  # fmt: skip
         self.state = state
+        self.abandoned_after = abandoned_after
+        self.chosen = chosen  # an account's own gateway (server.payments.choice), None for the default
+        self.ring = ring  # the change bell: desks pull what a sweep wrote at once
         self.gateway = gateway
         self.stale_after = stale_after
         self.interval = interval
-        self._due: set[str] = set()  # accounts with sales under way
+        self._due: set[str] = set()  # accounts with sales under way or calls given up on
         self._task: asyncio.Task | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
 
     def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
         self._task = asyncio.create_task(self._run(), name="card-sweeper")
 
     async def stop(self) -> None:
@@ -121,17 +143,23 @@ class CardSweeper:
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
 
-    def due(self, account_id: str) -> None:
-        """A card sale was started for this account: look at it in the next sweeps."""
+    def due(self, account_id: str, *, now: bool = False) -> None:
+        """A card sale was started for this account, or a call given up on (`now`: sweep at once).
+        Called from the routes' worker threads too."""
         self._due.add(account_id)
+        if now and self._loop is not None and self._wake is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
 
     async def _run(self) -> None:
+        assert self._wake is not None
         try:
             self._due.update(await asyncio.to_thread(self._accounts_with_marks))
         except Exception:
             log.exception("card sweep: could not look for sales left under way")
         while True:
-            await asyncio.sleep(self.interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.interval)
+            self._wake.clear()
             for account_id in sorted(self._due):
                 try:
                     if not await asyncio.to_thread(self._sweep, account_id):
@@ -143,18 +171,25 @@ class CardSweeper:
         found = []
         for account in self.state.registry.accounts():
             try:
-                if has_marks(self.state.account_db(account)):
+                adb = self.state.account_db(account)
+                if has_marks(adb) or has_abandons(adb):
                     found.append(account.id)
             except Exception:
                 log.exception("card sweep: account %s could not be read", account.id)
         return found
 
     def _sweep(self, account_id: str) -> bool:
-        """Settle what is stale; True while the account still has sales under way."""
+        """Settle what is stale or given up on; True while the account still has some left."""
         account = self.state.account(account_id)
         if account is None:
             return False
         adb = self.state.account_db(account)
-        for settled in settle_stale(adb, self.gateway, self.stale_after):
+        gateway = (self.chosen(account_id) if self.chosen is not None else None) or self.gateway
+        for settled in settle_stale(adb, gateway, self.stale_after, self.abandoned_after):
             log.warning("card sale %s left under way: %s", settled.key, settled.outcome)
-        return has_marks(adb)
+        outcomes = settle_abandoned(adb, gateway)
+        for outcome in outcomes:
+            log.info("card call %s given up on at the desk: %s", outcome.key, outcome.status)
+        if self.ring is not None and any(o.status != "waiting" for o in outcomes):
+            self.ring(account_id)
+        return has_marks(adb) or has_abandons(adb)

@@ -103,6 +103,10 @@ async def test_find_a_family_take_cash_with_change_and_see_the_balance_and_ledge
         left = due - 2000
         assert screen.balance.text() == (f"Balance due ${left // 100:,}.{left % 100:02d}" if left else "Nothing due")
         assert screen.ledger.rowCount() == rows_before + 1
+        # ...and so does its balance badge in the list of families found (it stayed at the old due).
+        badges = [screen.results.item(i).data(Qt.ItemDataRole.AccessibleTextRole) for i in range(screen.results.count())]
+        mine = badges[[h.id for h in screen.presenter.hits].index(view.id)]
+        assert mine.endswith(f". ${left // 100:,}.{left % 100:02d} due" if left else ". "), mine
         last = ledger_texts(screen)[-1]
         assert last[2] == "Cash" and last[3] == "-$20.00"
         assert window.toast.last_text.startswith("$20.00 paid (cash) · Receipt ")

@@ -109,3 +109,24 @@ def test_a_retry_in_time_keeps_the_sweep_away(server_data_dir, db_path):
         assert settle_stale(adb, gateway, stale_after=0) == []  # nothing under way any more
     assert charges_at_gateway(server_data_dir, body["entry_id"]) == 1 and ledger_rows(db_path, body["entry_id"]) == 1
     assert sandbox_rows(server_data_dir, "kind = 'void'") == []
+
+
+def test_a_crash_in_the_sale_and_the_desk_gave_up_the_charge_is_cancelled_without_the_long_wait(server_data_dir, db_path):
+    """The server died between the charge and the ledger, and the desk gave the payment up (issue
+    18): its sale is settled once the abandon is a moment old, not after card_pending_seconds."""
+    from tests.server.api import push
+    from tests.server.test_payments_abandon import abandon, settled
+
+    charge = open_charges(db_path)[0]
+    body = card_payment(charge, keyed(tc.VISA_2))
+    with ServerProcess(server_data_dir, env={FAULT_ENV: "crash_after"}) as server:
+        _charge_then_die(server, db_path, body)
+        server.env = {"FRONTDESK_CARD_ABANDONED_SECONDS": "0.5", "FRONTDESK_CARD_SWEEP_SECONDS": "0.2"}
+        server.start()  # card_pending_seconds stays at its default (10 minutes)
+        with httpx.Client(base_url=server.url, timeout=10) as client:
+            session = login(client)
+            push(client, session, [abandon(session, 1, body["entry_id"], charge["family_id"], charge["amount_cents"])])
+        assert settled(db_path, body["entry_id"], timeout=15)[0] == "cancelled"
+    assert ledger_rows(db_path, body["entry_id"]) == 0
+    sale, void = sandbox_rows(server_data_dir, "idempotency_key LIKE ?", body["entry_id"] + "%")
+    assert sale[:2] == ("sale", "approved") and void[:2] == ("void", "approved")

@@ -38,6 +38,9 @@ def test_demo_families_have_this_months_tuition_and_realistic_payments(tmp_path)
     assert {c[1] for c in charges} == {"tuition"} and {c[3] for c in charges} == {"2026-03-01"}
     assert all(7_500 <= c[2] <= 12_500 and isinstance(c[2], int) for c in charges)
     assert all(c[4].startswith("March tuition: ") for c in charges)
+    # No family is billed the same tuition twice (the same class on another day is not a second class).
+    twice = Counter((c[0], c[4]) for c in charges)
+    assert max(twice.values()) == 1, [k for k, n in twice.items() if n > 1]
 
     standing = Counter()
     for family_id, (entries, allocs) in _ledgers(db).items():

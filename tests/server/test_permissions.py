@@ -51,7 +51,7 @@ MUTATIONS: dict[str, str | None] = {
     "charge.post": "charge.post", "payment.record": "payment.take", "drawer.count": "payment.take",
     "void.entry": "ledger.void", "ledger.adjust": "ledger.void", "ledger.credit": "ledger.void",
     "refund.record": "ledger.refund", "receipt.email": "ledger.view", "kiosk.referral": "check_in",
-    "desk.settings": "settings.manage",
+    "desk.settings": "settings.manage", "payment.abandon": "payment.take",
     "family.create": "family.add", "student.add": "family.edit", "student.move": "student.move",
 }
 # Sent with an empty payload: an allowed one fails later as "invalid" (its payload is checked after

@@ -8,6 +8,7 @@ that is really down and "a lost answer" is a connection really cut after the ser
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Iterator
@@ -21,9 +22,10 @@ from server import admin
 from sync.auth import DeskAuth
 from sync.client import ApiClient
 from sync.engine import SyncEngine
-from sync.errors import NetworkError, RejectedError
+from sync.errors import RejectedError
 from sync.ledger_mutations import VOID_ENTRY
-from sync.money_desk import NO_CONNECTION_FOR_CARD, CardInput, DeclinedError, MoneyDesk
+from sync.card_abandon import NOT_CONFIRMED
+from sync.money_desk import CardInput, CardNotConfirmed, DeclinedError, MoneyDesk
 from sync.schema import Family, LedgerEntry, Location
 from sync.store import DeskStore
 from tests.fixtures.cards import DECLINE_INSUFFICIENT_FUNDS, VISA_2, magtek
@@ -341,16 +343,25 @@ async def test_a_lost_answer_is_asked_again_with_the_same_key_and_charges_once(a
 
 
 @pytest.mark.asyncio
-async def test_no_connection_for_a_card_is_said_in_words_after_a_few_tries(accounts, open_desk, proxy):
+async def test_no_connection_for_a_card_gives_the_attempt_up_and_the_server_says_not_charged(accounts, open_desk, proxy):
     account = accounts["desk"]
     desk = await open_desk(account)
     family, location = family_and_location(desk.store)
     proxy.down = True
-    with pytest.raises(NetworkError) as refused:
+    with pytest.raises(CardNotConfirmed) as refused:
         await desk.money.charge_card(family, location, 1200, CardInput.swiped(magtek(VISA_2)))
-    assert refused.value.message == NO_CONNECTION_FOR_CARD
-    assert desk.store.outbox.counts()["pending"] == 0
+    # Sent and not answered: the desk cannot know, so it gives the attempt up by its key.
+    assert refused.value.message == NOT_CONFIRMED
+    assert desk.money.card_call_status(refused.value.key) == "cancelling"
+    assert [m.type for m in desk.store.outbox.pending()] == ["payment.abandon"]
     proxy.down = False
+    await desk.sync()
+    deadline = asyncio.get_running_loop().time() + 10
+    while desk.money.card_call_status(refused.value.key) == "cancelling":
+        assert asyncio.get_running_loop().time() < deadline, "the server never said what became of the attempt"
+        await asyncio.sleep(0.1)
+        await desk.sync()
+    assert desk.money.card_call_status(refused.value.key) == "not_charged"
     assert on_server(account, "SELECT count(*) FROM ledger_entry WHERE desk_id = ?", desk.store.desk_id) == [(0,)]
     cash = await desk.money.record_payment(family, location, "cash", 1200)  # the desk takes cash instead
     assert cash.receipt_no.endswith("-000002")  # the card attempt kept its number: none is used twice

@@ -26,7 +26,7 @@ from tests.sync.conftest import FAST, sign_in
 
 pytestmark = [pytest.mark.timeout(90)]
 
-MONEY = {"ledger_entry", "ledger_allocation", "drawer_count", "receipt_email"}
+MONEY = {"ledger_entry", "ledger_allocation", "drawer_count", "receipt_email", "card_abandon"}
 FAMILIES = {"family", "contact", "member_card", "kiosk_referral"}
 PASSWORD = "correct horse"
 FAMILY_UPDATE = "family.update"

@@ -26,8 +26,9 @@ from sync.schema import Staff
 from sync.wire_payments import CardPaymentRequest, CardRefundRequest, CardVoidRequest, PaymentAnswer
 
 
-def get_gateway(request: Request) -> Gateway:
-    return request.app.state.gateway
+def get_gateway(request: Request, token: TokenDep) -> Gateway:
+    """The account's own gateway (server.payments.choice), or the server's default."""
+    return request.app.state.gateways.chosen(token.account_id) or request.app.state.gateway
 
 
 GatewayDep = Annotated[Gateway, Depends(get_gateway)]
@@ -56,7 +57,11 @@ def card(
     sweeper = getattr(request.app.state, "card_sweeper", None)
     if sweeper is not None:
         sweeper.due(token.account_id)  # if this sale is left under way, the sweep settles it
-    return _done(request, token, take_card_payment(adb, gateway, settings.currency, who, body))
+    try:
+        return _done(request, token, take_card_payment(adb, gateway, settings.currency, who, body))
+    finally:
+        if sweeper is not None:  # a desk may have given up on it meanwhile: reversed at once
+            sweeper.due(token.account_id, now=True)
 
 
 @router.post("/{entry_id}/void", response_model=PaymentAnswer, responses=ERRORS, summary="Void a card payment")

@@ -15,6 +15,7 @@ from server.live import bell_of
 from server.pull import EVERY_TYPE
 from server.pull import pull as pull_changes
 from server.push import push as push_mutations
+from sync.card_abandon import PAYMENT_ABANDON
 from sync.receipt_mutations import RECEIPT_EMAIL
 from server.tokens import AccessClaims
 from sync.permissions import PULL_ANY_OF, visible_types
@@ -75,6 +76,9 @@ def push(request: Request, token: TokenDep, adb: AccountDbDep, body: PushRequest
         bell_of(request.app).ring(token.account_id, max((r.usn for r in results if r.usn is not None), default=None))
         if any(m.type == RECEIPT_EMAIL for m in body.mutations):
             request.app.state.mail.kick(token.account_id)  # sent off the request path (server.mail_queue)
+        if any(m.type == PAYMENT_ABANDON for m in body.mutations):
+            # A desk gave up on a card call: settled off the request path, at once (server.payments.abandon).
+            request.app.state.card_sweeper.due(token.account_id, now=True)
         return PushResponse(results=results)
     except IntegrityError as exc:
         if "applied_mutation" not in str(exc):

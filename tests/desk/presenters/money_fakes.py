@@ -64,6 +64,9 @@ class FakeMoney:
             raise LookupError(family_id)
         return self.view
 
+    def staff_name(self, staff_id):
+        return "Alex Rivera"
+
     def drawer_expected(self, location_id, staff_id, start, end, opening_float_cents=0) -> DrawerExpected:
         self.calls.append(("drawer_expected", staff_id, start, opening_float_cents))
         return DrawerExpected(location_id, staff_id, start, end, opening_float_cents, 9000, 1000,
@@ -86,7 +89,12 @@ class FakeMoney:
         return PaymentOutcome("p-new", "DT-D1-000002", method, amount_cents, change, "", "",
                               self.view.balance_cents - amount_cents, True)
 
-    async def charge_card(self, family_id, location_id, amount_cents, card: CardInput, *, apply_to=()):
+    card_time_limit = 15.0
+
+    def card_call_status(self, key):
+        return None
+
+    async def charge_card(self, family_id, location_id, amount_cents, card: CardInput, *, apply_to=(), cancel=None):
         self.calls.append(("card", family_id, amount_cents, "swiped" if card.track else "keyed", tuple(apply_to)))
         self.last_card = card
         if not self.online:

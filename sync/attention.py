@@ -1,0 +1,61 @@
+"""Money matters that need a person, read from the cache, beside the refused changes in "needs
+attention" (sync.store.DeskStore.rejected): a receipt email the server could not send, and a
+card charge the server could not cancel after the desk gave up on it (sync.card_abandon).
+
+They are facts the server wrote back, not changes of this desk, so they are listed on every desk
+that sees money, for as long as they stand: a failed email until it is sent again (a newer
+request for the same receipt), a charge that needs a manual void with the words and reference.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from sync.card_abandon import status_text
+from sync.ledger_words import amount_text
+from sync.receipt_mutations import RECEIPT_EMAIL, ReceiptEmailPayload
+from sync.schema import CardAbandon, Family, LedgerEntry, ReceiptEmail
+from sync.views import RejectedView
+from sync.ids import new_id
+
+EMAIL_FAILED = "email_failed"
+CARD_NEEDS_HAND = "card_needs_attention"
+
+
+def money_items(s: Session) -> list[RejectedView]:
+    """Failed receipt emails (the last request of a receipt), then charges to void by hand."""
+    items = []
+    last: dict[str, ReceiptEmail] = {}
+    for email in s.exec(select(ReceiptEmail).order_by(col(ReceiptEmail.requested_at), col(ReceiptEmail.id))).all():
+        last[email.entry_id] = email
+    for email in last.values():
+        if email.status == "failed" and email.usn is not None:
+            entry = s.get(LedgerEntry, email.entry_id)
+            receipt = f"Receipt {entry.receipt_no}" if entry is not None and entry.receipt_no else "A receipt"
+            summary = f"{receipt} by email to {email.to_address}{_of(s, email.family_id)}: not sent"
+            items.append(RejectedView(email.id, 0, RECEIPT_EMAIL, email.requested_at, EMAIL_FAILED,
+                                      email.message or "The email could not be sent.", summary))  # fmt: skip
+    for ab in s.exec(select(CardAbandon).where(CardAbandon.status == "needs_attention")).all():
+        summary = status_text(ab).replace(":", f" of {amount_text(ab.amount_cents)}{_of(s, ab.family_id)}:", 1)
+        items.append(RejectedView(ab.id, 0, "payment.abandon", ab.made_at, CARD_NEEDS_HAND, ab.message, summary))
+    return items
+
+
+def count(s: Session) -> int:
+    return len(money_items(s))
+
+
+def send_again_payload(s: Session, item_id: str) -> dict[str, Any] | None:
+    """"Send again" on a failed receipt email: a new request for the same receipt and address
+    (RECEIPT_EMAIL); None when `item_id` is not a failed email."""
+    email = s.get(ReceiptEmail, item_id)
+    if email is None or email.status != "failed":
+        return None
+    return ReceiptEmailPayload(email_id=new_id(), entry_id=email.entry_id, to=email.to_address).model_dump(mode="json")
+
+
+def _of(s: Session, family_id: str) -> str:
+    family = s.get(Family, family_id)
+    return f" for the {family.name} family" if family is not None else ""
