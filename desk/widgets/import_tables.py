@@ -90,7 +90,7 @@ class ProblemsTable(QTableWidget):
                     item.setToolTip("A warning: the row is imported, this part is left out.")
                 self.setItem(i, col, item)
             value = QTableWidgetItem(line.fixed if line.fixed is not None else line.value)
-            if line.field is None or not line.error:
+            if line.field is None or not (line.error or line.value):  # a bad value left out can still be typed over
                 value.setFlags(value.flags() & ~Qt.ItemFlag.ItemIsEditable)
             self.setItem(i, 3, value)
             skip = QTableWidgetItem()

@@ -70,8 +70,9 @@ async def test_a_messy_file_is_fixed_skipped_and_imported(qtbot, account, live_s
         assert "messy.csv: 7 rows" in screen.file_label.text() and "semicolon separated" in screen.file_label.text()
         assert screen.mapping.boxes["family_name"].currentText() == "Household"
         assert screen.mapping.boxes["birth_date"].currentText() == "DOB"
-        assert "3 new families" in screen.summary.text() and "4 rows have a problem" in screen.summary.text()
-        assert [line.row for line in screen.problems.lines if line.error] == [3, 4, 6, 9]
+        assert "4 new families" in screen.summary.text() and "2 rows have a problem" in screen.summary.text()
+        assert [line.row for line in screen.problems.lines if line.error] == [6, 9]
+        assert [line.row for line in screen.problems.lines if line.value and not line.error] == [3, 4]  # left out, listed
         assert not screen.import_button.isEnabled()
 
         rows = {line.row: i for i, line in enumerate(screen.problems.lines)}
