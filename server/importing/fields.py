@@ -95,7 +95,7 @@ _KINDS: list[tuple[str, set[str]]] = [
     ("medical", {"medical", "health", "conditions", "condition", "medication", "medications"}),
     ("notes", {"note", "notes", "comment", "comments", "remarks", "alert", "alerts"}),
     ("class", {"class", "classes", "program", "programs", "course", "courses", "enrolled", "enrollment", "enrollments"}),
-    ("balance", {"balance", "owed", "due", "outstanding", "credit", "credits"}),
+    ("balance", {"balance", "owed", "due", "outstanding", "credit", "credits", "receivable"}),
     ("postal", {"zip", "zipcode", "postal", "postcode"}),
     ("city", {"city", "town"}),
     ("state", {"state", "province", "region"}),
@@ -244,7 +244,8 @@ def guess_mapping(headers: list[str]) -> dict[str, str]:
     for _sure, _i, field, header, words in sorted(proposed):
         if field in mapping and field.startswith("guardian_") and _number(words) is None:
             second = field.replace("guardian_", "guardian2_")
-            if second not in mapping and set(words) & _GUARDIAN != set(taken_by[field]) & _GUARDIAN:
+            mine = set(words) & _GUARDIAN  # a bare "Email" beside "Parent Email" is nobody's second guardian
+            if second not in mapping and mine and mine != set(taken_by[field]) & _GUARDIAN:
                 field = second
         if field not in mapping:
             mapping[field] = header

@@ -35,6 +35,7 @@ from server.importing.reading import FileProblem
 from server.importing.stored import MAX_UPLOADS_PER_ACCOUNT, UPLOAD_TTL_S, keep_upload, load_upload, new_upload
 from server.importing.writing import write_plan
 from server.registry import Registry
+from sync.clock import Clock, SystemClock
 from sync.ids import new_id
 from sync.wire_imports import ImportCounts, ImportOptions, JobStatus
 
@@ -53,6 +54,7 @@ class Job:
     staff_id: str
     desk_id: str
     asked: Callable[[], bool]  # whether cancel was asked through any process (reads the row)
+    clock: Clock = field(default_factory=SystemClock)
     state: str = "running"
     phase: str = "Starting"
     done: int = 0
@@ -105,7 +107,8 @@ class ImportJobs:
     """This process's side of imports: files kept in the account's database, jobs in registry rows,
     and the jobs running here, whose rows a watcher thread keeps up to date (heartbeat included)."""
 
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: Registry, clock: Clock | None = None) -> None:
+        self.clock: Clock = clock or SystemClock()  # the business date of imports (ages, opening balances); tests pin it
         self.rows = JobRows(registry)
         self._local: dict[str, Job] = {}
         self._lock = threading.Lock()
@@ -126,7 +129,7 @@ class ImportJobs:
         """Busy when another import of the account runs, on whichever process."""
         account_id, job_id = upload.account_id, new_id()
         self.reap(adb, account_id)
-        job = Job(id=job_id, account_id=account_id, upload=upload, staff_id=staff_id, desk_id=desk_id,
+        job = Job(id=job_id, account_id=account_id, upload=upload, staff_id=staff_id, desk_id=desk_id, clock=self.clock,
                   asked=lambda: self.rows.cancel_asked(account_id, job_id))  # fmt: skip
         self.rows.start(account_id=account_id, job_id=job_id, upload_id=upload.id, file_name=upload.file_name,
                         sha256=upload.sha256, staff_id=staff_id, desk_id=desk_id, phase=job.phase)  # fmt: skip
@@ -249,7 +252,7 @@ def _run(job: Job, adb: AccountDatabase, options: ImportOptions, on_committed: C
         with adb.read_session() as db:  # plan on a snapshot: the write lock is held only while writing
             seen_usn = current_usn(db)
             ex = load_existing(db)
-        who = who_for(ex, options, staff_id, desk_id, upload.file_name)
+        who = who_for(ex, options, staff_id, desk_id, upload.file_name, job.clock)
         plan, read = plan_for(table, ex, who, options, progress=job.progressed, cancelled=cancelled)
         _refuse(plan, read.questions)
         with adb.write_session() as db:

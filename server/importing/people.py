@@ -34,6 +34,7 @@ _CHILD_WORDS = {"child", "children", "dependent", "dependant", "minor", "student
 _ADULT_WORDS = {"adult", "parent", "guardian", "mother", "father", "self", "primary", "holder", "payer", "spouse", "partner"}
 _HOUSEHOLD_WORDS = {"company", "household", "family", "organisation", "organization"}
 _YES = {"yes", "y", "true", "1", "x"}
+_NO = {"no", "n", "false", "0"}
 _FAMILY_FIELDS = ("address", "city", "state", "postal_code", "home_phone", "balance", "notes")
 _STUDENT_FIELDS = ("birth_date", "gender", "medical_notes", "allergies", "class_name")
 # The field a person's value is read as, guardian or student, and back (a problem names the column of the file).
@@ -94,6 +95,9 @@ def read_people(table: Table, mapping: dict[str, str], *, date_order: v.DateOrde
         else:
             p.household = link
     parents = {p.parent for p in people if p.parent is not None}
+    for p in people:  # "Garcia Household" that others name, with no type column to say so: a household row
+        if not p.kind and p.number in parents and p.birth is None and _household_name(p) != _name_text(p):
+            p.kind = "household"
     for p in people:
         root = _root(p, rows)
         household_row = root if root.kind == "household" else None
@@ -136,6 +140,8 @@ def _kind(value: str, header_words: set[str]) -> str:
         if header_words & _HOUSEHOLD_WORDS:
             return "household"
         return "child" if header_words & _CHILD_WORDS else ""
+    if words and words <= _NO:
+        return "adult" if header_words & _CHILD_WORDS else ""
     if words & _HOUSEHOLD_WORDS and not words & (_CHILD_WORDS | _ADULT_WORDS):
         return "household"
     if words & _CHILD_WORDS:
@@ -151,20 +157,32 @@ def _names(p: _Person) -> list[str]:
 
 
 def _root(p: _Person, rows: dict[int, _Person]) -> _Person:
-    """The person (or household row) at the top of p's links; a loop stops where it closes."""
-    seen = {p.number}
-    while p.parent is not None and p.parent not in seen:
-        seen.add(p.parent)
+    """The person (or household row) at the top of p's links; rows linked in a loop share the loop's first row."""
+    path = [p.number]
+    while p.parent is not None:
+        if p.parent in path:
+            loop = path[path.index(p.parent):]
+            return rows[min(loop)]
+        path.append(p.parent)
         p = rows[p.parent]
     return p
 
 
+def _name_text(row: _Person) -> str:
+    return " ".join((row.raw.get("person_name", "") or f"{row.first} {row.last}").split())
+
+
 def _household_name(row: _Person) -> str:
-    return _household_name_of_text(row.raw.get("person_name", "") or f"{row.first} {row.last}")
+    return _household_name_of_text(_name_text(row))
 
 
 def _household_name_of(root: _Person) -> str:
-    return _household_name_of_text(root.raw.get("parent_link", "")) or root.last
+    """A link to a household that is not a row: its words when it is a name ("Garcia Family"), else
+    (a number such as "H-1042") the person's last name."""
+    link = " ".join(root.raw.get("parent_link", "").split())
+    if root.last and (any(c.isdigit() for c in link) or " " not in link):
+        return root.last
+    return _household_name_of_text(link) or root.last
 
 
 def _household_name_of_text(text: str) -> str:

@@ -1,0 +1,40 @@
+"""A people list read as families: links by id, by name or to a household, and ages from the day given."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from server.importing.fields import guess_mapping
+from server.importing.people import read_people
+from server.importing.reading import read_table
+
+
+def _people(text: str, today: dt.date) -> dict[str, str]:
+    table = read_table(text.encode(), "people.csv")
+    rows = read_people(table, guess_mapping(table.headers), date_order="mdy", today=today)
+    out = {}
+    for r in rows:
+        for g in r.guardians:
+            out[g.first] = f"guardian of {r.family_ref}"
+        if r.has_student:
+            out[r.student_first] = f"student of {r.family_ref}"
+    return out
+
+
+PEOPLE = """Name,Related Company,Birthdate
+Garcia Household,,
+Rosa Garcia,Garcia Household,1980-01-01
+Lupe Garcia,Garcia Household,2007-03-02
+"""
+
+
+def test_who_is_a_child_follows_the_day_given():
+    assert _people(PEOPLE, dt.date(2025, 3, 1)) == {"Rosa": "guardian of row 2", "Lupe": "student of row 2"}
+    assert _people(PEOPLE, dt.date(2025, 3, 2)) == {"Rosa": "guardian of row 2", "Lupe": "guardian of row 2"}  # eighteen today
+
+
+def test_links_by_id_or_name_and_a_loop_does_not_hang():
+    text = "ID,First Name,Last Name,Parent ID\n1,Ann,Lee,\n2,Bo,Lee,1\n3,Cy,Lee,Ann Lee\n4,Di,Fox,5\n5,Ed,Fox,4\n"
+    found = _people(text, dt.date(2025, 3, 1))
+    assert found["Ann"] == "guardian of row 2" and found["Bo"] == found["Cy"] == "student of row 2"
+    assert found["Di"] == found["Ed"] == "guardian of row 5"  # linked to each other: one family, both adults
