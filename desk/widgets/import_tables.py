@@ -1,4 +1,4 @@
-"""The two tables of the Import screen: which column holds what, and the rows with a problem.
+"""The tables of the Import screen: which column holds what, how each is read, and the rows with a problem.
 
 Thin: they show what desk.presenters.imports gives them and hand back what the person chose.
 """
@@ -10,7 +10,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHeaderView, QTableWidget, QTableWidgetItem
 
-from desk.presenters.imports import MappingRow, ProblemLine
+from desk.presenters.imports import ColumnLine, MappingRow, ProblemLine
 
 NOT_IN_FILE = "— not in this file —"
 
@@ -55,6 +55,30 @@ class MappingTable(QTableWidget):
     def show_samples(self, rows: list[MappingRow]) -> None:
         for i, row in enumerate(rows):
             self.item(i, 2).setText(row.sample)
+
+
+class ColumnsTable(QTableWidget):
+    """After a check: every column of the file, what it will be read as in words, and three values it holds."""
+
+    def __init__(self) -> None:
+        super().__init__(0, 3)
+        self.setHorizontalHeaderLabels(["Column in the file", "Read as", "For example"])
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.verticalHeader().hide()
+        self.setWordWrap(True)
+        self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.setAccessibleName("How each column is read")
+        self.lines: list[ColumnLine] = []
+
+    def show_lines(self, lines: list[ColumnLine]) -> None:
+        self.lines = lines
+        self.setRowCount(len(lines))
+        for i, line in enumerate(lines):
+            for col, text in enumerate((line.header, line.reads_as, line.samples)):
+                self.setItem(i, col, QTableWidgetItem(text))
 
 
 class ProblemsTable(QTableWidget):

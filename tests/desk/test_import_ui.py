@@ -160,3 +160,44 @@ async def test_the_rail_offers_import_to_managers_only(qtbot, account, live_serv
         qtbot.keyClick(window, Qt.Key.Key_F7)
         assert window.current_screen() is window.import_screen and window.title.text() == "Import"
         assert (window.import_screen.presenter.location_id or "") == window.location.id
+
+
+async def test_one_click_imports_rows_with_problems_without_the_bad_values(qtbot, account, live_server, tmp_path):
+    async with import_screen(qtbot, account, live_server) as screen:
+        path = tmp_path / "messy.csv"
+        path.write_bytes(fx.messy_csv())
+        _open(screen, path)
+        await until(lambda: screen.presenter.preview is not None and not screen._busy.is_set(), what="the first check")
+        assert "2 values cannot be read and will be left out" in screen.summary.text()
+        columns = {line.header: line for line in screen.columns.lines}
+        assert columns["Amount Due"].reads_as.startswith("Money the family owes")
+        assert columns["Amount Due"].samples == "$1,045.50 · 0 · (20.00)"
+        assert "kept whole" in columns["Allergies"].reads_as and columns["Allergies"].samples == "Bee sting allergy"
+        assert screen.accept_button.isEnabled() and not screen.import_button.isEnabled()
+
+        qtbot.mouseClick(screen.accept_button, Qt.MouseButton.LeftButton)
+        await until(lambda: screen.presenter.may_import and not screen._busy.is_set(), what="the check after the one click")
+        assert screen.presenter.skips == {6, 9} and "Ready to import" in screen.summary.text()
+        before = _students(account["data_dir"])
+        qtbot.mouseClick(screen.import_button, Qt.MouseButton.LeftButton)
+        await until(lambda: not screen._busy.is_set() and screen.presenter.job is not None
+                    and screen.presenter.job.state != "running", what="the import")  # fmt: skip
+        await ops_done()
+        assert screen.presenter.job.state == "done" and _students(account["data_dir"]) == before + 5
+
+
+async def test_the_money_column_can_be_flipped(qtbot, account, live_server, tmp_path):
+    from tests.fixtures.imports import products
+
+    async with import_screen(qtbot, account, live_server) as screen:
+        path = tmp_path / "credit.csv"
+        path.write_bytes(products.parent_email_credit_csv(["x", "y", "z"]))
+        _open(screen, path)
+        await until(lambda: screen.presenter.preview is not None and not screen._busy.is_set(), what="the first check")
+        assert "Balances are read as credits the business owes, each person's own, added up per family" in screen.summary.text()
+        screen.money_reads.setCurrentIndex(screen.money_reads.findData("owed"))
+        assert "press Check the file again" in screen.message.text()
+        qtbot.mouseClick(screen.check_button, Qt.MouseButton.LeftButton)
+        await until(lambda: not screen.presenter.stale and not screen._busy.is_set(), what="the check")
+        assert screen.presenter.preview.money_reads == "owed"
+        assert "Balances are read as money the family owes" in screen.summary.text()
