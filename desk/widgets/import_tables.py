@@ -15,21 +15,25 @@ from desk.presenters.imports import ColumnLine, MappingRow, ProblemLine
 NOT_IN_FILE = "— not in this file —"
 
 
+def _headed(table: QTableWidget, labels: list[str], stretch: int, name: str) -> None:
+    """Column titles, every column as wide as its text but `stretch`, which takes the rest; read-only."""
+    table.setHorizontalHeaderLabels(labels)
+    header = table.horizontalHeader()
+    for col in range(len(labels)):
+        header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch if col == stretch else QHeaderView.ResizeMode.ResizeToContents)
+    table.verticalHeader().hide()
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.setAccessibleName(name)
+
+
 class MappingTable(QTableWidget):
     """One row per field: its words, a choice of the file's columns, and what the first row holds there."""
 
     def __init__(self, on_change: Callable[[str, str | None], None]):
         super().__init__(0, 3)
         self.on_change = on_change
-        self.setHorizontalHeaderLabels(["What it is", "Column in the file", "First row holds"])
-        header = self.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.verticalHeader().hide()
+        _headed(self, ["What it is", "Column in the file", "First row holds"], 2, "Columns of the file")
         self.verticalHeader().setDefaultSectionSize(44)  # a combo box is 36 px high (desk.qss)
-        self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.setAccessibleName("Columns of the file")
         self.boxes: dict[str, QComboBox] = {}
 
     def show_rows(self, rows: list[MappingRow], headers: list[str]) -> None:
@@ -62,15 +66,8 @@ class ColumnsTable(QTableWidget):
 
     def __init__(self) -> None:
         super().__init__(0, 3)
-        self.setHorizontalHeaderLabels(["Column in the file", "Read as", "For example"])
-        header = self.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
-        self.verticalHeader().hide()
+        _headed(self, ["Column in the file", "Read as", "For example"], 1, "How each column is read")
         self.setWordWrap(True)
-        self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.setAccessibleName("How each column is read")
         self.lines: list[ColumnLine] = []
 
     def show_lines(self, lines: list[ColumnLine]) -> None:
