@@ -365,7 +365,8 @@ class _Builder:
             self.records[Enrollment].append(_record(Enrollment, id=new_id(), student_id=sid, schedule_id=ids[0],
                                                     start_date=self.who.business_date))  # fmt: skip
             self.counts.enrollments_new += 1
-        self._alerts(fam, sid, (("medical", row.medical), ("allergy", row.allergies), ("note", row.notes)))
+        if row.medical or row.allergies or row.notes:  # most rows have none: no work for them
+            self._alerts(fam, sid, (("medical", row.medical), ("allergy", row.allergies), ("note", row.notes)))
 
     def _alerts(self, fam: _Family, sid: str | None, kinds: Iterable[tuple[str, list[str]]]) -> None:
         """Each cell one alert, its text whole; one already on file (or our export's "; " list of them) is not added again."""

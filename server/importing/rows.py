@@ -130,9 +130,6 @@ def read_row(number: int, raw: dict[str, str], *, date_order: v.DateOrder, today
                                     severity, value))  # fmt: skip
             return default
 
-    def notes(field_name: str) -> list[str]:
-        text = clean(field_name, v.note)
-        return [text] if text else []
 
     row.family_ref = clean("family_id", lambda s: v.text(s, 64))
     row.family_name = clean("family_name", v.name)
@@ -155,7 +152,11 @@ def read_row(number: int, raw: dict[str, str], *, date_order: v.DateOrder, today
         row.student_first, row.student_last = clean("student_name", v.split_full_name, ("", ""))
     row.birth_date = clean("birth_date", lambda s: v.date(s, date_order, today=today), None)
     row.gender = clean("gender", v.gender)
-    row.medical, row.allergies, row.notes = notes("medical_notes"), notes("allergies"), notes("notes")
+    for field_name, attr in _NOTES:
+        if raw.get(field_name):  # most cells are empty: no call for them
+            text = clean(field_name, v.note)
+            if text:
+                setattr(row, attr, [text])
     row.classes = clean("class_name", v.many, [])
     if raw.get("balance", "").strip():
         row.balance_cents = clean("balance", v.balance, None)
@@ -169,6 +170,9 @@ def read_row(number: int, raw: dict[str, str], *, date_order: v.DateOrder, today
         row.student_last = row.student_last or row.family_name
     _check_names(row)
     return row
+
+
+_NOTES = (("medical_notes", "medical"), ("allergies", "allergies"), ("notes", "notes"))
 
 
 def _check_names(row: RowData) -> None:
