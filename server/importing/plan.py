@@ -29,9 +29,7 @@ from server.importing.existing import Existing, digits, key
 from server.importing.rows import Problem, RowData
 from sync.ids import new_id
 from sync.schema import Alert, Contact, Enrollment, Family, LedgerEntry, Student
-from sync.wire_imports import BalancePer, ImportCounts
-
-Counts = ImportCounts  # what a plan counts is what the preview and the job answer: one definition (sync.wire_imports)
+from sync.wire_imports import BalancePer, ImportCounts  # what a plan counts is what the preview and the job answer
 
 Progress = Callable[[str, int, int], None]  # (what is being done, done, total)
 PROGRESS_EVERY = 2000
@@ -55,7 +53,7 @@ class Who:
 
 @dataclass
 class Plan:
-    counts: Counts
+    counts: ImportCounts
     problems: list[Problem]
     records: dict[type, list[dict]]  # record class -> rows to insert (usn given when written)
     balance_per: str = "family"  # how the file's balances were read: one per family, or one per person summed
@@ -178,7 +176,7 @@ def _groups(rows: list[RowData], builder: _Builder) -> list[list[RowData]]:
 class _Builder:
     def __init__(self, ex: Existing, who: Who):
         self.ex, self.who = ex, who
-        self.counts = Counts()
+        self.counts = ImportCounts()
         self.records: dict[type, list[dict]] = {cls: [] for cls in (Family, Contact, Student, Enrollment, Alert, LedgerEntry)}
         self.family_of_row: dict[int, _Family] = {}
         self.families: dict[str, _Family] = {}
