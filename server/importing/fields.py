@@ -84,7 +84,7 @@ _STUDENT = {"student", "students", "child", "childs", "children", "kid", "partic
 _GUARDIAN = {"parent", "guardian", "contact", "mother", "father", "mom", "dad", "adult", "payer", "responsible", "primary"}
 _SECOND = {"second", "secondary", "other", "alternate"}
 _FAMILY = {"family", "household", "account"}
-_PERSON = {"client", "person", "member", "customer", "people"}  # a people list's own rows
+_PERSON = {"client", "person", "member", "customer", "people", "contact"}  # a people list's own rows
 
 # kind -> words that say it (a header's words are matched as a set; multi-word keys are joined).
 _KINDS: list[tuple[str, set[str]]] = [
@@ -226,11 +226,14 @@ def guess_mapping(headers: list[str]) -> dict[str, str]:
     ("Mother Email", then "Father Email") goes to the second guardian.
     """
     parsed = [(h, words_of(h)) for h in headers]
-    people = any(_is_link(w) for _, w in parsed) or any(_is_kind(w) for _, w in parsed)
     # A plain "First name" is the student's when the file has no student columns and has a birth date
     # (a class roster), the guardian's otherwise.
     has_student_names = any(_subject(w) == "student" and _kind(w) in ("first", "last", "name") for _, w in parsed)
     has_guardian_names = any(_subject(w) == "guardian" and _kind(w) in ("first", "last", "name") for _, w in parsed)
+    # A people list: a column links people, or says adult or child, or numbers clients ("Client ID",
+    # "Member ID") in a file with no student or guardian names: ages then tell children from adults.
+    people = any(_is_link(w) or _is_kind(w) for _, w in parsed) or (
+        not (has_student_names or has_guardian_names) and any(set(w) & _PERSON and _kind(w) == "id" for _, w in parsed))
     has_birth = any(_kind(w) == "birth" for _, w in parsed)
     plain_people = "guardian" if has_student_names or (not has_guardian_names and not has_birth) else "student"
 

@@ -45,7 +45,7 @@ _BACK = {**{g: p for p, g in _AS_GUARDIAN.items()}, **{s: p for p, s in _AS_STUD
 
 
 def is_people_list(mapping: dict[str, str]) -> bool:
-    return "parent_link" in mapping or "person_kind" in mapping
+    return any(f.startswith(("person_", "parent_link")) for f in mapping)
 
 
 @dataclasses.dataclass

@@ -38,3 +38,12 @@ def test_links_by_id_or_name_and_a_loop_does_not_hang():
     found = _people(text, dt.date(2025, 3, 1))
     assert found["Ann"] == "guardian of row 2" and found["Bo"] == found["Cy"] == "student of row 2"
     assert found["Di"] == found["Ed"] == "guardian of row 5"  # linked to each other: one family, both adults
+
+
+def test_a_client_list_without_links_tells_adults_from_children_by_age():
+    """Clients numbered by the previous software, no relationship column: each is a family of their
+    own, adults guardians (never students), children students."""
+    text = ("Client ID,First Name,Last Name,Email,Birth Date\n7,Ama,Owusu,ama@example.org,1990-01-01T00:00:00\n"
+            "8,Kofi,Owusu,,2016-01-01T00:00:00\n9,Efua,Owusu,,\n")
+    assert guess_mapping(["Client ID", "First Name", "Last Name", "Email", "Birth Date"])["person_first_name"] == "First Name"
+    assert _people(text, dt.date(2025, 3, 1)) == {"Ama": "guardian of row 2", "Kofi": "student of row 3", "Efua": "guardian of row 4"}
