@@ -183,6 +183,7 @@ class _Builder:
         self.planned_enrollments: set[tuple[str, str]] = set()
         self.planned_alerts: set[tuple[str, str, str]] = set()
         self.warnings: list[Problem] = []  # problems of a family rather than one row's cells
+        self.balances_differ = False
 
     def ambiguous(self, group: list[RowData], message: str) -> None:
         for row in group:
@@ -247,7 +248,9 @@ class _Builder:
         if row.balance_cents is not None:
             # Whose balance: a people list says (each person's own); else the student's, or the row's guardians'.
             person = row.person_key or (student[1] if student else "|".join(f"{key(g.first)} {key(g.last)}" for g in row.guardians))
-            fam.balances.setdefault(person or f"row {row.number}", (row.balance_cents, row.number))
+            given = fam.balances.setdefault(person or f"row {row.number}", (row.balance_cents, row.number))
+            if not self.balances_differ and given[0] != next(iter(fam.balances.values()))[0]:
+                self.balances_differ = True  # siblings' balances differ: "auto" reads one per person
         self._ensure_family(fam, row)
         for g in row.guardians:
             self._guardian(fam, g)
@@ -391,18 +394,15 @@ class _Builder:
         who = self.who
         text = f"Opening balance (import {who.file_name})"[:200]
         if per == "auto":  # siblings with different balances: each person's own, to be added up
-            differ = any(len({c for c, _r in fam.balances.values()}) > 1 for fam in self.families.values())
-            per = "person" if differ else "family"
+            per = "person" if self.balances_differ else "family"
         for fam in self.families.values():
             if not fam.balances or fam.record is None:
                 continue
-            given = sorted(fam.balances.values(), key=lambda b: b[1])
-            row_no = given[0][1]
+            cents, row_no = next(iter(fam.balances.values()))  # rows are added in the file's order: the first row's
             if per == "person":
-                cents = sum(c for c, _r in given)
-            else:
-                cents = given[0][0]
-                other = next(((c, r) for c, r in given if c != cents), None)
+                cents = sum(c for c, _r in fam.balances.values())
+            elif self.balances_differ:
+                other = next(((c, r) for c, r in fam.balances.values() if c != cents), None)
                 if other is not None:  # the person said one balance per family: rows that disagree are listed
                     self.warnings.append(Problem(other[1], "balance", "balance_conflict", f"Row {row_no} gives the {fam.name} "
                                          f"family a balance of {_money(cents)}; this row says {_money(other[0])}. "
