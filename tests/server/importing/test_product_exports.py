@@ -124,7 +124,9 @@ def test_a_people_list_builds_families_and_adults_are_never_students(client, mgr
 
 
 def test_dependents_and_households(client, mgr, db_path, pinned):
-    import_file(client, mgr, "people.csv", _file("pike13_people.csv", db_path))
+    _up, seen, _job = import_file(client, mgr, "people.csv", _file("pike13_people.csv", db_path))
+    birth = {c["header"]: c for c in seen["columns"]}["Birthdate"]
+    assert "read day first" in birth["reads_as"] and birth["samples"] == ["21/08/2016", "02/04/2019", "05/11/1985"]
     import_file(client, mgr, "contacts.csv", _file("odoo_contacts.csv", db_path))
     [(ek,)] = query(db_path, "SELECT id FROM family WHERE name = 'Ek'")
     assert sorted(query(db_path, "SELECT first_name FROM contact WHERE family_id = ?", ek)) == [("Hana",), ("Tomas",)]
