@@ -84,7 +84,7 @@ def read_people(table: Table, mapping: dict[str, str], *, date_order: v.DateOrde
             by_name.setdefault(name, []).append(p.number)
     rows = {p.number: p for p in people}
     for p in people:
-        link = key(" ".join(p.raw.get("parent_link", "").split()))
+        link = key(" ".join(_link_text(p).split()))
         if not link:
             continue
         target = by_id.get(link)
@@ -179,10 +179,17 @@ def _household_name(row: _Person) -> str:
 def _household_name_of(root: _Person) -> str:
     """A link to a household that is not a row: its words when it is a name ("Garcia Family"), else
     (a number such as "H-1042") the person's last name."""
-    link = " ".join(root.raw.get("parent_link", "").split())
+    if root.raw.get("family_name", "").strip():
+        return _household_name_of_text(" ".join(root.raw["family_name"].split()))  # the household's name, in a column of its own
+    link = " ".join(_link_text(root).split())
     if root.last and (any(c.isdigit() for c in link) or " " not in link):
         return root.last
     return _household_name_of_text(link) or root.last
+
+
+def _link_text(p: _Person) -> str:
+    """Whom a row names: its parent or household, or the household number column ("Household ID")."""
+    return p.raw.get("parent_link", "").strip() or p.raw.get("family_id", "").strip()
 
 
 def _household_name_of_text(text: str) -> str:

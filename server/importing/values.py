@@ -236,7 +236,8 @@ def many(value: str, max_length: int = 200) -> list[str]:
 
 # What people type in a medical, allergy or note cell to say there is nothing to note.
 PLACEHOLDERS = frozenset({"none", "n/a", "na", "n.a.", "n.a", "-", "--", "---", "no", "nil", "null", "nothing", "nope", "x",
-                          "none known", "no known allergies", "nka", "nkda", "not applicable", "."})  # fmt: skip
+                          "none known", "no known allergies", "no allergies", "none noted", "none reported", "nka", "nkda",
+                          "not applicable", "unknown", "."})  # fmt: skip
 
 
 def note(value: str, max_length: int = 500) -> str:

@@ -47,3 +47,15 @@ def test_a_client_list_without_links_tells_adults_from_children_by_age():
             "8,Kofi,Owusu,,2016-01-01T00:00:00\n9,Efua,Owusu,,\n")
     assert guess_mapping(["Client ID", "First Name", "Last Name", "Email", "Birth Date"])["person_first_name"] == "First Name"
     assert _people(text, dt.date(2025, 3, 1)) == {"Ama": "guardian of row 2", "Kofi": "student of row 3", "Efua": "guardian of row 4"}
+
+
+def test_a_household_number_column_groups_a_people_list():
+    text = ("Household ID,Household,First Name,Last Name,Type,Birthdate\nH-7,The Obi Family,Nneka,Obi,Adult,\n"
+            "H-7,The Obi Family,Tobe,Obi-Lane,Child,2017-05-05\nH-8,,Ray,Park,Adult,\n")
+    table = read_table(text.encode(), "people.csv")
+    mapping = guess_mapping(table.headers)
+    assert mapping["family_id"] == "Household ID" and mapping["person_kind"] == "Type"
+    rows = list(read_people(table, mapping, date_order="mdy", today=dt.date(2025, 3, 1)))
+    assert [(r.family_ref, r.family_name) for r in rows] == [("household h-7", "Obi")] * 2 + [("household h-8", "Park")]
+    assert [g.first for g in rows[0].guardians] == ["Nneka"] and rows[1].student_first == "Tobe"
+    assert rows[2].guardians[0].first == "Ray"  # an adult alone in a household of his own
