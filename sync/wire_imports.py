@@ -17,6 +17,9 @@ from pydantic import Field
 from sync.wire import ResponseModel, WireModel
 
 DateOrder = Literal["auto", "mdy", "dmy"]
+MoneyReads = Literal["auto", "owed", "credit"]  # a money column: what the family owes, or what the business owes them
+BalancePer = Literal["auto", "family", "person"]  # one balance per family, or one per person added up per family
+BadValues = Literal["leave_out", "stop"]  # a value that cannot be read: left out with a warning, or an error to settle
 JobState = Literal["running", "done", "failed", "cancelled"]
 ExportFormat = Literal["csv", "xlsx"]
 MAX_PROBLEMS = 5000  # a preview lists this many problems at most (and says how many there are)
@@ -32,6 +35,9 @@ class ImportOptions(WireModel):
     location_id: str | None = Field(default=None, max_length=36)  # where opening balances are recorded
     fixes: dict[int, dict[str, str]] = Field(default_factory=dict, max_length=100_000)  # row -> field -> new value
     skips: list[int] = Field(default_factory=list, max_length=100_000)  # rows left out
+    money_reads: MoneyReads = "auto"  # "auto": a column named like "Account Credit" is a credit, others what is owed
+    balance_per: BalancePer = "auto"  # "auto": per person in a people list, or when siblings' balances differ
+    bad_values: BadValues = "leave_out"  # "import rows with problems without the bad values", or stop on each
 
 
 class ImportField(ResponseModel):
@@ -84,6 +90,15 @@ class ImportCounts(ResponseModel):
     balance_credit_cents: int = 0
 
 
+class ImportColumn(ResponseModel):
+    """One column of the file as the import will read it, in words, with what it holds."""
+
+    header: str
+    field: str | None = None  # None: not imported
+    reads_as: str  # e.g. "Balance: money the family owes (a charge)", "Not imported"
+    samples: list[str] = Field(default_factory=list)  # up to three values the column holds
+
+
 class PreviewAnswer(ResponseModel):
     upload_id: str
     counts: ImportCounts
@@ -92,6 +107,11 @@ class PreviewAnswer(ResponseModel):
     date_order: Literal["mdy", "dmy"]  # the order the dates were read with
     questions: list[str] = Field(default_factory=list)  # what the person must answer first, e.g. "date_order"
     ready: bool  # no row with an error and no question open: the import may run
+    columns: list[ImportColumn] = Field(default_factory=list)  # every column, in the file's order
+    money_reads: Literal["owed", "credit"] = "owed"  # how the balance column was read (ImportOptions.money_reads flips it)
+    balance_per: Literal["family", "person"] = "family"  # how balances were read (ImportOptions.balance_per)
+    people_list: bool = False  # one row per person, families built from the parent or household column
+    warnings_by_code: dict[str, int] = Field(default_factory=dict)  # how many of each warning, for the summary
 
 
 class JobStatus(ResponseModel):

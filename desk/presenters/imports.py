@@ -21,7 +21,13 @@ from sync.wire_imports import ExportFormat, ImportOptions, ImportProblem, JobSta
 MAX_FILE_BYTES = 30 * 1024 * 1024  # as the server (server.importing.reading.MAX_BYTES)
 POLL_S = 0.25
 DATE_ORDERS = {"auto": "As the file shows", "mdy": "Month first (3/5/2015 is March 5)", "dmy": "Day first (3/5/2015 is 3 May)"}
+MONEY_READS = {"auto": "As the column's name says", "owed": "Money the family owes", "credit": "Credit the business owes them"}
+BALANCE_PER = {"auto": "As the file shows", "family": "One balance per family", "person": "One per person, added up per family"}
+ACCEPT_WORDS = "Import rows with problems without the bad values"
 Progress = Callable[[str, int, int], None]
+
+
+_VALUE_CODES = {"bad_email", "bad_date", "bad_money", "bad_phone", "too_long"}  # a cell that could not be read
 
 
 class FileTooBig(ValueError):
@@ -34,6 +40,13 @@ class MappingRow:
     label: str
     header: str | None
     sample: str  # what the first row holds in that column
+
+
+@dataclass(frozen=True)
+class ColumnLine:
+    header: str
+    reads_as: str  # in words, from the server's preview
+    samples: str  # up to three values, separated by " · "
 
 
 @dataclass(frozen=True)
@@ -63,6 +76,9 @@ class ImportPresenter:
         self.upload: UploadAnswer | None = None
         self.mapping: dict[str, str] = {}
         self.date_order = "auto"
+        self.money_reads = "auto"
+        self.balance_per = "auto"
+        self.bad_values = "leave_out"
         self.fixes: dict[int, dict[str, str]] = {}
         self.skips: set[int] = set()
         self.preview: PreviewAnswer | None = None
@@ -80,6 +96,7 @@ class ImportPresenter:
         answer = await self.api.upload(path.name, data)
         self.upload, self.mapping = answer, dict(answer.mapping)
         self.date_order, self.fixes, self.skips, self.preview, self.stale = "auto", {}, set(), None, True
+        self.money_reads, self.balance_per, self.bad_values = "auto", "auto", "leave_out"
         return answer
 
     def file_words(self) -> str:
@@ -118,9 +135,24 @@ class ImportPresenter:
         if order in DATE_ORDERS and order != self.date_order:
             self.date_order, self.stale = order, True
 
+    def set_money_reads(self, how: str) -> None:
+        """Flip the money column: what the family owes, or a credit ("Account Credit")."""
+        if how in MONEY_READS and how != self.money_reads:
+            self.money_reads, self.stale = how, True
+
+    def set_balance_per(self, how: str) -> None:
+        if how in BALANCE_PER and how != self.balance_per:
+            self.balance_per, self.stale = how, True
+
+    def set_stop_on_bad_values(self, stop: bool) -> None:
+        how = "stop" if stop else "leave_out"
+        if how != self.bad_values:
+            self.bad_values, self.stale = how, True
+
     def options(self) -> ImportOptions:
         return ImportOptions(mapping=dict(self.mapping), date_order=self.date_order, location_id=self.location_id,  # type: ignore[arg-type]
-                             fixes={r: dict(f) for r, f in self.fixes.items()}, skips=sorted(self.skips))  # fmt: skip
+                             fixes={r: dict(f) for r, f in self.fixes.items()}, skips=sorted(self.skips),
+                             money_reads=self.money_reads, balance_per=self.balance_per, bad_values=self.bad_values)  # type: ignore[arg-type]  # fmt: skip
 
     # --- the preview ------------------------------------------------------------------------
     async def check(self) -> PreviewAnswer:
@@ -133,6 +165,34 @@ class ImportPresenter:
     @property
     def may_import(self) -> bool:
         return self.preview is not None and not self.stale and self.preview.ready
+
+    def column_lines(self) -> list[ColumnLine]:
+        """Each column of the file, what it will be read as, and three values it holds."""
+        p = self.preview
+        if p is None:
+            return []
+        return [ColumnLine(c.header, c.reads_as, " · ".join(c.samples)) for c in p.columns]
+
+    @property
+    def may_accept_problems(self) -> bool:
+        """The one click: rows with problems imported without their bad values (rows that cannot be imported at all skipped)."""
+        p = self.preview
+        return p is not None and not self.stale and not self.asks_date_order() and any(
+            pr.severity == "error" or pr.value for pr in p.problems)  # fmt: skip
+
+    async def accept_problems(self) -> PreviewAnswer:
+        """Leave every bad value out and skip the rows that cannot be imported (no name, a repeat), then check again."""
+        p = self.preview
+        if p is None:
+            raise ValueError("Check the file first.")
+        self.bad_values = "leave_out"
+        self.skips |= {pr.row for pr in p.problems if pr.severity == "error" and pr.code not in _VALUE_CODES}
+        answer = await self.check()
+        if answer.ready:
+            return answer
+        # What was an error only because bad values stopped the import is a warning now; anything left is skipped.
+        self.skips |= {pr.row for pr in answer.problems if pr.severity == "error"}
+        return await self.check()
 
     def asks_date_order(self) -> bool:
         return self.preview is not None and "date_order" in self.preview.questions
@@ -151,6 +211,17 @@ class ImportPresenter:
         extra = [plural(c.enrollments_new, "enrollment"), plural(c.notes_new, "medical note"), plural(c.balances_new, "opening balance")]
         lines.append("Also " + ", ".join(extra) + (f" ({money(c.balance_due_cents)} owed, {money(c.balance_credit_cents)} credit)."
                                                     if c.balances_new else "."))  # fmt: skip
+        if p.people_list:
+            lines.append("Read as a list of people: children are joined to the parent or household their row names; "
+                         "adults are guardians.")  # fmt: skip
+        if c.balances_new or p.money_reads == "credit":
+            how = "credits the business owes" if p.money_reads == "credit" else "money the family owes"
+            per = "each person's own, added up per family" if p.balance_per == "person" else "one per family"
+            lines.append(f"Balances are read as {how}, {per}. Change it below if that is wrong.")
+        left_out = sum(1 for pr in p.problems if pr.value and pr.severity == "warning")
+        if left_out:
+            lines.append(f"{plural(left_out, 'value')} cannot be read and will be left out (the rows are imported "
+                         "without them); type over one below to fix it.")  # fmt: skip
         if c.rows_skipped:
             lines.append(f"{plural(c.rows_skipped, 'row')} left out.")
         if c.rows_with_errors:

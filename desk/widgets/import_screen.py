@@ -14,14 +14,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QHBoxLayout, QProgressBar, QPushButton, QSplitter, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QProgressBar, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget,
 )
 from PySide6.QtCore import Qt
 
 from desk.ops import Op
-from desk.presenters.imports import DATE_ORDERS, ImportPresenter
+from desk.presenters.imports import ACCEPT_WORDS, BALANCE_PER, DATE_ORDERS, MONEY_READS, ImportPresenter
 from desk.widgets.common import label, set_tone
-from desk.widgets.import_tables import MappingTable, ProblemsTable
+from desk.widgets.import_tables import ColumnsTable, MappingTable, ProblemsTable
 from sync.views import LocationView
 from sync.wire_imports import JobStatus, PreviewAnswer, UploadAnswer
 
@@ -52,12 +52,23 @@ class ImportScreen(QWidget):
         for key, words in DATE_ORDERS.items():
             self.date_order.addItem(words, key)
         self.date_order.currentIndexChanged.connect(lambda _i: self._changed(self.presenter.set_date_order(self.date_order.currentData())))
+        self.money_reads = self._choice("How the money column is read", MONEY_READS, self.presenter.set_money_reads)
+        self.balance_per = self._choice("Balances per family or per person", BALANCE_PER, self.presenter.set_balance_per)
+        self.stop_on_bad = QCheckBox("Stop on values that cannot be read")
+        self.stop_on_bad.setAccessibleName("Stop on values that cannot be read")
+        self.stop_on_bad.toggled.connect(lambda on: self._changed(self.presenter.set_stop_on_bad_values(on)))
         self.check_button = QPushButton("Check the file")
         self.check_button.setAccessibleName("Check the file")
         self.check_button.clicked.connect(self.check)
         self.summary = label("", "hint", wrap=True)
         self.summary.setVisible(False)
         self.problems = ProblemsTable(self._fixed, self._skipped)
+        self.columns = ColumnsTable()
+        self.accept_button = QPushButton(ACCEPT_WORDS)
+        self.accept_button.setAccessibleName(ACCEPT_WORDS)
+        self.accept_button.setToolTip("Values that cannot be read are left out, and rows that cannot be imported at all "
+                                      "(no name, a repeated row) are skipped; then the file is checked again.")  # fmt: skip
+        self.accept_button.clicked.connect(self.accept_problems)
         self.import_button = QPushButton("Import")
         self.import_button.setObjectName("primary")
         self.import_button.setAccessibleName("Import the file")
@@ -85,16 +96,27 @@ class ImportScreen(QWidget):
         dates.addWidget(self.date_order)
         dates.addStretch(1)
         dates.addWidget(self.check_button)
+        money = QHBoxLayout()
+        money.addWidget(label("Money column", "muted"))
+        money.addWidget(self.money_reads)
+        money.addWidget(self.balance_per)
+        money.addWidget(self.stop_on_bad)
+        money.addStretch(1)
         left = QWidget()
         left_box = QVBoxLayout(left)
         left_box.setContentsMargins(0, 0, 0, 0)
         left_box.addWidget(self.mapping, 1)
         left_box.addLayout(dates)
+        left_box.addLayout(money)
         right = QWidget()
         right_box = QVBoxLayout(right)
         right_box.setContentsMargins(0, 0, 0, 0)
-        right_box.addWidget(self.problems, 1)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.problems, "Rows with a problem")
+        self.tabs.addTab(self.columns, "How each column is read")
+        right_box.addWidget(self.tabs, 1)
         run_row = QHBoxLayout()
+        run_row.addWidget(self.accept_button)
         run_row.addWidget(self.import_button)
         run_row.addWidget(self.progress, 1)
         run_row.addWidget(self.cancel_button)
@@ -138,8 +160,15 @@ class ImportScreen(QWidget):
         up = self.presenter.upload
         self.file_label.setText(self.presenter.file_words())
         self.mapping.show_rows(self.presenter.mapping_rows(), up.headers if up else [])
-        self.date_order.setCurrentIndex(0)
+        for box in (self.date_order, self.money_reads, self.balance_per):
+            box.blockSignals(True)
+            box.setCurrentIndex(0)
+            box.blockSignals(False)
+        self.stop_on_bad.blockSignals(True)
+        self.stop_on_bad.setChecked(False)
+        self.stop_on_bad.blockSignals(False)
         self.problems.show_lines([])
+        self.columns.show_lines([])
         self.summary.setVisible(False)
         self._say("Check the columns, then press Check the file.", "blue")
         self.check()
@@ -158,6 +187,7 @@ class ImportScreen(QWidget):
         set_tone(self.summary, "ok" if self.presenter.may_import else "amber")
         lines = self.presenter.problem_lines()
         self.problems.show_lines(lines)
+        self.columns.show_lines(self.presenter.column_lines())
         more = self.presenter.more_problems()
         if more:
             self._say(f"{more:,} more problems are not listed: fix the file and choose it again.", "amber")
@@ -165,6 +195,25 @@ class ImportScreen(QWidget):
             self._say("", "blue")
         if self.presenter.asks_date_order():
             self.date_order.setFocus()
+
+    def accept_problems(self) -> None:
+        """The one click: bad values left out, rows that cannot be imported skipped, checked again (then Import)."""
+        if not self.presenter.may_accept_problems or self._busy.is_set():
+            return
+        self._set_busy(True)
+        self.stop_on_bad.blockSignals(True)
+        self.stop_on_bad.setChecked(False)
+        self.stop_on_bad.blockSignals(False)
+        self._say("Leaving out the bad values and checking again…", "blue")
+        Op(self, self.presenter.accept_problems, doing="checking the file").success(self._checked).failure(self._failed).run()
+
+    def _choice(self, name: str, words: dict[str, str], choose: Callable[[str], None]) -> QComboBox:
+        box = QComboBox()
+        box.setAccessibleName(name)
+        for key, text in words.items():
+            box.addItem(text, key)
+        box.currentIndexChanged.connect(lambda _i: self._changed(choose(box.currentData())))
+        return box
 
     def _column_chosen(self, field: str, header: str | None) -> None:
         self.presenter.set_column(field, header)
@@ -235,8 +284,10 @@ class ImportScreen(QWidget):
     def _update(self) -> None:
         busy = self._busy.is_set()
         has_file = self.presenter.upload is not None
-        for widget in (self.choose_button, self.export_button, self.mapping, self.date_order, self.problems):
+        for widget in (self.choose_button, self.export_button, self.mapping, self.date_order, self.problems, self.money_reads,
+                       self.balance_per, self.stop_on_bad):  # fmt: skip
             widget.setEnabled(not busy)
+        self.accept_button.setEnabled(self.presenter.may_accept_problems and not busy)
         self.check_button.setEnabled(has_file and not busy)
         self.import_button.setEnabled(self.presenter.may_import and not busy)
         if not busy:

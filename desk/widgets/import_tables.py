@@ -1,4 +1,4 @@
-"""The two tables of the Import screen: which column holds what, and the rows with a problem.
+"""The tables of the Import screen: which column holds what, how each is read, and the rows with a problem.
 
 Thin: they show what desk.presenters.imports gives them and hand back what the person chose.
 """
@@ -10,9 +10,20 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHeaderView, QTableWidget, QTableWidgetItem
 
-from desk.presenters.imports import MappingRow, ProblemLine
+from desk.presenters.imports import ColumnLine, MappingRow, ProblemLine
 
 NOT_IN_FILE = "— not in this file —"
+
+
+def _headed(table: QTableWidget, labels: list[str], stretch: int, name: str) -> None:
+    """Column titles, every column as wide as its text but `stretch`, which takes the rest; read-only."""
+    table.setHorizontalHeaderLabels(labels)
+    header = table.horizontalHeader()
+    for col in range(len(labels)):
+        header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch if col == stretch else QHeaderView.ResizeMode.ResizeToContents)
+    table.verticalHeader().hide()
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.setAccessibleName(name)
 
 
 class MappingTable(QTableWidget):
@@ -21,15 +32,8 @@ class MappingTable(QTableWidget):
     def __init__(self, on_change: Callable[[str, str | None], None]):
         super().__init__(0, 3)
         self.on_change = on_change
-        self.setHorizontalHeaderLabels(["What it is", "Column in the file", "First row holds"])
-        header = self.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.verticalHeader().hide()
+        _headed(self, ["What it is", "Column in the file", "First row holds"], 2, "Columns of the file")
         self.verticalHeader().setDefaultSectionSize(44)  # a combo box is 36 px high (desk.qss)
-        self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.setAccessibleName("Columns of the file")
         self.boxes: dict[str, QComboBox] = {}
 
     def show_rows(self, rows: list[MappingRow], headers: list[str]) -> None:
@@ -55,6 +59,23 @@ class MappingTable(QTableWidget):
     def show_samples(self, rows: list[MappingRow]) -> None:
         for i, row in enumerate(rows):
             self.item(i, 2).setText(row.sample)
+
+
+class ColumnsTable(QTableWidget):
+    """After a check: every column of the file, what it will be read as in words, and three values it holds."""
+
+    def __init__(self) -> None:
+        super().__init__(0, 3)
+        _headed(self, ["Column in the file", "Read as", "For example"], 1, "How each column is read")
+        self.setWordWrap(True)
+        self.lines: list[ColumnLine] = []
+
+    def show_lines(self, lines: list[ColumnLine]) -> None:
+        self.lines = lines
+        self.setRowCount(len(lines))
+        for i, line in enumerate(lines):
+            for col, text in enumerate((line.header, line.reads_as, line.samples)):
+                self.setItem(i, col, QTableWidgetItem(text))
 
 
 class ProblemsTable(QTableWidget):
@@ -90,7 +111,7 @@ class ProblemsTable(QTableWidget):
                     item.setToolTip("A warning: the row is imported, this part is left out.")
                 self.setItem(i, col, item)
             value = QTableWidgetItem(line.fixed if line.fixed is not None else line.value)
-            if line.field is None or not line.error:
+            if line.field is None or not (line.error or line.value):  # a bad value left out can still be typed over
                 value.setFlags(value.flags() & ~Qt.ItemFlag.ItemIsEditable)
             self.setItem(i, 3, value)
             skip = QTableWidgetItem()

@@ -59,7 +59,7 @@ class Existing:
     classes_by_label: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     classes_by_name: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     enrolled: set[tuple[str, str]] = field(default_factory=set)  # (student, class) still enrolled
-    alerts: set[tuple[str, str, str]] = field(default_factory=set)  # (student, kind, text) active
+    alerts: set[tuple[str, str, str]] = field(default_factory=set)  # (student or "family:<id>", kind, text) active
     balances: dict[str, int] = field(default_factory=dict)  # family -> balance, for families with ledger entries
     locations: dict[str, str] = field(default_factory=dict)  # id -> time zone
 
@@ -94,7 +94,7 @@ def load_existing(db: Session) -> Existing:
         ex.classes_by_label[key(class_label(name, weekday, start, codes.get(loc, "")))].append(cid)
         ex.classes_by_name[key(name)].append(cid)
     ex.enrolled = set(db.execute(select(Enrollment.student_id, Enrollment.schedule_id).where(Enrollment.end_date == None)).all())  # noqa: E711
-    ex.alerts = {(sid, kind, key(text)) for sid, kind, text in
-                 db.execute(select(Alert.student_id, Alert.kind, Alert.text).where(Alert.active == True, Alert.student_id != None))}  # noqa: E711,E712  # fmt: skip
+    ex.alerts = {(sid or f"family:{fid}", kind, key(text)) for sid, fid, kind, text in
+                 db.execute(select(Alert.student_id, Alert.family_id, Alert.kind, Alert.text).where(Alert.active == True))}  # noqa: E712  # fmt: skip
     ex.balances = dict(db.execute(select(LedgerEntry.family_id, func.sum(LedgerEntry.amount_cents)).group_by(LedgerEntry.family_id)).all())
     return ex

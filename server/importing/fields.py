@@ -40,7 +40,18 @@ FIELDS: dict[str, str] = {
     "allergies": "Allergies",
     "class_name": "Classes",
     "balance": "Balance",
+    "notes": "Notes",
+    # A people list (one row per person, children linked to a parent or a household): server.importing.people
+    "person_id": "Person ID (previous software)",
+    "parent_link": "This person's parent or household",
+    "person_kind": "Adult or child",
+    "person_first_name": "First name (each person)",
+    "person_last_name": "Last name (each person)",
+    "person_name": "Full name (each person)",
+    "person_email": "Email (each person)",
+    "person_phone": "Phone (each person)",
 }
+PEOPLE_FIELDS = ("person_id", "parent_link", "person_kind")  # any of these: the file is a people list
 
 # The roster a Frontdesk export writes (server.exporting): every header here guesses its own field,
 # so an export imports back without touching the mapping (tests/server/importing/test_fields.py).
@@ -71,8 +82,9 @@ ROSTER_COLUMNS: dict[str, str] = {
 _STUDENT = {"student", "students", "child", "childs", "children", "kid", "participant", "athlete", "swimmer", "gymnast",
             "dancer", "camper", "pupil"}  # fmt: skip
 _GUARDIAN = {"parent", "guardian", "contact", "mother", "father", "mom", "dad", "adult", "payer", "responsible", "primary"}
-_SECOND = {"2", "second", "secondary", "other", "alternate"}
+_SECOND = {"second", "secondary", "other", "alternate"}
 _FAMILY = {"family", "household", "account"}
+_PERSON = {"client", "person", "member", "customer", "people", "contact"}  # a people list's own rows
 
 # kind -> words that say it (a header's words are matched as a set; multi-word keys are joined).
 _KINDS: list[tuple[str, set[str]]] = [
@@ -81,8 +93,9 @@ _KINDS: list[tuple[str, set[str]]] = [
     ("gender", {"gender", "sex"}),
     ("allergies", {"allergy", "allergies"}),
     ("medical", {"medical", "health", "conditions", "condition", "medication", "medications"}),
+    ("notes", {"note", "notes", "comment", "comments", "remarks", "alert", "alerts"}),
     ("class", {"class", "classes", "program", "programs", "course", "courses", "enrolled", "enrollment", "enrollments"}),
-    ("balance", {"balance", "owed", "due", "outstanding"}),
+    ("balance", {"balance", "owed", "due", "outstanding", "credit", "credits", "receivable"}),
     ("postal", {"zip", "zipcode", "postal", "postcode"}),
     ("city", {"city", "town"}),
     ("state", {"state", "province", "region"}),
@@ -93,6 +106,8 @@ _KINDS: list[tuple[str, set[str]]] = [
     ("id", {"id", "number", "no", "num"}),
     ("name", {"name", "fullname"}),
 ]
+# Which phone is the guardian's: a cell beats a plain "Phone", which beats a work phone.
+_PHONE_RANK = {"mobile": 3, "cell": 3, "cellphone": 3, "work": 1, "business": 1, "office": 1, "fax": 0}
 
 
 def words_of(header: str) -> list[str]:
@@ -126,52 +141,119 @@ def _subject(words: list[str]) -> str | None:
     return None
 
 
+def _number(words: list[str]) -> int | None:
+    """The person's number in "Contact 2 Cell Phone" or "Parent1Email" (part of the meaning: the second guardian)."""
+    numbers = [int(w) for w in words if w.isdigit()]
+    if len(numbers) == 1:
+        return numbers[0]
+    return 2 if set(words) & _SECOND else None
+
+
+def is_credit(header: str) -> bool:
+    """A money column that says what the business owes the family ("Account Credit", "Credit Balance"):
+    its amounts are balances with the sign turned."""
+    found = set(words_of(header))
+    return bool(found & {"credit", "credits"}) and not found & {"due", "owed", "owing", "outstanding", "debit"}
+
+
+def _is_link(words: list[str]) -> bool:
+    """'Parent ID', 'Related Company' (Odoo's parent), 'Related Client ID', 'parent_id': a people list's link."""
+    found = set(words)
+    return bool(found & {"parent", "guardian", "related", "responsible"}) and bool(found & {"id", "company", "client", "record"})
+
+
+def _is_kind(words: list[str]) -> bool:
+    found = set(words)
+    return bool(found & {"type", "role", "relationship", "dependent", "dependant"}) or found == {"is", "a", "company"}
+
+
 _BY_SUBJECT = {
     "student": {"first": "student_first_name", "last": "student_last_name", "name": "student_name", "id": "student_id",
                 "birth": "birth_date", "gender": "gender", "medical": "medical_notes", "allergies": "allergies",
-                "class": "class_name"},
+                "class": "class_name", "notes": "notes"},
     "guardian": {"first": "guardian_first_name", "last": "guardian_last_name", "name": "guardian_name",
-                 "email": "guardian_email", "phone": "guardian_phone"},
+                 "email": "guardian_email", "phone": "guardian_phone", "home_phone": "home_phone"},
     "family": {"id": "family_id", "name": "family_name", "last": "family_name", "email": "guardian_email",
-               "phone": "home_phone", "balance": "balance", "address": "address"},
+               "phone": "home_phone", "balance": "balance", "address": "address", "notes": "notes"},
+    "person": {"first": "person_first_name", "last": "person_last_name", "name": "person_name", "email": "person_email",
+               "phone": "person_phone", "id": "person_id"},
 }  # fmt: skip
 _ANY = {"email": "guardian_email", "phone": "guardian_phone", "home_phone": "home_phone", "address": "address",
         "city": "city", "state": "state", "postal": "postal_code", "birth": "birth_date", "gender": "gender",
         "medical": "medical_notes", "allergies": "allergies", "class": "class_name", "balance": "balance",
-        "family_name": "family_name"}  # fmt: skip
+        "family_name": "family_name", "notes": "notes"}  # fmt: skip
+
+
+def _candidate(words: list[str], plain_people: str, people: bool) -> tuple[str, int] | None:
+    """The field a header would fill and how surely (a header naming whose it is beats a bare one)."""
+    found = set(words)
+    if people and _is_link(words):
+        return "parent_link", 30
+    if people and _is_kind(words):
+        return "person_kind", 30
+    kind, subject = _kind(words), _subject(words)
+    if people and subject in (None, "guardian") and not found & _STUDENT and (subject is None or found & _PERSON):
+        if kind in ("first", "last", "name", "email", "phone", "id") and not (kind == "id" and found & _FAMILY):
+            return _BY_SUBJECT["person"][kind], 10 + _PHONE_RANK.get(next(iter(found & set(_PHONE_RANK)), ""), 2)
+    if kind is None and subject is not None:
+        kind = "name"  # "Household", "Student", "Parent": the name of that one
+    field, sure = None, 10 if subject is not None else 0
+    if subject is not None:
+        field = _BY_SUBJECT[subject].get(kind)
+    if field is None and kind in ("first", "last", "name") and subject is None:
+        field = _BY_SUBJECT[plain_people][kind]
+    if field is None:
+        field = _ANY.get(kind)
+    if field is None:
+        return None
+    if field.endswith("_phone") and field != "home_phone":
+        sure += _PHONE_RANK.get(next(iter(found & set(_PHONE_RANK)), ""), 2)
+    if field.startswith("guardian_"):
+        number = _number(words)
+        if number == 2:
+            field = field.replace("guardian_", "guardian2_")
+        elif number is not None and number > 2:
+            return None  # a third contact: no field holds it
+    return field, sure
 
 
 def guess_mapping(headers: list[str]) -> dict[str, str]:
-    """{field: header} for the headers we recognise; each field and each header used once."""
+    """{field: header} for the headers we recognise; each field and each header used once.
+
+    Every header proposes one field with how surely; the surest header of each field takes it
+    ("Parent Email" before a bare "Email", a cell phone before a work phone), the file's order
+    breaking ties. A guardian header that finds its field taken by another person's header
+    ("Mother Email", then "Father Email") goes to the second guardian.
+    """
     parsed = [(h, words_of(h)) for h in headers]
     # A plain "First name" is the student's when the file has no student columns and has a birth date
     # (a class roster), the guardian's otherwise.
     has_student_names = any(_subject(w) == "student" and _kind(w) in ("first", "last", "name") for _, w in parsed)
     has_guardian_names = any(_subject(w) == "guardian" and _kind(w) in ("first", "last", "name") for _, w in parsed)
+    # A people list: a column links people, or says adult or child, or numbers clients ("Client ID",
+    # "Member ID") in a file with no student or guardian names: ages then tell children from adults.
+    people = any(_is_link(w) or _is_kind(w) for _, w in parsed) or (
+        not (has_student_names or has_guardian_names) and any(set(w) & _PERSON and _kind(w) == "id" for _, w in parsed))
     has_birth = any(_kind(w) == "birth" for _, w in parsed)
     plain_people = "guardian" if has_student_names or (not has_guardian_names and not has_birth) else "student"
 
+    proposed = []
+    for i, (header, words) in enumerate(parsed):
+        found = _candidate(words, plain_people, people)
+        if found is not None:
+            proposed.append((-found[1], i, found[0], header, words))
     mapping: dict[str, str] = {}
-    for header, words in parsed:
-        kind, subject = _kind(words), _subject(words)
-        if kind is None and subject is not None:
-            kind = "name"  # "Household", "Student", "Parent": the name of that one
-        field = None
-        if subject is not None:
-            field = _BY_SUBJECT[subject].get(kind)
-        if field is None and kind in ("first", "last", "name") and subject is None:
-            field = _BY_SUBJECT[plain_people][kind]
-        if field is None:
-            field = _ANY.get(kind)
-        if field is None:
-            continue
-        if field.startswith("guardian_") and (set(words) & _SECOND or field in mapping):
+    taken_by: dict[str, list[str]] = {}
+    for _sure, _i, field, header, words in sorted(proposed):
+        if field in mapping and field.startswith("guardian_") and _number(words) is None:
             second = field.replace("guardian_", "guardian2_")
-            if set(words) & _SECOND or second not in mapping:
+            mine = set(words) & _GUARDIAN  # a bare "Email" beside "Parent Email" is nobody's second guardian
+            if second not in mapping and mine and mine != set(taken_by[field]) & _GUARDIAN:
                 field = second
         if field not in mapping:
             mapping[field] = header
-    return mapping
+            taken_by[field] = words
+    return {f: mapping[f] for f in FIELDS if f in mapping}
 
 
 def headers_key(headers: list[str]) -> str:

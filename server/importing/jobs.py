@@ -19,7 +19,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -29,12 +29,13 @@ from server.importing import job_rows
 from server.importing.existing import load_existing
 from server.importing.fields import clean_mapping, headers_key
 from server.importing.job_rows import STOPPED, TICK_S, Busy, ImportJobRow, JobRows, Progress
-from server.importing.plan import Cancelled, Counts
+from server.importing.plan import Cancelled
 from server.importing.preview import Upload, open_table, plan_for, who_for
 from server.importing.reading import FileProblem
 from server.importing.stored import MAX_UPLOADS_PER_ACCOUNT, UPLOAD_TTL_S, keep_upload, load_upload, new_upload
 from server.importing.writing import write_plan
 from server.registry import Registry
+from sync.clock import Clock, SystemClock
 from sync.ids import new_id
 from sync.wire_imports import ImportCounts, ImportOptions, JobStatus
 
@@ -53,12 +54,13 @@ class Job:
     staff_id: str
     desk_id: str
     asked: Callable[[], bool]  # whether cancel was asked through any process (reads the row)
+    clock: Clock = field(default_factory=SystemClock)
     state: str = "running"
     phase: str = "Starting"
     done: int = 0
     total: int = 0
     message: str = ""
-    counts: Counts | None = None
+    counts: ImportCounts | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None
     written: Progress | None = None  # what its row says
@@ -70,13 +72,13 @@ class Job:
         with self.lock:
             return JobStatus(job_id=self.id, upload_id=self.upload.id, file_name=self.upload.file_name, state=self.state,  # type: ignore[arg-type]
                              phase=self.phase, done=self.done, total=self.total, message=self.message,
-                             counts=ImportCounts(**asdict(self.counts)) if self.counts else None)  # fmt: skip
+                             counts=self.counts.model_copy() if self.counts else None)  # fmt: skip
 
     def progressed(self, phase: str, done: int, total: int) -> None:
         with self.lock:
             self.phase, self.done, self.total = phase, done, total
 
-    def ended(self, state: str, message: str, counts: Counts | None = None) -> None:
+    def ended(self, state: str, message: str, counts: ImportCounts | None = None) -> None:
         with self.lock:
             self.counts, self.message, self.state = counts, message, state
 
@@ -105,7 +107,8 @@ class ImportJobs:
     """This process's side of imports: files kept in the account's database, jobs in registry rows,
     and the jobs running here, whose rows a watcher thread keeps up to date (heartbeat included)."""
 
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: Registry, clock: Clock | None = None) -> None:
+        self.clock: Clock = clock or SystemClock()  # the business date of imports (ages, opening balances); tests pin it
         self.rows = JobRows(registry)
         self._local: dict[str, Job] = {}
         self._lock = threading.Lock()
@@ -126,7 +129,7 @@ class ImportJobs:
         """Busy when another import of the account runs, on whichever process."""
         account_id, job_id = upload.account_id, new_id()
         self.reap(adb, account_id)
-        job = Job(id=job_id, account_id=account_id, upload=upload, staff_id=staff_id, desk_id=desk_id,
+        job = Job(id=job_id, account_id=account_id, upload=upload, staff_id=staff_id, desk_id=desk_id, clock=self.clock,
                   asked=lambda: self.rows.cancel_asked(account_id, job_id))  # fmt: skip
         self.rows.start(account_id=account_id, job_id=job_id, upload_id=upload.id, file_name=upload.file_name,
                         sha256=upload.sha256, staff_id=staff_id, desk_id=desk_id, phase=job.phase)  # fmt: skip
@@ -171,9 +174,9 @@ class ImportJobs:
             detail = _committed(adb, row.id)
             progress = Progress(row.phase, row.done, row.total)
             if detail is not None and isinstance(detail.get("counts"), dict):
-                counts = Counts(**detail["counts"])
+                counts = ImportCounts(**detail["counts"])
                 self.rows.end(account_id, row.id, state="done", message=_done_words(counts), progress=progress,
-                              counts=asdict(counts), only_if_stale=True)  # fmt: skip
+                              counts=counts.model_dump(), only_if_stale=True)  # fmt: skip
             elif self.rows.end(account_id, row.id, state="failed", message=STOPPED, progress=progress, counts=None,
                                only_if_stale=True):  # fmt: skip
                 log.warning("import job %s of %s was running on %s, which stopped", row.id, row.file_name, row.runner)
@@ -208,7 +211,7 @@ class ImportJobs:
     def _write(self, job: Job) -> None:
         with job.lock:
             state, message, progress = job.state, job.message, Progress(job.phase, job.done, job.total)
-            counts = asdict(job.counts) if job.counts else None
+            counts = job.counts.model_dump() if job.counts else None
         try:
             if state != "running":
                 self.rows.end(job.account_id, job.id, state=state, message=message, progress=progress, counts=counts)
@@ -249,19 +252,19 @@ def _run(job: Job, adb: AccountDatabase, options: ImportOptions, on_committed: C
         with adb.read_session() as db:  # plan on a snapshot: the write lock is held only while writing
             seen_usn = current_usn(db)
             ex = load_existing(db)
-        who = who_for(ex, options, staff_id, desk_id, upload.file_name)
-        plan, _order, questions = plan_for(table, ex, who, options, progress=job.progressed, cancelled=cancelled)
-        _refuse(plan, questions)
+        who = who_for(ex, options, staff_id, desk_id, upload.file_name, job.clock)
+        plan, read = plan_for(table, ex, who, options, progress=job.progressed, cancelled=cancelled)
+        _refuse(plan, read.questions)
         with adb.write_session() as db:
             if current_usn(db) != seen_usn:  # someone wrote meanwhile: plan again on what is there now
                 job.progressed("Matching again: the account changed", 0, 1)
                 ex = load_existing(db)
-                plan, _order, questions = plan_for(table, ex, who, options, progress=job.progressed, cancelled=cancelled)
-                _refuse(plan, questions)
+                plan, read = plan_for(table, ex, who, options, progress=job.progressed, cancelled=cancelled)
+                _refuse(plan, read.questions)
             usns = write_plan(db, plan, progress=job.progressed, cancelled=cancelled)
             if job.cancelled(now=True):  # a cancel asked through any process before this point is honoured
                 raise Cancelled()
-            detail.update(counts=asdict(plan.counts), usns=list(usns) if usns else None, location_id=who.location_id)
+            detail.update(counts=plan.counts.model_dump(), usns=list(usns) if usns else None, location_id=who.location_id)
             audit(db, "import.committed", staff_id=staff_id, desk_id=desk_id, record_type="import", record_id=job.id, **detail)
             job.progressed("Saving", job.total, job.total)
             db.commit()
@@ -303,7 +306,7 @@ def _audit_apart(adb: AccountDatabase, action: str, staff_id: str, desk_id: str,
         log.exception("could not audit %s of import job %s", action, job_id)
 
 
-def _done_words(c: Counts) -> str:
+def _done_words(c: ImportCounts) -> str:
     made = [f"{n} {word}{'' if n == 1 else 's'}" for n, word in ((c.families_new, "new family"), (c.guardians_new, "new guardian"),
             (c.students_new, "new student"), (c.enrollments_new, "enrollment"), (c.notes_new, "medical note"),
             (c.balances_new, "opening balance")) if n]  # fmt: skip

@@ -29,6 +29,7 @@ from server.importing.existing import Existing, digits, key
 from server.importing.rows import Problem, RowData
 from sync.ids import new_id
 from sync.schema import Alert, Contact, Enrollment, Family, LedgerEntry, Student
+from sync.wire_imports import BalancePer, ImportCounts  # what a plan counts is what the preview and the job answer
 
 Progress = Callable[[str, int, int], None]  # (what is being done, done, total)
 PROGRESS_EVERY = 2000
@@ -36,25 +37,6 @@ PROGRESS_EVERY = 2000
 
 class Cancelled(Exception):
     """The person pressed Cancel: nothing is written."""
-
-
-@dataclass
-class Counts:
-    rows: int = 0
-    rows_ready: int = 0
-    rows_with_errors: int = 0
-    rows_skipped: int = 0
-    families_new: int = 0
-    families_matched: int = 0
-    guardians_new: int = 0
-    guardians_matched: int = 0
-    students_new: int = 0
-    students_matched: int = 0
-    enrollments_new: int = 0
-    notes_new: int = 0
-    balances_new: int = 0
-    balance_due_cents: int = 0  # opening balances owed, summed
-    balance_credit_cents: int = 0  # opening credits, summed (positive)
 
 
 @dataclass
@@ -71,9 +53,10 @@ class Who:
 
 @dataclass
 class Plan:
-    counts: Counts
+    counts: ImportCounts
     problems: list[Problem]
     records: dict[type, list[dict]]  # record class -> rows to insert (usn given when written)
+    balance_per: str = "family"  # how the file's balances were read: one per family, or one per person summed
 
     @property
     def error_rows(self) -> list[int]:
@@ -106,11 +89,13 @@ class _Family:
     planned_contacts: list[tuple[tuple[str, str], str]] = field(default_factory=list)  # (name key, email key)
     by_name: dict[tuple[str, str], list[tuple[dt.date | None, str, int]]] = field(default_factory=dict)  # students
     seen: dict[str, tuple[int, tuple]] = field(default_factory=dict)  # student id -> (first row, signature)
-    balance: tuple[int, int] | None = None  # (cents, row)
+    balances: dict[str, tuple[int, int]] = field(default_factory=dict)  # person -> (cents, first row)
 
 
-def make_plan(rows: Iterable[RowData], ex: Existing, who: Who, *, skipped: int = 0,
+def make_plan(rows: Iterable[RowData], ex: Existing, who: Who, *, skipped: int = 0, balance_per: BalancePer = "auto",
               progress: Progress | None = None, cancelled: Callable[[], bool] | None = None) -> Plan:  # fmt: skip
+    """`balance_per`: "family" (every row of a family gives its one balance), "person" (each person's
+    balance, summed per family), or "auto": per person when rows of one family give different ones."""
     rows = list(rows)
     builder = _Builder(ex, who)
     counts = builder.counts
@@ -124,12 +109,12 @@ def make_plan(rows: Iterable[RowData], ex: Existing, who: Who, *, skipped: int =
         if progress is not None and i % PROGRESS_EVERY == 0:
             progress("Matching families and students", i, len(ready))
         builder.add(row)
-    builder.opening_balances()
+    per = builder.opening_balances(balance_per)
     problems = sorted([*(p for r in rows for p in r.problems), *builder.warnings], key=lambda p: (p.row, p.severity != "error"))
     error_rows = {p.row for p in problems if p.severity == "error"}
     counts.rows_with_errors = len(error_rows)
     counts.rows_ready = len(rows) - len(error_rows)
-    return Plan(counts=counts, problems=problems, records=builder.records)
+    return Plan(counts=counts, problems=problems, records=builder.records, balance_per=per)
 
 
 # --- grouping rows into families -------------------------------------------------------------
@@ -142,7 +127,9 @@ def _row_keys(row: RowData) -> list[tuple]:
         return emails + ([("home", key(row.family_name), key(row.address))] if row.address else [])
     if row.guardians:
         g = row.guardians[0]
-        return [("guardian", key(row.family_name), key(g.first), key(g.last))]
+        # A guardian whose email was left out (a bad value) still joins the rows of their home.
+        return [("guardian", key(row.family_name), key(g.first), key(g.last))] + (
+            [("home", key(row.family_name), key(row.address))] if row.address else [])
     extra = digits(row.phone or row.home_phone) or key(row.address)
     return [("name", key(row.family_name), extra)]
 
@@ -189,13 +176,14 @@ def _groups(rows: list[RowData], builder: _Builder) -> list[list[RowData]]:
 class _Builder:
     def __init__(self, ex: Existing, who: Who):
         self.ex, self.who = ex, who
-        self.counts = Counts()
+        self.counts = ImportCounts()
         self.records: dict[type, list[dict]] = {cls: [] for cls in (Family, Contact, Student, Enrollment, Alert, LedgerEntry)}
         self.family_of_row: dict[int, _Family] = {}
         self.families: dict[str, _Family] = {}
         self.planned_enrollments: set[tuple[str, str]] = set()
         self.planned_alerts: set[tuple[str, str, str]] = set()
         self.warnings: list[Problem] = []  # problems of a family rather than one row's cells
+        self.balances_differ = False
 
     def ambiguous(self, group: list[RowData], message: str) -> None:
         for row in group:
@@ -258,17 +246,18 @@ class _Builder:
         if not row.ok:
             return
         if row.balance_cents is not None:
-            if fam.balance is None:
-                fam.balance = (row.balance_cents, row.number)
-            elif fam.balance[0] != row.balance_cents:
-                self._error(row, "balance", "balance_conflict", f"Row {fam.balance[1]} gives this family a balance of "
-                            f"{_money(fam.balance[0])}; this row says {_money(row.balance_cents)}.")  # fmt: skip
-                return
+            # Whose balance: a people list says (each person's own); else the student's, or the row's guardians'.
+            person = row.person_key or (student[1] if student else "|".join(f"{key(g.first)} {key(g.last)}" for g in row.guardians))
+            given = fam.balances.setdefault(person or f"row {row.number}", (row.balance_cents, row.number))
+            if not self.balances_differ and given[0] != next(iter(fam.balances.values()))[0]:
+                self.balances_differ = True  # siblings' balances differ: "auto" reads one per person
         self._ensure_family(fam, row)
         for g in row.guardians:
             self._guardian(fam, g)
         if student is not None:
             self._student(fam, row, student)
+        elif row.notes:
+            self._alerts(fam, None, (("note", row.notes),))  # a note on a row without a student: the family's
 
     def _error(self, row: RowData, field_name: str | None, code: str, message: str, severity: str = "error") -> None:
         row.problems.append(Problem(row.number, field_name, code, message, severity))  # type: ignore[arg-type]
@@ -377,28 +366,47 @@ class _Builder:
             self.records[Enrollment].append(_record(Enrollment, id=new_id(), student_id=sid, schedule_id=ids[0],
                                                     start_date=self.who.business_date))  # fmt: skip
             self.counts.enrollments_new += 1
-        for kind, notes in (("medical", row.medical), ("allergy", row.allergies)):
+        if row.medical or row.allergies or row.notes:  # most rows have none: no work for them
+            self._alerts(fam, sid, (("medical", row.medical), ("allergy", row.allergies), ("note", row.notes)))
+
+    def _alerts(self, fam: _Family, sid: str | None, kinds: Iterable[tuple[str, list[str]]]) -> None:
+        """Each cell one alert, its text whole; one already on file (or our export's "; " list of them) is not added again."""
+        owner = sid or f"family:{fam.id}"
+        for kind, notes in kinds:
             for text in notes:
-                k = (sid, kind, key(text))
+                k = (owner, kind, key(text))
                 if k in self.ex.alerts or k in self.planned_alerts:
                     continue
+                if "; " in text and all((owner, kind, key(part)) in self.ex.alerts for part in text.split("; ")):
+                    continue  # the cell our export wrote for several notes on file
                 self.planned_alerts.add(k)
                 self.records[Alert].append(_record(Alert, id=new_id(), family_id=fam.id, student_id=sid, kind=kind, text=text))
                 self.counts.notes_new += 1
 
     # --- opening balances ----------------------------------------------------------------
-    def opening_balances(self) -> None:
-        """One ledger entry per family whose balance the file gives, on a ledger that is still empty.
+    def opening_balances(self, per: BalancePer) -> str:
+        """One ledger entry per family whose balance the file gives, on a ledger that is still empty;
+        returns how the balances were read ("family" or "person").
 
         A balance owed is a charge (category "other"), a credit a credit entry: our ledger's
         adjustments must correct a charge, and an opening balance corrects nothing.
         """
         who = self.who
         text = f"Opening balance (import {who.file_name})"[:200]
+        if per == "auto":  # siblings with different balances: each person's own, to be added up
+            per = "person" if self.balances_differ else "family"
         for fam in self.families.values():
-            if fam.balance is None or fam.record is None:
+            if not fam.balances or fam.record is None:
                 continue
-            cents, row_no = fam.balance
+            cents, row_no = next(iter(fam.balances.values()))  # rows are added in the file's order: the first row's
+            if per == "person":
+                cents = sum(c for c, _r in fam.balances.values())
+            elif self.balances_differ:
+                other = next(((c, r) for c, r in fam.balances.values() if c != cents), None)
+                if other is not None:  # the person said one balance per family: rows that disagree are listed
+                    self.warnings.append(Problem(other[1], "balance", "balance_conflict", f"Row {row_no} gives the {fam.name} "
+                                         f"family a balance of {_money(cents)}; this row says {_money(other[0])}. "
+                                         f"{_money(cents)} is used; choose “one balance per person” to add them up.", "warning"))  # fmt: skip
             if fam.existing and fam.id in self.ex.balances:
                 here = self.ex.balances[fam.id]
                 if here != cents:
@@ -421,6 +429,7 @@ class _Builder:
                 self.counts.balance_due_cents += cents
             else:
                 self.counts.balance_credit_cents -= cents
+        return per
 
     def _warn(self, row_no: int, message: str) -> None:
         self.warnings.append(Problem(row_no, "balance", "balance_differs", message, "warning"))
@@ -438,7 +447,7 @@ def _signature(row: RowData) -> tuple:
     return (row.family_ref, key(row.family_name), tuple((key(g.first), key(g.last), key(g.email), g.phone) for g in row.guardians),
             row.email, row.phone, row.home_phone, key(row.address), row.student_ref, key(row.student_first),
             key(row.student_last), row.birth_date, row.gender, tuple(row.medical), tuple(row.allergies),
-            tuple(key(c) for c in row.classes), row.balance_cents)  # fmt: skip
+            tuple(row.notes), tuple(key(c) for c in row.classes), row.balance_cents)  # fmt: skip
 
 
 def _money(cents: int) -> str:

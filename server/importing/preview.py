@@ -13,17 +13,18 @@ from sqlmodel import Session, col, select
 
 from server.account_db import AuditEvent
 from server.importing import values
+from server.importing.columns import describe_columns
 from server.importing.existing import Existing
-from server.importing.fields import FIELDS, clean_mapping, guess_mapping, headers_key
+from server.importing.fields import FIELDS, clean_mapping, guess_mapping, headers_key, is_credit
+from server.importing.people import is_people_list, read_people
 from server.importing.plan import Plan, Progress, Who, make_plan
 from server.importing.reading import FileProblem, Table, read_table
-from server.importing.rows import read_rows
-from sync.ids import utcnow
-from sync.wire_imports import (
-    MAX_PROBLEMS, ImportCounts, ImportField, ImportOptions, ImportProblem, PreviewAnswer, UploadAnswer,
-)
+from server.importing.rows import Reading, read_rows
+from sync.clock import Clock, SystemClock
+from sync.wire_imports import MAX_PROBLEMS, ImportField, ImportOptions, ImportProblem, PreviewAnswer, UploadAnswer
 
-NAME_FIELDS = ("family_name", "guardian_last_name", "guardian_name", "student_last_name", "student_name")
+NAME_FIELDS = ("family_name", "guardian_last_name", "guardian_name", "student_last_name", "student_name", "person_last_name",
+               "person_name")  # fmt: skip
 SAMPLE_ROWS = 5
 
 
@@ -80,34 +81,66 @@ def date_order(table: Table, mapping: dict[str, str], chosen: str) -> tuple[valu
     return "mdy", ambiguous
 
 
-def who_for(ex: Existing, options: ImportOptions, staff_id: str, desk_id: str, file_name: str) -> Who:
+def who_for(ex: Existing, options: ImportOptions, staff_id: str, desk_id: str, file_name: str,
+            clock: Clock = SystemClock()) -> Who:  # noqa: B008 - stateless  # fmt: skip
     location = options.location_id
     if location is not None and location not in ex.locations:
         raise FileProblem("That location is not on file; choose another one.")
     if location is None and ex.locations:
         location = sorted(ex.locations)[0]
     zone = ZoneInfo(ex.locations[location]) if location else dt.UTC
+    now = clock.now()
     return Who(staff_id=staff_id, desk_id=desk_id, file_name=file_name, location_id=location,
-               business_date=dt.datetime.now(zone).date(), made_at=utcnow())  # fmt: skip
+               business_date=now.astimezone(zone).date(), made_at=now.astimezone(dt.UTC).replace(tzinfo=None))  # fmt: skip
+
+
+@dataclass
+class Read:
+    """How the file was read, for the preview's words (PreviewAnswer)."""
+
+    date_order: values.DateOrder
+    questions: list[str]
+    money_reads: str  # "owed" or "credit"
+    people_list: bool
 
 
 def plan_for(table: Table, ex: Existing, who: Who, options: ImportOptions, *, progress: Progress | None = None,
-             cancelled=None) -> tuple[Plan, values.DateOrder, list[str]]:  # noqa: ANN001  # fmt: skip
+             cancelled=None) -> tuple[Plan, Read]:  # noqa: ANN001  # fmt: skip
     """The plan of this file with these choices; FileProblem when the mapping cannot make one."""
     mapping = clean_mapping(options.mapping, table.headers)
     if not any(f in mapping for f in NAME_FIELDS):
         raise FileProblem("No column is chosen for a family, guardian or student name. The file may be missing "
                           "those columns: choose at least one name column, or import another file.")  # fmt: skip
     order, ask = date_order(table, mapping, options.date_order)
+    money = options.money_reads
+    if money == "auto":
+        money = "credit" if "balance" in mapping and is_credit(mapping["balance"]) else "owed"
+    reading = Reading(leave_out_bad=options.bad_values == "leave_out", credit=money == "credit")
     skips = set(options.skips)
-    rows = read_rows(table, mapping, date_order=order, fixes=options.fixes, skips=skips, today=who.business_date)
+    people = is_people_list(mapping)
+    per = options.balance_per
+    if people:
+        rows = read_people(table, mapping, date_order=order, today=who.business_date, fixes=options.fixes, skips=skips,
+                           reading=reading)  # fmt: skip
+        per = "person" if per == "auto" else per  # each person's own account balance
+    else:
+        rows = read_rows(table, mapping, date_order=order, fixes=options.fixes, skips=skips, today=who.business_date,
+                         reading=reading)  # fmt: skip
     skipped = sum(1 for n in table.row_numbers if n in skips)
-    plan = make_plan(rows, ex, who, skipped=skipped, progress=progress, cancelled=cancelled)
-    return plan, order, ["date_order"] if ask else []
+    plan = make_plan(rows, ex, who, skipped=skipped, balance_per=per, progress=progress, cancelled=cancelled)
+    return plan, Read(order, ["date_order"] if ask else [], money, people)
 
 
-def answer(upload: Upload, plan: Plan, order: values.DateOrder, questions: list[str]) -> PreviewAnswer:
+def answer(upload: Upload, table: Table, options: ImportOptions, plan: Plan, read: Read) -> PreviewAnswer:
     problems = [ImportProblem(**asdict(p)) for p in plan.problems[:MAX_PROBLEMS]]
-    return PreviewAnswer(upload_id=upload.id, counts=ImportCounts(**asdict(plan.counts)), problems=problems,
-                         problems_total=len(plan.problems), date_order=order, questions=questions,
-                         ready=not plan.error_rows and not questions)  # fmt: skip
+    warnings: dict[str, int] = {}
+    for p in plan.problems:
+        if p.severity == "warning":
+            warnings[p.code] = warnings.get(p.code, 0) + 1
+    mapping = clean_mapping(options.mapping, table.headers)
+    columns = describe_columns(table, mapping, money_reads=read.money_reads, balance_per=plan.balance_per, date_order=read.date_order,
+                               people_list=read.people_list)  # fmt: skip
+    return PreviewAnswer(upload_id=upload.id, counts=plan.counts, problems=problems, problems_total=len(plan.problems),
+                         date_order=read.date_order, questions=read.questions, ready=not plan.error_rows and not read.questions,
+                         columns=columns, money_reads=read.money_reads, balance_per=plan.balance_per,  # type: ignore[arg-type]
+                         people_list=read.people_list, warnings_by_code=warnings)  # fmt: skip

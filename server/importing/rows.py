@@ -1,7 +1,9 @@
 """One row of the file, read through the mapping (and the person's fixes), as clean values and problems.
 
 A problem is an error (the row cannot be imported as it is: fix it or skip it) or a warning
-(the row is imported, the part named is left out). Row numbers are the ones a spreadsheet shows.
+(the row is imported, the part named is left out). A value that cannot be read (an email, a date,
+an amount) is a warning unless the person asked to stop on bad values: one bad cell does not hold
+up a whole file. Row numbers are the ones a spreadsheet shows.
 """
 
 from __future__ import annotations
@@ -50,12 +52,14 @@ class RowData:
     student_last: str = ""
     birth_date: dt.date | None = None
     gender: str = ""
-    medical: list[str] = field(default_factory=list)  # one medical note each
+    medical: list[str] = field(default_factory=list)  # one medical note each (a cell is one note, kept whole)
     allergies: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     classes: list[str] = field(default_factory=list)
     balance_cents: int | None = None  # None: the file says nothing of this family's balance
     problems: list[Problem] = field(default_factory=list)
     signature: tuple = ()  # what the row says, to tell a repeated row (server.importing.plan)
+    person_key: str = ""  # a people list: whose row this is, so a balance per person counts once
 
     @property
     def has_student(self) -> bool:
@@ -74,17 +78,14 @@ def read_rows(
     fixes: dict[int, dict[str, str]] | None = None,
     skips: set[int] | frozenset[int] = frozenset(),
     today: dt.date | None = None,
+    reading: Reading | None = None,
 ) -> Iterator[RowData]:
     """Every row not skipped, cleaned; a fix replaces what the file holds for that field of that row."""
-    columns = {f: table.headers.index(h) for f, h in mapping.items() if h in table.headers}
     fixes = fixes or {}
     today = today or dt.date.today()
-    for number, cells in zip(table.row_numbers, table.rows, strict=True):
-        if number in skips:
-            continue
-        raw = {f: cells[i] for f, i in columns.items()}
-        raw.update(fixes.get(number, {}))
-        row = read_row(number, raw, date_order=date_order, today=today)
+    reading = reading or Reading()
+    for number, raw in raw_rows(table, mapping, fixes=fixes, skips=skips):
+        row = read_row(number, raw, date_order=date_order, today=today, reading=reading)
         if number in table.too_long and number not in fixes:
             row.problems.insert(0, Problem(number, None, "too_many_cells",
                 f"This row has {table.too_long[number]} cells but the file has {len(table.headers)} columns: "
@@ -92,7 +93,28 @@ def read_rows(
         yield row
 
 
-def read_row(number: int, raw: dict[str, str], *, date_order: v.DateOrder, today: dt.date) -> RowData:
+def raw_rows(table: Table, mapping: dict[str, str], *, fixes: dict[int, dict[str, str]],
+             skips: set[int] | frozenset[int]) -> Iterator[tuple[int, dict[str, str]]]:  # fmt: skip
+    """(row number, {field: cell}) of every row not skipped, the person's fixes applied."""
+    columns = {f: table.headers.index(h) for f, h in mapping.items() if h in table.headers}
+    for number, cells in zip(table.row_numbers, table.rows, strict=True):
+        if number in skips:
+            continue
+        raw = {f: cells[i] for f, i in columns.items()}
+        raw.update(fixes.get(number, {}))
+        yield number, raw
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How cells are read, as the person chose in the preview (server.importing.preview decides "auto")."""
+
+    leave_out_bad: bool = True  # a value that cannot be read is left out with a warning (else: an error)
+    credit: bool = False  # the money column holds what the business owes ("Account Credit"): sign turned
+
+
+def read_row(number: int, raw: dict[str, str], *, date_order: v.DateOrder, today: dt.date,
+             reading: Reading = Reading()) -> RowData:  # noqa: B008 - frozen  # fmt: skip
     row = RowData(number)
     problems = row.problems
 
@@ -103,10 +125,11 @@ def read_row(number: int, raw: dict[str, str], *, date_order: v.DateOrder, today
         try:
             return fn(value)
         except v.Bad as bad:
-            severity: Severity = "warning" if bad.code == "bad_phone" else "error"
+            severity: Severity = "warning" if reading.leave_out_bad or bad.code == "bad_phone" else "error"
             problems.append(Problem(number, field_name, bad.code, bad.message + (" It is left out." if severity == "warning" else ""),
                                     severity, value))  # fmt: skip
             return default
+
 
     row.family_ref = clean("family_id", lambda s: v.text(s, 64))
     row.family_name = clean("family_name", v.name)
@@ -129,11 +152,16 @@ def read_row(number: int, raw: dict[str, str], *, date_order: v.DateOrder, today
         row.student_first, row.student_last = clean("student_name", v.split_full_name, ("", ""))
     row.birth_date = clean("birth_date", lambda s: v.date(s, date_order, today=today), None)
     row.gender = clean("gender", v.gender)
-    row.medical = clean("medical_notes", lambda s: v.many(s, 500), [])
-    row.allergies = clean("allergies", lambda s: v.many(s, 500), [])
+    for field_name, attr in _NOTES:
+        if raw.get(field_name):  # most cells are empty: no call for them
+            text = clean(field_name, v.note)
+            if text:
+                setattr(row, attr, [text])
     row.classes = clean("class_name", v.many, [])
     if raw.get("balance", "").strip():
         row.balance_cents = clean("balance", v.balance, None)
+        if reading.credit and row.balance_cents:
+            row.balance_cents = -row.balance_cents
 
     row.family_name = row.family_name or next((g.last for g in row.guardians if g.last), "") or row.student_last
     for g in row.guardians:
@@ -142,6 +170,9 @@ def read_row(number: int, raw: dict[str, str], *, date_order: v.DateOrder, today
         row.student_last = row.student_last or row.family_name
     _check_names(row)
     return row
+
+
+_NOTES = (("medical_notes", "medical"), ("allergies", "allergies"), ("notes", "notes"))
 
 
 def _check_names(row: RowData) -> None:

@@ -70,8 +70,9 @@ async def test_a_messy_file_is_fixed_skipped_and_imported(qtbot, account, live_s
         assert "messy.csv: 7 rows" in screen.file_label.text() and "semicolon separated" in screen.file_label.text()
         assert screen.mapping.boxes["family_name"].currentText() == "Household"
         assert screen.mapping.boxes["birth_date"].currentText() == "DOB"
-        assert "3 new families" in screen.summary.text() and "4 rows have a problem" in screen.summary.text()
-        assert [line.row for line in screen.problems.lines if line.error] == [3, 4, 6, 9]
+        assert "4 new families" in screen.summary.text() and "2 rows have a problem" in screen.summary.text()
+        assert [line.row for line in screen.problems.lines if line.error] == [6, 9]
+        assert [line.row for line in screen.problems.lines if line.value and not line.error] == [3, 4]  # left out, listed
         assert not screen.import_button.isEnabled()
 
         rows = {line.row: i for i, line in enumerate(screen.problems.lines)}
@@ -159,3 +160,44 @@ async def test_the_rail_offers_import_to_managers_only(qtbot, account, live_serv
         qtbot.keyClick(window, Qt.Key.Key_F7)
         assert window.current_screen() is window.import_screen and window.title.text() == "Import"
         assert (window.import_screen.presenter.location_id or "") == window.location.id
+
+
+async def test_one_click_imports_rows_with_problems_without_the_bad_values(qtbot, account, live_server, tmp_path):
+    async with import_screen(qtbot, account, live_server) as screen:
+        path = tmp_path / "messy.csv"
+        path.write_bytes(fx.messy_csv())
+        _open(screen, path)
+        await until(lambda: screen.presenter.preview is not None and not screen._busy.is_set(), what="the first check")
+        assert "2 values cannot be read and will be left out" in screen.summary.text()
+        columns = {line.header: line for line in screen.columns.lines}
+        assert columns["Amount Due"].reads_as.startswith("Money the family owes")
+        assert columns["Amount Due"].samples == "$1,045.50 · 0 · (20.00)"
+        assert "kept whole" in columns["Allergies"].reads_as and columns["Allergies"].samples == "Bee sting allergy"
+        assert screen.accept_button.isEnabled() and not screen.import_button.isEnabled()
+
+        qtbot.mouseClick(screen.accept_button, Qt.MouseButton.LeftButton)
+        await until(lambda: screen.presenter.may_import and not screen._busy.is_set(), what="the check after the one click")
+        assert screen.presenter.skips == {6, 9} and "Ready to import" in screen.summary.text()
+        before = _students(account["data_dir"])
+        qtbot.mouseClick(screen.import_button, Qt.MouseButton.LeftButton)
+        await until(lambda: not screen._busy.is_set() and screen.presenter.job is not None
+                    and screen.presenter.job.state != "running", what="the import")  # fmt: skip
+        await ops_done()
+        assert screen.presenter.job.state == "done" and _students(account["data_dir"]) == before + 5
+
+
+async def test_the_money_column_can_be_flipped(qtbot, account, live_server, tmp_path):
+    from tests.fixtures.imports import products
+
+    async with import_screen(qtbot, account, live_server) as screen:
+        path = tmp_path / "credit.csv"
+        path.write_bytes(products.parent_email_credit_csv(["x", "y", "z"]))
+        _open(screen, path)
+        await until(lambda: screen.presenter.preview is not None and not screen._busy.is_set(), what="the first check")
+        assert "Balances are read as credits the business owes, each person's own, added up per family" in screen.summary.text()
+        screen.money_reads.setCurrentIndex(screen.money_reads.findData("owed"))
+        assert "press Check the file again" in screen.message.text()
+        qtbot.mouseClick(screen.check_button, Qt.MouseButton.LeftButton)
+        await until(lambda: not screen.presenter.stale and not screen._busy.is_set(), what="the check")
+        assert screen.presenter.preview.money_reads == "owed"
+        assert "Balances are read as money the family owes" in screen.summary.text()

@@ -106,10 +106,10 @@ def preview(_staff: Importer, adb: AccountDbDep, token: TokenDep, imports: Impor
         table = open_table(up, body)
         with adb.read_session() as db:
             ex = load_existing(db)
-        plan, order, questions = plan_for(table, ex, who_for(ex, body, token.staff_id, token.desk_id, up.file_name), body)
+        plan, read = plan_for(table, ex, who_for(ex, body, token.staff_id, token.desk_id, up.file_name, imports.clock), body)
     except FileProblem as problem:
         raise _bad_file(problem) from None
-    return answer(up, plan, order, questions)
+    return answer(up, table, body, plan, read)
 
 
 @router.post("/{upload_id}/commit", response_model=JobStatus, status_code=202, responses=ERRORS, summary="Import the file")

@@ -37,3 +37,38 @@ def test_words_and_keys():
     assert words_of("E-mail") == ["email"]
     assert headers_key(["Email", "Family Name"]) == headers_key(["familyName", "E-mail"])
     assert clean_mapping({"family_name": "Family", "nope": "Family", "guardian_email": "Gone"}, ["Family"]) == {"family_name": "Family"}
+
+
+def test_the_number_in_a_contact_header_says_which_guardian():
+    m = guess_mapping(["Contact 1 First Name", "Contact 1 Work Phone", "Contact 1 Cell Phone", "Contact 1 Home Phone",
+                       "Contact 2 First Name", "Contact 2 Cell Phone", "Parent 2 Email", "Contact 3 Email", "Student First Name"])  # fmt: skip
+    assert m["guardian_first_name"] == "Contact 1 First Name" and m["guardian_phone"] == "Contact 1 Cell Phone"
+    assert m["home_phone"] == "Contact 1 Home Phone"  # the family's phone
+    assert m["guardian2_first_name"] == "Contact 2 First Name" and m["guardian2_phone"] == "Contact 2 Cell Phone"
+    assert m["guardian2_email"] == "Parent 2 Email"
+    assert "Contact 3 Email" not in m.values() and "Contact 1 Work Phone" not in m.values()
+
+
+def test_parent_email_beats_a_bare_email_whatever_the_order():
+    for headers in (["Email", "Parent Email", "Student Name"], ["Parent Email", "Email", "Student Name"]):
+        m = guess_mapping(headers)
+        assert m["guardian_email"] == "Parent Email" and "guardian2_email" not in m
+    assert guess_mapping(["Mother Email", "Father Email", "Child Name"])["guardian2_email"] == "Father Email"
+
+
+def test_money_columns_by_meaning():
+    from server.importing.fields import is_credit
+
+    for header in ("Account Credit", "Credit Balance", "Credits"):
+        assert guess_mapping(["Family", header])["balance"] == header and is_credit(header)
+    for header in ("Balance", "Amount Due", "Account Balance", "Total Receivable"):
+        assert guess_mapping(["Family", header])["balance"] == header and not is_credit(header)
+
+
+def test_a_people_list_is_recognised_by_its_link_or_type_column():
+    m = guess_mapping(["ID", "First Name", "Last Name", "Email", "Mobile Phone", "Birth Date", "Related Client ID"])
+    assert (m["person_id"], m["parent_link"], m["person_first_name"], m["person_phone"]) == (
+        "ID", "Related Client ID", "First Name", "Mobile Phone")
+    m = guess_mapping(["Name", "Is a Company", "Related Company", "Phone", "Mobile"])
+    assert (m["person_name"], m["person_kind"], m["parent_link"], m["person_phone"]) == ("Name", "Is a Company", "Related Company", "Mobile")
+    assert "parent_link" not in guess_mapping(fx.CLEAN_HEADERS)  # a family file stays one

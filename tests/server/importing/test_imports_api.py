@@ -82,13 +82,20 @@ def test_a_messy_file_lists_its_problems_and_writes_nothing_until_they_are_settl
     seen = preview(client, mgr, up["upload_id"], mapping=up["mapping"]).json()
     errors = {p["row"]: p["code"] for p in seen["problems"] if p["severity"] == "error"}
     assert errors == fx.MESSY_PROBLEMS and not seen["ready"]
+    left_out = {p["row"]: p["code"] for p in seen["problems"] if p["code"].startswith("bad_")}
+    assert left_out == fx.MESSY_WARNINGS and seen["warnings_by_code"] == {"bad_email": 1, "bad_date": 1}
     assert {k: seen["counts"][k] for k in fx.MESSY_PREVIEW} == fx.MESSY_PREVIEW
     bad_email = next(p for p in seen["problems"] if p["row"] == 3)
     assert bad_email["value"] == "wei.chen(at)example.com" and "not an email address" in bad_email["message"]
+    assert "It is left out." in bad_email["message"] and bad_email["severity"] == "warning"
 
     job = wait_job(client, mgr, commit(client, mgr, up["upload_id"], mapping=up["mapping"]).json()["job_id"])
-    assert job["state"] == "failed" and "4 rows still have a problem (row 3, 4, 6, 9)" in job["message"]
+    assert job["state"] == "failed" and "2 rows still have a problem (row 6, 9)" in job["message"]
     assert _counts(db_path) == before
+
+    # Asked to stop on bad values, they are errors to settle one by one.
+    strict = preview(client, mgr, up["upload_id"], mapping=up["mapping"], bad_values="stop").json()
+    assert {p["row"] for p in strict["problems"] if p["severity"] == "error"} == {3, 4, 6, 9}
 
     settled = {"mapping": up["mapping"], "fixes": {"3": {"guardian_email": "wei.chen@example.com"}, "4": {"birth_date": "2/28/2016"}},
                "skips": [6, 9]}  # fmt: skip
@@ -103,6 +110,17 @@ def test_a_messy_file_lists_its_problems_and_writes_nothing_until_they_are_settl
     assert address == "18 Lake Shore Dr, Apt 4"
     [(born,)] = query(db_path, "SELECT birth_date FROM student WHERE first_name = 'Lena'")
     assert born == "2014-12-25"
+
+
+def test_rows_with_bad_values_import_without_them(client, mgr, db_path):
+    """The default: skip only the rows that cannot be imported; the bad email and date are left out."""
+    _up, seen, job = import_file(client, mgr, "messy.csv", fx.messy_csv(), skips=[6, 9])
+    assert seen["ready"] and job["state"] == "done", job
+    [(mail,)] = query(db_path, "SELECT email FROM contact WHERE first_name = 'Wei' ORDER BY email LIMIT 1")
+    assert mail == ""  # the bad address was left out, the guardian kept
+    [(born,)] = query(db_path, "SELECT birth_date FROM student WHERE first_name = 'Bo'")
+    assert born is None
+    assert query(db_path, "SELECT count(*) FROM family WHERE name = 'Chen'") == [(1,)]  # both Chen rows: one home
 
 
 def test_bad_files_are_refused_with_words_and_write_nothing(client, mgr, db_path):

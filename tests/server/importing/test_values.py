@@ -82,3 +82,44 @@ def test_names_text_and_lists():
     assert v.gender("girl") == "F" and v.gender("Male") == "M" and v.gender("X") == "X"
     with pytest.raises(v.Bad):
         v.name("x" * 81)
+
+
+@pytest.mark.parametrize(
+    "text", ["2013-10-31T00:00:00", "2013-10-31T00:00:00Z", "2013-10-31T00:00:00+02:00", "2013-10-31T08:15:00.000-0500",
+             "2013-10-31 00:00:00 UTC", "2013-10-31t00:00:00z"],
+)  # fmt: skip
+def test_iso_8601_date_times_are_dates(text):
+    """Mindbody's and Odoo's exports write birth dates as date-times; the capital T and Z once made them "not a real date"."""
+    assert v.date(text, "dmy", today=TODAY) == dt.date(2013, 10, 31)
+
+
+def test_two_digit_years_follow_the_day_given_not_the_machine():
+    assert v.date("3/5/15", "mdy", today=dt.date(2014, 1, 1)) == dt.date(1915, 3, 5)  # '15 had not come yet
+    assert v.date("3/5/15", "mdy", today=dt.date(2016, 1, 1)) == dt.date(2015, 3, 5)
+
+
+@pytest.mark.parametrize("bad", ["x@example..com", "ann(at)example.com", "a@x", "a@host.test", ".a@example.com", "a@-x.com",
+                                 "a b@x.com", "ann@example.com.", "ann..lee@example.com"])  # fmt: skip
+def test_email_validator_refuses_what_the_old_check_let_through(bad):
+    with pytest.raises(v.Bad) as info:
+        v.email(bad)
+    assert info.value.code == "bad_email"
+
+
+@pytest.mark.parametrize("good", ["ann@example.com", "o'brien+kids@mail.example.co.uk", "José@example.com", "a@b.co",
+                                  "Ann.Lee@Example.ORG", "a" * 65 + "@example.com", "a@x.c0m"])  # fmt: skip
+def test_the_quick_email_check_agrees_with_email_validator(good):
+    import email_validator
+
+    assert v.email(good) == good  # kept as written
+    email_validator.validate_email(good, check_deliverability=False)  # and the library takes it too
+
+
+@pytest.mark.parametrize("placeholder", ["None", "N/A", "n/a", "-", "no", "nil", "NONE.", " na ", "Nil", "No known allergies"])
+def test_placeholders_are_no_note(placeholder):
+    assert v.note(placeholder) == ""
+
+
+def test_notes_are_kept_whole():
+    assert v.note("Peanuts | tree nuts; carries EpiPen") == "Peanuts | tree nuts; carries EpiPen"
+    assert v.note("Asthma\ninhaler in bag") == "Asthma, inhaler in bag"  # one line, nothing dropped
