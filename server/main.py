@@ -14,14 +14,17 @@ from server.errors import install_error_handlers
 from server.importing.jobs import ImportJobs
 from server.live import bell_of
 from server.mail_queue import MailQueue
+from server.nightly import Nightly
 from server.passwords import warm_up
 from server.payments import make_gateway
 from server.payments.reconcile import CardSweeper
 from server.settings import Settings
 from server.state import ServerState
+from sync.clock import SYSTEM, Clock
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, clock: Clock = SYSTEM) -> FastAPI:
+    """`clock`: the server's "now" where the day matters (sessions planned ahead from today)."""
     settings = settings or Settings()
     state = ServerState.open(settings)
     gateway = make_gateway(settings)  # the desk never sees which one, nor its credentials
@@ -33,9 +36,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         mail.start()
         sweeper = app.state.card_sweeper = CardSweeper(state, gateway, settings.card_pending_seconds, settings.card_sweep_seconds)
         sweeper.start()  # card sales a dead server left between the charge and the ledger
+        nightly = app.state.nightly = Nightly(state, clock, ring=bell_of(app).ring)
+        nightly.start()  # every account's sessions planned ahead, once a day (server.sessions)
         try:
             yield
         finally:
+            await nightly.stop()
             await sweeper.stop()
             await mail.stop()
             app.state.imports.close()  # a running import is cancelled (rolled back) before its database closes
@@ -49,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.frontdesk = state
+    app.state.clock = clock
     app.state.gateway = gateway
     app.state.imports = ImportJobs(state.registry)  # import jobs; their rows and files are in databases (server.importing.jobs)
     install_error_handlers(app)

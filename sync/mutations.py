@@ -30,7 +30,7 @@ from sync.schema import (
     SyncedRecord,
     attendance_id,
 )
-from sync import edit_mutations, kiosk_referrals, ledger_mutations, receipt_mutations, settings_audit
+from sync import edit_mutations, kiosk_referrals, ledger_mutations, receipt_mutations, settings_audit, setup_mutations
 from sync.member_cards import member_card_id
 from sync.wire import Mutation, UtcDateTime
 
@@ -103,6 +103,7 @@ PAYLOADS: dict[str, type[BaseModel]] = {
     **receipt_mutations.PAYLOADS,  # receipts by email, sent by the server's mail queue
     **kiosk_referrals.PAYLOADS,  # the kiosk sending a family to the front desk
     **settings_audit.PAYLOADS,  # a desk's own settings changed: audited on the server, nothing stored
+    **setup_mutations.PAYLOADS,  # locations, rooms, programs, classes, closures, one session's changes
 }
 
 
@@ -138,6 +139,8 @@ def apply_mutation(db: Session, mutation: Mutation, next_usn: NextUsn) -> list[S
         return ledger_mutations.apply_ledger(db, mutation, payload, next_usn)
     if mutation.type in edit_mutations.PAYLOADS:
         return edit_mutations.apply_edit(db, mutation.type, payload, next_usn)
+    if mutation.type in setup_mutations.PAYLOADS:
+        return setup_mutations.apply_setup(db, mutation.type, payload, next_usn)
     if isinstance(payload, kiosk_referrals.KioskReferralPayload):
         return kiosk_referrals.apply_kiosk_referral(db, mutation.staff_id, mutation.desk_id, mutation.made_at, payload,
                                                     next_usn)  # fmt: skip

@@ -21,7 +21,8 @@ HERE = Path(__file__).resolve().parent
 ACCOUNT = "account"
 REGISTRY = "registry"
 KINDS = (ACCOUNT, REGISTRY)
-_REVISION_FILE = re.compile(r"^(\d{4})_\w+\.py$")
+# A branch's revision before the lead numbers it at merge is "a_<branch>" (sorted after the numbers).
+_REVISION_FILE = re.compile(r"^(\d{4}|[a-z]_[a-z]+)_\w+\.py$")
 
 
 def directory(kind: str) -> Path:
