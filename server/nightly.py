@@ -12,7 +12,6 @@ import asyncio
 import datetime as dt
 import logging
 
-from server.account_db import next_usn
 from server.sessions import plan_sessions
 from server.state import ServerState
 from sync.clock import SYSTEM, Clock
@@ -22,7 +21,7 @@ CHECK_SECONDS = 600.0
 
 
 class Nightly:
-    def __init__(self, state: ServerState, clock: Clock = SYSTEM, ring=None):  # noqa: ANN001 - the bell's ring
+    def __init__(self, state: ServerState, clock: Clock = SYSTEM, ring=None):
         self.state, self.clock, self.ring = state, clock, ring
         self.done: dict[str, dt.date] = {}  # account id -> the UTC day of its last round
         self._task: asyncio.Task | None = None
@@ -53,7 +52,7 @@ class Nightly:
             try:
                 adb = self.state.account_db(account)
                 with adb.write_session() as db:
-                    plan = plan_sessions(db, lambda: next_usn(db), self.clock)
+                    plan = plan_sessions(db, self.clock)
                     db.commit()
             except Exception:  # one account's trouble must not stop the others' sessions
                 log.exception("nightly sessions: account %s", account.id)

@@ -7,15 +7,15 @@ from sqlmodel import Session, select
 from server.account_db import AccountDatabase, AppliedMutation, audit, current_usn, next_usn
 from server.auth import token_staff
 from server.permissions import permission_refusal, source_of
-from server.tokens import AccessClaims
 from server.push_marks import MarkRun, fast
 from server.sessions import plan_after
+from server.tokens import AccessClaims
 from sync.clock import SYSTEM, Clock
 from sync.edit_mutations import edited_fields
-from sync.setup_mutations import edited_fields as setup_edited_fields
 from sync.mutations import OUTBOX_DISCARD, Rejected, apply_mutation
 from sync.schema import TYPE_OF_RECORD, Staff
 from sync.settings_audit import DESK_SETTINGS
+from sync.setup_mutations import edited_fields as setup_edited_fields
 from sync.wire import Mutation, MutationResult
 
 OTHER_DESK = "This change was made on another desk and cannot be sent from this one."
@@ -95,7 +95,7 @@ def _push_one(db: Session, token: AccessClaims, m: Mutation, clock: Clock = SYST
     if m.type == OUTBOX_DISCARD:
         _audit_discard(db, token, m)
     # A class or closure changed: its sessions follow now, in this transaction (server.sessions).
-    planned = plan_after(db, m.type, written, lambda: next_usn(db), clock).written if written else []
+    planned = plan_after(db, m.type, written, clock).written if written else []
     changes = None
     if before is not None and written:
         after = edited_fields(db, m.type, m.payload) or setup_edited_fields(db, m.type, m.payload) or {}

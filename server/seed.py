@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
-from server.account_db import audit, current_usn, next_usn, reserve_usns
+from server.account_db import audit, current_usn, reserve_usns
 from server.accounts import AdminError, open_account
 from server.seed_ledger import ledger
 from server.sessions import WINDOW_DAYS, plan_sessions
@@ -136,7 +136,7 @@ def _seed(db: Session, rng: random.Random, n_families: int, today: dt.date) -> S
         db.add(row)
     monday = today - dt.timedelta(days=today.weekday())
     # From Monday (this whole week, for the reports), as far ahead as the nightly round plans from today.
-    plan = plan_sessions(db, lambda: next_usn(db), setup.clock, start=monday,
+    plan = plan_sessions(db, setup.clock, start=monday,
                          window_days=(today - monday).days + WINDOW_DAYS)  # fmt: skip
     db.flush()
     locations = list(db.exec(select(Location).order_by(col(Location.code))))

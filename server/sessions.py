@@ -18,18 +18,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, or_, select
 
-from server.account_db import Tombstone, audit
+from server.account_db import Tombstone, audit, reserve_usns
 from sync.class_times import Meeting, days, local_span, meetings_of
 from sync.clock import Clock, local_now, zone
 from sync.ids import new_id
 from sync.schema import (
-    Attendance, CheckIn, ClassSchedule, ClassSession, Closure, Enrollment, Family, Location, Student, SyncedRecord,
-)  # fmt: skip
+    Attendance,
+    CheckIn,
+    ClassSchedule,
+    ClassSession,
+    Closure,
+    Location,
+    SyncedRecord,
+)
+from sync.setup_mutations import families_enrolled
 
 WINDOW_DAYS = 63  # nine weeks: at least eight ahead on every night of the week
 GONE = "No longer on the class's schedule"
@@ -45,6 +52,20 @@ class Plan:
     removed: int = 0
     cancelled: list[ClassSession] = field(default_factory=list)  # by a closure (or a meeting gone) in this run
     restored: int = 0  # a closure removed: its sessions are on again
+    # Rows (and tombstones) written, given their change numbers together at the end: one
+    # statement for the block, not one per row (a seed plans hundreds).
+    _numbered: list = field(default_factory=list)
+
+    def number(self, row) -> None:  # noqa: ANN001 - a session or a tombstone
+        self._numbered.append(row)
+
+    def give_usns(self, db: Session) -> None:
+        if self._numbered:
+            first = reserve_usns(db, len(self._numbered))
+            for i, row in enumerate(self._numbered):
+                row.usn = first + i
+                db.add(row)
+            self._numbered = []
 
     @property
     def changed(self) -> bool:
@@ -53,7 +74,6 @@ class Plan:
 
 def plan_sessions(
     db: Session,
-    next_usn: Callable[[], int],
     clock: Clock,
     *,
     location_ids: Iterable[str] | None = None,
@@ -75,7 +95,7 @@ def plan_sessions(
     if not schedules:
         return plan
     closures: dict[str, list[Closure]] = defaultdict(list)
-    for c in db.exec(select(Closure).where(Closure.active == True)):  # noqa: E712
+    for c in db.exec(select(Closure).where(Closure.active == True)):
         closures[c.location_id].append(c)
     firsts = {loc_id: start or local_now(clock, loc.timezone).date() for loc_id, loc in locations.items()}
     earliest = min(firsts.values())
@@ -87,15 +107,16 @@ def plan_sessions(
     for schedule in schedules:
         location = locations[schedule.location_id]
         first = firsts[location.id]
-        _plan_class(db, next_usn, plan, schedule, location, closures[location.id], existing[schedule.id],
+        _plan_class(db, plan, schedule, location, closures[location.id], existing[schedule.id],
                     first, first + dt.timedelta(days=window_days))  # fmt: skip
+    plan.give_usns(db)
     if plan.changed:
         audit(db, "sessions.planned", added=plan.added, moved=plan.moved, removed=plan.removed,
               cancelled=len(plan.cancelled), restored=plan.restored)  # fmt: skip
     return plan
 
 
-def _plan_class(db: Session, next_usn: Callable[[], int], plan: Plan, schedule: ClassSchedule, location: Location,
+def _plan_class(db: Session, plan: Plan, schedule: ClassSchedule, location: Location,
                 closures: list[Closure], sessions: list[ClassSession], first: dt.date, last: dt.date) -> None:  # fmt: skip
     tz = zone(location.timezone)
     wanted: dict[dt.date, list[Meeting]] = defaultdict(list)
@@ -119,18 +140,18 @@ def _plan_class(db: Session, next_usn: Callable[[], int], plan: Plan, schedule: 
         for i, m in enumerate(want):
             start, end = local_span(day, m, tz)
             if i < len(mine):
-                _follow(next_usn, plan, mine[i], day, start, end, location.id, closed)
+                _follow(plan, mine[i], day, start, end, location.id, closed)
             elif closed is None:  # no session is made on a closed day
-                row = ClassSession(id=new_id(), usn=next_usn(), schedule_id=schedule.id, location_id=location.id,
+                row = ClassSession(id=new_id(), schedule_id=schedule.id, location_id=location.id,
                                    date=day, planned_date=day, starts_at=start, ends_at=end)  # fmt: skip
-                db.add(row)
+                plan.number(row)
                 plan.written.append(row)
                 plan.added += 1
         for extra in mine[len(want):]:
-            _drop(db, next_usn, plan, extra)
+            _drop(db, plan, extra)
 
 
-def _follow(next_usn: Callable[[], int], plan: Plan, s: ClassSession, day: dt.date, start: dt.datetime,
+def _follow(plan: Plan, s: ClassSession, day: dt.date, start: dt.datetime,
             end: dt.datetime, location_id: str, closed: Closure | None) -> None:  # fmt: skip
     cancelled, note = (True, f"Closed: {closed.name}") if closed is not None else (False, "")
     if (s.date, s.starts_at, s.ends_at, s.location_id, s.cancelled, s.note, s.planned_date) == \
@@ -144,46 +165,33 @@ def _follow(next_usn: Callable[[], int], plan: Plan, s: ClassSession, day: dt.da
         plan.moved += 1
     s.date, s.starts_at, s.ends_at, s.location_id, s.planned_date = day, start, end, location_id, day
     s.cancelled, s.note = cancelled, note
-    s.usn = next_usn()
+    plan.number(s)
     plan.written.append(s)
 
 
-def _drop(db: Session, next_usn: Callable[[], int], plan: Plan, s: ClassSession) -> None:
+def _drop(db: Session, plan: Plan, s: ClassSession) -> None:
     """A session whose meeting is gone: removed, unless someone came to it (then cancelled, kept as history)."""
     used = db.exec(select(CheckIn.id).where(CheckIn.session_id == s.id).limit(1)).first() or \
         db.exec(select(Attendance.id).where(Attendance.session_id == s.id).limit(1)).first()  # fmt: skip
     if used is not None:
         if not s.cancelled:
-            s.cancelled, s.note, s.usn = True, GONE, next_usn()
+            s.cancelled, s.note = True, GONE
+            plan.number(s)
             plan.written.append(s)
             plan.cancelled.append(s)
         return
     db.delete(s)
     stone = db.get(Tombstone, ("class_session", s.id))
-    if stone is None:
-        db.add(Tombstone(type="class_session", id=s.id, usn=next_usn()))
-    else:
-        stone.usn = next_usn()
-        db.add(stone)
+    plan.number(stone if stone is not None else Tombstone(type="class_session", id=s.id, usn=0))
     plan.removed += 1
 
 
 def families_of(db: Session, sessions: Iterable[ClassSession]) -> dict[str, list[str]]:
-    """For each session, the names of the families of the students enrolled on its day (to call them)."""
-    out: dict[str, list[str]] = {}
-    for s in sessions:
-        rows = db.exec(
-            select(Family.name, Family.phone).join(Student, col(Student.family_id) == col(Family.id))
-            .join(Enrollment, col(Enrollment.student_id) == col(Student.id))
-            .where(Enrollment.schedule_id == s.schedule_id, col(Enrollment.start_date) <= s.date,
-                   or_(col(Enrollment.end_date).is_(None), col(Enrollment.end_date) >= s.date))
-        ).all()  # fmt: skip
-        out[s.id] = sorted({f"{name} {phone}".strip() for name, phone in rows})
-    return out
+    """For each session, the families of the students enrolled on its day (to call them)."""
+    return {s.id: list(families_enrolled(db, s.schedule_id, s.date)) for s in sessions}
 
 
-def plan_after(db: Session, mutation_type: str, written: list[SyncedRecord], next_usn: Callable[[], int],
-               clock: Clock) -> Plan:  # fmt: skip
+def plan_after(db: Session, mutation_type: str, written: list[SyncedRecord], clock: Clock) -> Plan:
     """After an applied set-up change: plan the sessions it touches."""
     from sync.setup_mutations import PLANS_SESSIONS
 
@@ -191,11 +199,11 @@ def plan_after(db: Session, mutation_type: str, written: list[SyncedRecord], nex
         return Plan()
     row = written[0]
     if isinstance(row, ClassSchedule):
-        plan = plan_sessions(db, next_usn, clock, schedule_ids=[row.id])
+        plan = plan_sessions(db, clock, schedule_ids=[row.id])
     elif isinstance(row, Closure):
-        plan = plan_sessions(db, next_usn, clock, location_ids=[row.location_id])
+        plan = plan_sessions(db, clock, location_ids=[row.location_id])
     elif isinstance(row, Location):
-        plan = plan_sessions(db, next_usn, clock, location_ids=[row.id])
+        plan = plan_sessions(db, clock, location_ids=[row.id])
     else:
         return Plan()
     return plan

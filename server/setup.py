@@ -26,11 +26,28 @@ from sqlmodel import Session, col, or_, select
 from server.account_db import audit, next_usn
 from server.accounts import AdminError, open_account
 from server.sessions import Plan, families_of, plan_after, plan_sessions
-from sync.class_times import BadTimes, format_times, meeting, parse_times, time_of, weekday_of
+from sync.class_times import (
+    BadTimes,
+    format_times,
+    meeting,
+    parse_times,
+    time_of,
+    weekday_of,
+)
 from sync.clock import SYSTEM, Clock, local_now
 from sync.ids import new_id
 from sync.mutations import Rejected
-from sync.schema import ClassSchedule, ClassSession, Closure, Enrollment, Family, Location, Program, Room, Staff, Student
+from sync.schema import (
+    ClassSchedule,
+    ClassSession,
+    Enrollment,
+    Family,
+    Location,
+    Program,
+    Room,
+    Staff,
+    Student,
+)
 from sync.setup_mutations import ADDS, PAYLOADS, apply_setup
 
 
@@ -72,7 +89,7 @@ class SetUp:
         row = written[0] if written else None
         record_id = row.id if row is not None else payload["id"]
         audit(self.db, f"admin.{type_}", record_type=type_.split(".")[0], record_id=record_id, payload=payload)
-        plan = plan_after(self.db, type_, written, self._usn, self.clock) if self.plans else Plan()
+        plan = plan_after(self.db, type_, written, self.clock) if self.plans else Plan()
         cancelled = list(plan.cancelled)
         if isinstance(row, ClassSession) and row.cancelled:
             cancelled.append(row)
@@ -152,7 +169,7 @@ class SetUp:
         return self.change(f"{type_}.update", {"id": record_id, "changes": changes})
 
     def plan(self, *, start: dt.date | None = None) -> Plan:
-        return plan_sessions(self.db, self._usn, self.clock, start=start)
+        return plan_sessions(self.db, self.clock, start=start)
 
     # -- finding what a person named --------------------------------------------------------------
     def location_id(self, code_or_id: str) -> str:
@@ -283,7 +300,7 @@ def class_today(data_dir: str | os.PathLike, slug: str, students: int, *, clock:
     """A class meeting today (at the account's first location, made if there is none) with
     `students` enrolled: returns (class id, today's session id, student ids). For tests and benchmarks."""
     with setting_up(data_dir, slug, clock) as s:
-        location = s.db.exec(select(Location).where(Location.active == True)).first()  # noqa: E712
+        location = s.db.exec(select(Location).where(Location.active == True)).first()
         location_id = location.id if location is not None else s.add_location("Main", "MN")
         tz = location.timezone if location is not None else "America/Chicago"
         now = local_now(clock, tz)

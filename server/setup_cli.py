@@ -22,7 +22,7 @@ def _ages(text: str) -> tuple[int, int]:
     return int(lo), int(hi or lo)
 
 
-def add_parsers(sub, common: argparse.ArgumentParser) -> None:  # noqa: ANN001 - argparse's subparsers
+def add_parsers(sub, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("add-location", parents=[common], help="add a location (gym, pool, studio)")
     p.add_argument("slug")
     p.add_argument("name")
@@ -122,7 +122,7 @@ def run(args: argparse.Namespace, data_dir: Path) -> None:
               f"{len(plan.cancelled)} cancelled, {plan.restored} back on")  # fmt: skip
 
 
-def _families(out) -> None:  # noqa: ANN001 - server.setup.Outcome
+def _families(out) -> None:
     for c in out.cancelled:
         print(f"  cancelled {c.date} {c.class_name}: call {', '.join(c.families) or 'nobody enrolled'}")
 

@@ -109,7 +109,7 @@ def format_times(meetings: Iterable[Meeting]) -> str:
     return ";".join(str(m) for m in sorted(set(meetings)))
 
 
-def meetings_of(schedule) -> list[Meeting]:  # noqa: ANN001 - a ClassSchedule
+def meetings_of(schedule) -> list[Meeting]:
     """A class's meetings: its `times`, or the single meeting of a row older than that field."""
     if schedule.times:
         return parse_times(schedule.times)

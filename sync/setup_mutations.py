@@ -19,11 +19,31 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, or_, select
 
-from sync.class_times import BadTimes, format_hours, format_times, local_span, meeting, parse_hours, parse_times
-from sync.schema import ClassSchedule, ClassSession, Closure, Location, Program, Room, Staff, SyncedRecord
+from sync.class_times import (
+    BadTimes,
+    format_hours,
+    format_times,
+    local_span,
+    meeting,
+    parse_hours,
+    parse_times,
+)
 from sync.clock import zone
+from sync.schema import (
+    ClassSchedule,
+    ClassSession,
+    Closure,
+    Enrollment,
+    Family,
+    Location,
+    Program,
+    Room,
+    Staff,
+    Student,
+    SyncedRecord,
+)  # fmt: skip
 
 NextUsn = Callable[[], int | None]
 Id = Annotated[str, Field(min_length=1, max_length=36)]
@@ -90,7 +110,7 @@ PAYLOADS: dict[str, type[BaseModel]] = {**{n: AddPayload for n in ADDS}, **{n: U
 # Records whose change means the sessions must be planned again (server.sessions).
 PLANS_SESSIONS = frozenset({"class.add", "class.update", "closure.add", "closure.update", "location.update"})
 _REQUIRED = {Location: {"name", "code"}, Room: {"name"}, Program: {"name"}, ClassSchedule: {"name", "times"},
-             Closure: {"name", "start_date", "end_date"}}  # fmt: skip
+             Closure: {"name", "start_date"}}  # fmt: skip
 _NEEDS_LOCATION = (Room, ClassSchedule, Closure)
 
 
@@ -142,6 +162,8 @@ def apply_setup(db: Session, mutation_type: str, payload: BaseModel, next_usn: N
         if db.get(cls, payload.id) is not None:
             return []  # already added (a replay, or re-applied on top of a pull)
         values = clean(cls, payload.fields)
+        if cls is Closure and "start_date" in values:
+            values.setdefault("end_date", values["start_date"])  # a single day
         missing = _REQUIRED[cls] - set(values)
         if missing:
             raise _rejected("invalid", f"A new {_WORDS[cls]} needs its {', '.join(sorted(missing)).replace('_', ' ')}.")
@@ -254,6 +276,18 @@ def session_fields(db: Session, row: ClassSession) -> dict[str, Any]:
     return {"cancelled": row.cancelled, "date": row.date, "start_time": local_start.time(),
             "duration_minutes": round((row.ends_at - row.starts_at).total_seconds() / 60),
             "instructor_id": row.instructor_id, "note": row.note}  # fmt: skip
+
+
+def families_enrolled(db: Session, schedule_id: str, day: dt.date) -> tuple[str, ...]:
+    """"Lee (312) 555-0101" for each family with a student enrolled in the class on `day`: whom to
+    call about a cancelled session (the server's admin commands and the desk's Set-up both list them)."""
+    rows = db.exec(
+        select(Family.name, Family.phone).join(Student, col(Student.family_id) == col(Family.id))
+        .join(Enrollment, col(Enrollment.student_id) == col(Student.id))
+        .where(Enrollment.schedule_id == schedule_id, col(Enrollment.start_date) <= day,
+               or_(col(Enrollment.end_date).is_(None), col(Enrollment.end_date) >= day))
+    ).all()  # fmt: skip
+    return tuple(sorted({f"{name} {phone}".strip() for name, phone in rows}))
 
 
 def edited_fields(db: Session, mutation_type: str, payload: dict[str, Any]) -> dict[str, Any] | None:

@@ -8,7 +8,16 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from sync.class_times import (
-    BadTimes, Meeting, format_hours, format_times, hours_words, local_span, parse_hours, parse_times, time_of, times_words,
+    BadTimes,
+    Meeting,
+    format_hours,
+    format_times,
+    hours_words,
+    local_span,
+    parse_hours,
+    parse_times,
+    time_of,
+    times_words,
 )  # fmt: skip
 
 CHICAGO = ZoneInfo("America/Chicago")
