@@ -108,3 +108,45 @@ async def test_front_desk_sees_the_week_but_not_set_up(qtbot, fresh, tmp_path, m
         assert not window.rail.buttons[window.screens.index(window.setup_screen)].isVisibleTo(window)
         qtbot.keyClick(window, Qt.Key.Key_F10)
         assert window.stack.currentWidget() is not window.setup_screen
+
+
+async def test_first_run_on_an_account_with_no_location_creates_the_first_one(qtbot, fresh, tmp_path, memory_keyring):
+    from desk.boot import DeskConfig
+    from desk.presenters.first_run import FirstRun
+    from desk.settings import SettingsStore
+    from desk.widgets.first_run import FirstRunWindow
+    from tests.desk.desk_helpers import FAST_ENGINE
+
+    window = FirstRunWindow(FirstRun(DeskConfig(data_dir=tmp_path / "desks", engine_options=FAST_ENGINE),
+                                     SettingsStore(tmp_path / "config")))  # fmt: skip
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        window.server.setText(fresh["url"])
+        window.next.click()
+        await ops_done()
+        window.account.setText("fresh")
+        window.username.setText("morgan")
+        window.password.setText("pw manager")
+        window.next.click()
+        await ops_done()
+        assert window.stack.currentIndex() == 2 and window.locations.count() == 0
+        assert window.new_location.hasFocus()  # nothing to choose: the desk asks for the first location
+        qtbot.keyClicks(window.new_location, "Downtown")
+        qtbot.keyClicks(window.new_code, "dt")
+        window.new_zone.setCurrentIndex(window.new_zone.findData("America/Chicago"))
+        qtbot.keyClick(window.new_code, Qt.Key.Key_Return)
+        await ops_done()
+        assert window.locations.currentItem().text() == "Downtown (DT)" and "Downtown added" in window.message.text()
+        from tests.helpers.server_process import account_db_path
+        from tests.server.api import query
+
+        assert query(account_db_path(fresh["data_dir"], "fresh"), "SELECT name, code, timezone FROM location") == [
+            ("Downtown", "DT", "America/Chicago")]
+        window.next.click()
+        assert window.stack.currentIndex() == 3
+        await ops_done()
+    finally:
+        window.close()
+        if window.presenter.session is not None:
+            await window.presenter.session.close()
