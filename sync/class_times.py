@@ -146,7 +146,19 @@ def format_hours(hours: Iterable[OpenHours]) -> str:
 
 
 def hours_words(hours: Iterable[OpenHours]) -> str:
-    return "; ".join(f"{WEEKDAY_SHORT[h.weekday]} {clock_words(h.opens)}–{clock_words(h.closes)}" for h in hours)
+    """'Mon–Fri 8:30 AM–8:00 PM; Sat 8:00 AM–2:00 PM': days in a row with the same hours as one range."""
+    runs: list[list[OpenHours]] = []
+    for h in sorted(hours):
+        last = runs[-1][-1] if runs else None
+        if last is not None and last.weekday + 1 == h.weekday and (last.opens, last.closes) == (h.opens, h.closes):
+            runs[-1].append(h)
+        else:
+            runs.append([h])
+    out = []
+    for run in runs:
+        days = WEEKDAY_SHORT[run[0].weekday] + (f"–{WEEKDAY_SHORT[run[-1].weekday]}" if len(run) > 1 else "")
+        out.append(f"{days} {clock_words(run[0].opens)}–{clock_words(run[0].closes)}")
+    return "; ".join(out)
 
 
 def days(start: dt.date, end: dt.date) -> Iterator[dt.date]:

@@ -142,9 +142,9 @@ class SetUpDesk:
             programs = {p.id: p.name for p in s.exec(select(Program)).all()}
             rooms = {r.id: r.name for r in s.exec(select(Room)).all()}
             counts: dict[str, int] = {}
-            for (schedule_id,) in s.exec(select(Enrollment.schedule_id).where(
+            for schedule_id in s.exec(select(Enrollment.schedule_id).where(
                     col(Enrollment.start_date) <= today,
-                    or_(col(Enrollment.end_date).is_(None), col(Enrollment.end_date) >= today))).all() or []:  # fmt: skip
+                    or_(col(Enrollment.end_date).is_(None), col(Enrollment.end_date) >= today))).all():  # fmt: skip
                 counts[schedule_id] = counts.get(schedule_id, 0) + 1
             return [_row(c, programs, rooms, counts.get(c.id, 0)) for c in schedules]
 

@@ -258,7 +258,7 @@ class SetUpPresenter:
 
     def week_summary(self, cells: list[WeekCell], age_text: str, day_text: str) -> str:
         who = f"a {age_text.strip()}-year-old" if age_text.strip() else "any age"
-        day = WEEKDAY_NAMES[weekday_of(day_text)] if day_text.strip() and day_text.strip().lower() not in ("any", "all") else "the week"
+        day = WEEKDAY_NAMES[weekday_of(day_text)] if day_text.strip() and day_text.strip().lower() not in ("any", "all") else "all week"
         if not cells:
             return f"No classes for {who} on {day} at {self.location.name}."
         return f"{len(cells)} classes for {who}, {day}, at {self.location.name}"

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -43,15 +44,25 @@ class SetUpForm(QDialog):
         self.fields: dict[str, QWidget] = {}
         self.form = QFormLayout()
         self.form.setVerticalSpacing(10)
+        # A long form (a class) goes on in a second column: the whole of it fits a 768-line screen.
+        self.right = QFormLayout()
+        self.right.setVerticalSpacing(10)
+        columns = QHBoxLayout()
+        columns.setSpacing(28)
+        columns.addLayout(self.form, 1)
+        columns.addLayout(self.right, 1)
         self.message = label("", "formMessage", wrap=True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.submit)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(label(title, "sectionTitle"))
-        layout.addLayout(self.form)
+        layout.addLayout(columns)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
+
+    def next_column(self) -> None:
+        self.form = self.right
 
     def line(self, key: str, caption: str, value: str = "", hint: str = "") -> QLineEdit:
         edit = QLineEdit(value)
@@ -130,6 +141,7 @@ def class_form(parent: QWidget, presenter, notify, existing: ClassRow | None) ->
     form.line("ages", "Ages", e.ages.replace("all ages", "") if e else "", "e.g. 6-9, or 6+ (empty: all ages)")
     form.combo("room_id", "Room", [("(none)", "")] + [(r.name, r.id) for r in setup.rooms(presenter.location.id) if r.active],
                e.room_id if e else None)  # fmt: skip
+    form.next_column()
     form.line("capacity", "Capacity", str(e.capacity) if e else "12")
     form.checks("instructor_ids", "Instructors", [(s.display_name, s.id) for s in setup.instructors()],
                 set(e.instructor_ids) if e else set())  # fmt: skip

@@ -46,6 +46,8 @@ def test_opening_hours_round_trip_and_refuse_closing_before_opening():
     hours = parse_hours("Sat 8am-2pm; Mon 09:00-20:00")
     assert format_hours(hours) == "0 09:00-20:00;5 08:00-14:00"
     assert hours_words(hours) == "Mon 9:00 AM–8:00 PM; Sat 8:00 AM–2:00 PM"
+    week = parse_hours("Mon 8:30-20:00; Tue 8:30-20:00; Wed 8:30-20:00; Thu 8:30-20:00; Fri 8:30-18:00; Sat 8-14; Sun 8-14")
+    assert hours_words(week) == "Mon–Thu 8:30 AM–8:00 PM; Fri 8:30 AM–6:00 PM; Sat–Sun 8:00 AM–2:00 PM"
     with pytest.raises(BadTimes, match="closing time"):
         parse_hours("Mon 20:00-09:00")
 

@@ -80,3 +80,14 @@ async def test_a_school_set_up_offline_at_a_desk_reaches_the_server_and_its_sess
     assert [s.name for s in store.sessions_on(loc, dt.date(2026, 11, 20))] == ["Level 1"]  # the new Friday
     moved = store.sessions_on(loc, dt.date(2026, 11, 17))[0]
     assert moved.starts_at.astimezone(CHICAGO).time() == dt.time(17, 0)
+
+    # Students enrolled (here by the admin API) count against the class's capacity on the lists.
+    from server.setup import setting_up
+
+    with setting_up(new_account["data_dir"], "fresh") as s:
+        s.enroll_new_students(tue, [("Emma", "Lee"), ("Noah", "Kim")], start=dt.date(2026, 11, 1))
+    await engine.sync_now()
+    row = next(c for c in setup.classes(loc, today=dt.date(2026, 11, 16)) if c.id == tue)
+    assert (row.enrolled, row.capacity) == (2, 16)
+    cancelled = setup.cancelled_sessions(loc, dt.date(2026, 11, 26), dt.date(2026, 11, 26))
+    assert [c.families for c in cancelled] == [()]  # the Thursday class had nobody; Level 1 meets Tue and Fri
