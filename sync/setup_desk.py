@@ -165,6 +165,14 @@ class SetUpDesk:
             out += [WeekEntry(m.weekday, m.start, m.minutes, c) for m in c.meetings if weekday is None or m.weekday == weekday]
         return sorted(out, key=lambda e: (e.weekday, e.start, e.cls.name))
 
+    def sessions_of(self, schedule_id: str, start: dt.date, days: int = 28) -> list[ClassSession]:
+        """A class's sessions from `start` (by their planned or moved date), for cancelling or moving one."""
+        end = start + dt.timedelta(days=days)
+        with db.read_session(self.store.cache.engine) as s:
+            return list(s.exec(select(ClassSession).where(
+                ClassSession.schedule_id == schedule_id, col(ClassSession.date) >= start, col(ClassSession.date) <= end)
+                .order_by(col(ClassSession.starts_at))).all())  # fmt: skip
+
     def cancelled_sessions(self, location_id: str, start: dt.date, end: dt.date) -> list[CancelledSession]:
         """Cancelled sessions between two dates with the families to call (a closure's effect)."""
         with db.read_session(self.store.cache.engine) as s:

@@ -13,6 +13,7 @@ import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from desk.presenters.formatting import now_at
 from sync.class_times import (
@@ -236,6 +237,51 @@ class SetUpPresenter:
             who = ", ".join(c.families) or "nobody enrolled"
             lines.append(f"{WEEKDAY_SHORT[c.date.weekday()]} {c.date} {c.class_name}: {who}")
         return "\n".join(lines)
+
+    # -- one session ------------------------------------------------------------------------------
+    def sessions(self, c: ClassRow) -> list[tuple[Any, str]]:
+        """The class's next four weeks of sessions, each with a line: 'Tue 2026-11-17 4:00 PM · cancelled: …'."""
+        zone = ZoneInfo(self.location.timezone) if self.location.timezone else dt.UTC
+        names = {s.id: s.display_name for s in self.setup.instructors()}
+        out = []
+        for s in self.setup.sessions_of(c.id, self.today()):
+            local = s.starts_at.replace(tzinfo=dt.UTC).astimezone(zone)
+            bits = [f"{WEEKDAY_SHORT[s.date.weekday()]} {s.date} {clock_words(local.time())}"]
+            if s.instructor_id:
+                bits.append(f"substitute {names.get(s.instructor_id, '?')}")
+            if s.cancelled:
+                bits.append("cancelled" + (f": {s.note}" if s.note else ""))
+            elif s.note:
+                bits.append(s.note)
+            out.append((s, " · ".join(bits)))
+        return out
+
+    async def change_session(self, session: Any, form: dict[str, str]) -> str:
+        """Move one session or give it a substitute (the class stays as it is)."""
+        changes: dict[str, Any] = {}
+        day = _date(form.get("date", ""), "date")
+        if day is not None and day != session.date:
+            changes["date"] = day
+        if form.get("start", "").strip():
+            try:
+                changes["start_time"] = time_of(form["start"])
+            except BadTimes as exc:
+                raise RejectedError(str(exc)) from None
+        if form.get("minutes", "").strip():
+            changes["duration_minutes"] = _int(form["minutes"], "length in minutes")
+        if (form.get("instructor_id") or None) != session.instructor_id:
+            changes["instructor_id"] = form.get("instructor_id") or None
+        if form.get("note", "").strip() != session.note:
+            changes["note"] = form.get("note", "").strip()
+        if not changes:
+            return "Nothing changed."
+        await self.setup.change_session(session.id, **changes)
+        return "Session changed; the class is as it was."
+
+    async def cancel_session(self, session: Any, reason: str = "") -> str:
+        """Cancel one session (or hold it after all, when it is cancelled)."""
+        await self.setup.change_session(session.id, cancelled=not session.cancelled, note=reason.strip() or session.note)
+        return "Session back on." if session.cancelled else "Session cancelled; the class is as it was."
 
     # -- the week view --------------------------------------------------------------------------
     def week(self, age_text: str = "", day_text: str = "", text: str = "") -> list[WeekCell]:

@@ -180,3 +180,15 @@ def simple_form(parent: QWidget, presenter, notify, kind: str, existing: Any = N
 
 
 __all__ = ["SetUpForm", "class_form", "simple_form"]
+
+
+def session_form(parent: QWidget, presenter, notify, session) -> SetUpForm:
+    """Move one session, or give it a substitute: its class stays as it is."""
+    form = SetUpForm(parent, "Move or change one session", lambda v: presenter.change_session(session, v), notify)
+    form.line("date", "Date", session.date.isoformat(), "YYYY-MM-DD")
+    form.line("start", "Starts at", "", "e.g. 17:30 (empty: as it is)")
+    form.line("minutes", "Minutes", "", "empty: as it is")
+    form.combo("instructor_id", "Substitute", [("(the class's instructors)", "")] +
+               [(s.display_name, s.id) for s in presenter.setup.instructors()], session.instructor_id)  # fmt: skip
+    form.line("note", "Note", session.note, "e.g. Floor repairs: in the small gym")
+    return form

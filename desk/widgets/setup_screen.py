@@ -13,8 +13,10 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QDialog,
     QHBoxLayout,
     QHeaderView,
+    QListWidget,
     QMessageBox,
     QPushButton,
     QTableWidget,
@@ -27,7 +29,7 @@ from PySide6.QtWidgets import (
 from desk.ops import Op
 from desk.presenters.setup import SetUpPresenter
 from desk.widgets.common import label
-from desk.widgets.setup_forms import class_form, simple_form
+from desk.widgets.setup_forms import class_form, session_form, simple_form
 from sync.views import LocationView
 
 HEADERS = {
@@ -68,6 +70,13 @@ class SetUpTab(QWidget):
         for b in (self.new_button, self.edit_button, self.retire_button):
             b.setMinimumHeight(36)
             buttons.addWidget(b)
+        if kind == "class":
+            self.sessions_button = QPushButton("Sessions… (Ctrl+E)")
+            self.sessions_button.setMinimumHeight(36)
+            self.sessions_button.clicked.connect(self.sessions)
+            buttons.addWidget(self.sessions_button)
+            QShortcut(QKeySequence("Ctrl+E"), self, activated=self.sessions,
+                      context=Qt.ShortcutContext.WidgetWithChildrenShortcut)  # fmt: skip
         if kind == "closure":
             self.calls_button = QPushButton("Families to call…")
             self.calls_button.setMinimumHeight(36)
@@ -125,7 +134,9 @@ class SetUpTab(QWidget):
 
     def _open(self, record: Any) -> None:
         p, notify = self.screen.presenter, self.screen.notify
-        form = class_form(self, p, notify, record) if self.kind == "class" else simple_form(self, p, notify, self.kind, record)
+        # Parented to the window, not this tab: the tab's own keys (Del, Ctrl+N) stay out of the form.
+        owner = self.window()
+        form = class_form(owner, p, notify, record) if self.kind == "class" else simple_form(owner, p, notify, self.kind, record)
         form.finished.connect(lambda _code: self.screen.saved(self.kind))
         self.screen.form = form
         form.open()
@@ -137,10 +148,83 @@ class SetUpTab(QWidget):
         Op(self, lambda: self.screen.presenter.retire(self.kind, record), doing="saving").success(
             lambda words: (self.screen.notify(words, "ok"), self.screen.saved(self.kind))).run()
 
+    def sessions(self) -> None:
+        record = self.current()
+        if record is not None:
+            self.screen.form = SessionsDialog(self.window(), self.screen, record)
+            self.screen.form.open()
+
     def calls(self) -> None:
         record = self.current()
         if record is not None:
             QMessageBox.information(self, f"{record.name}: families to call", self.screen.presenter.calls_for(record))
+
+
+class SessionsDialog(QDialog):
+    """A class's next four weeks: cancel one (Del) or move it / give it a substitute (Enter)."""
+
+    def __init__(self, parent: QWidget, screen: SetUpScreen, cls: Any):
+        super().__init__(parent)
+        self.screen, self.cls = screen, cls
+        self.setWindowTitle(f"Sessions of {cls.name}")
+        self.setMinimumSize(640, 480)
+        self.list = QListWidget()
+        self.list.setAccessibleName("Sessions")
+        self.list.itemActivated.connect(lambda _item: self.move())
+        cancel = QPushButton("Cancel or restore (Del)")
+        cancel.clicked.connect(self.cancel)
+        move = QPushButton("Move or substitute… (Enter)")
+        move.clicked.connect(self.move)
+        close = QPushButton("Close")
+        close.clicked.connect(self.accept)
+        for b in (cancel, move, close):
+            b.setMinimumHeight(36)
+        row = QHBoxLayout()
+        row.addWidget(cancel)
+        row.addWidget(move)
+        row.addStretch(1)
+        row.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(label(f"{cls.name}: {cls.when}. Changing one session leaves the class as it is.", "muted", wrap=True))
+        layout.addWidget(self.list, 1)
+        layout.addLayout(row)
+        self.reload()
+
+    def keyPressEvent(self, event) -> None:
+        # Del from the list (which does not use it): a key press, not a shortcut, so the Set-up
+        # tab's own Del (retire the class) never competes with it.
+        if event.key() == Qt.Key.Key_Delete:
+            self.cancel()
+            return
+        super().keyPressEvent(event)
+
+    def reload(self) -> None:
+        row = max(self.list.currentRow(), 0)
+        self.sessions = self.screen.presenter.sessions(self.cls)
+        self.list.clear()
+        for _session, line in self.sessions:
+            self.list.addItem(line)
+        if self.sessions:
+            self.list.setCurrentRow(min(row, len(self.sessions) - 1))
+        self.list.setFocus()
+
+    def current(self) -> Any:
+        row = self.list.currentRow()
+        return self.sessions[row][0] if 0 <= row < len(self.sessions) else None
+
+    def cancel(self) -> None:
+        session = self.current()
+        if session is not None:
+            Op(self, lambda: self.screen.presenter.cancel_session(session), doing="changing the session").success(
+                lambda words: (self.screen.notify(words, "ok"), self.reload())).run()
+
+    def move(self) -> None:
+        session = self.current()
+        if session is not None:
+            form = session_form(self, self.screen.presenter, self.screen.notify, session)
+            form.finished.connect(lambda _code: self.reload())
+            self.form = form
+            form.open()
 
 
 class SetUpScreen(QWidget):

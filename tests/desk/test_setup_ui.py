@@ -6,6 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from desk.presenters.formatting import now_at
+from desk.presenters.setup import meetings_text
 from server import admin
 from tests.desk.desk_helpers import config_for, ops_done, signed_in_desk, until
 from tests.helpers.server_process import ThreadedServer
@@ -99,6 +100,35 @@ async def test_a_manager_sets_up_a_location_a_program_and_classes_and_the_week_s
         today = now_at("America/Chicago").date()
         await until(lambda: any(s.name == "Tiny Tumblers" for s in session.store.sessions_on(window.location.id, today)),
                     what="today's session from the server")  # fmt: skip
+
+        # One session cancelled, another given a substitute; the class stays as it is.
+        qtbot.keyClick(window, Qt.Key.Key_F10)
+        screen.tabs.setCurrentWidget(classes)
+        classes.reload()
+        classes.table.selectRow([c.name for c in classes.records].index("Tiny Tumblers"))
+        classes.sessions_button.click()
+        dialog = screen.form
+        first, second = dialog.sessions[0][0], dialog.sessions[1][0]
+        dialog.activateWindow()  # offscreen: no window manager hands it the focus
+        await until(lambda: dialog.isActiveWindow() and dialog.list.hasFocus(), what="the sessions dialog focused")
+        qtbot.keyClick(dialog.list, Qt.Key.Key_Delete)
+        await ops_done()
+        assert "cancelled" in dialog.list.item(0).text()
+        dialog.list.setCurrentRow(1)
+        dialog.move()
+        move = dialog.form
+        move.fields["instructor_id"].setCurrentIndex(move.fields["instructor_id"].findText("Morgan Lee"))
+        fill(qtbot, move, start="10:30")
+        qtbot.keyClick(move.fields["start"], Qt.Key.Key_Return)
+        await ops_done()
+        assert "substitute Morgan Lee" in dialog.list.item(1).text() and "10:30 AM" in dialog.list.item(1).text()
+        dialog.accept()
+        await until(lambda: session.engine.status.pending == 0 and not session.store.rejected(), what="session changes sent")
+        row = next(c for c in screen.presenter.classes() if c.name == "Tiny Tumblers")
+        assert row.times == meetings_text(EVERY_DAY) and row.active  # the class itself did not change
+        store_rows = {s.id: s for s in session.store.sessions_on(window.location.id, second.date)}
+        assert store_rows[second.id].coach == "Morgan Lee"  # the substitute shows on the roster
+        assert next(s for s in screen.presenter.setup.sessions_of(row.id, first.date, 0) if s.id == first.id).cancelled
 
 
 async def test_front_desk_sees_the_week_but_not_set_up(qtbot, fresh, tmp_path, memory_keyring):
