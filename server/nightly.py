@@ -1,7 +1,8 @@
 """The nightly round: every account's sessions planned ahead (server.sessions), once a day.
 
-Runs in the server's lifespan: at start (a server that was down over night catches up), then
-whenever the clock's UTC day has changed since an account's last round, looked at every
+Runs in the server's lifespan: FIRST_DELAY seconds after start (a server that was down over
+night catches up; not at once, so a start or a restart is not slowed by opening every account),
+then whenever the clock's UTC day has changed since an account's last round, looked at every
 CHECK_SECONDS. Several server processes may each run it: planning is idempotent and takes the
 account's write lock, so the second finds nothing to do.
 """
@@ -18,6 +19,7 @@ from sync.clock import SYSTEM, Clock
 
 log = logging.getLogger("frontdesk.server.nightly")
 CHECK_SECONDS = 600.0
+FIRST_DELAY = 120.0
 
 
 class Nightly:
@@ -38,6 +40,7 @@ class Nightly:
                 pass
 
     async def _run(self) -> None:
+        await asyncio.sleep(FIRST_DELAY)
         while True:
             await asyncio.to_thread(self.round)
             await asyncio.sleep(CHECK_SECONDS)
