@@ -58,6 +58,7 @@ class WeekScreen(QWidget):
         self.grid.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.grid.verticalHeader().hide()
         self.grid.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.grid.horizontalHeader().sectionResized.connect(lambda *_: self._fit_rows())
         self.grid.setWordWrap(True)
         filters = QHBoxLayout()
         filters.addWidget(label("Age", "muted"))
@@ -70,6 +71,16 @@ class WeekScreen(QWidget):
         layout.addLayout(filters)
         layout.addWidget(self.summary)
         layout.addWidget(self.grid, 1)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_rows()
+
+    def _fit_rows(self) -> None:
+        """Wrapped lines follow the columns' width (nothing cut off), with room to read each cell apart."""
+        self.grid.resizeRowsToContents()
+        for row in range(self.grid.rowCount()):
+            self.grid.setRowHeight(row, self.grid.rowHeight(row) + 14)
 
     def activate(self) -> None:
         self.refresh()
@@ -99,5 +110,5 @@ class WeekScreen(QWidget):
                 item.setToolTip(cell.entry.cls.when)
                 item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{WEEKDAY_NAMES[d]} {cell.time}, {cell.title}, {cell.detail}")
                 self.grid.setItem(row, col, item)
-        self.grid.resizeRowsToContents()
+        self._fit_rows()
         self.summary.setText(self.presenter.week_summary(self.cells, self.age.text(), day))

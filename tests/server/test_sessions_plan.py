@@ -166,3 +166,13 @@ def test_the_nightly_round_plans_every_account_once_a_day(school):
             assert query(account_db_path(school, slug), "SELECT count(*) FROM class_session") == [(11,)]  # ten, and one week more
     finally:
         state.close()
+
+
+def test_a_location_moved_to_another_zone_moves_its_sessions_wall_clocks_and_admin_changes_are_audited(school):
+    clock = at(2026, 6, 1, 8, 0)
+    setup.add_class(school, "acme", "DT", "Level 1", "Tue 16:00 60", clock=clock)
+    with setup.setting_up(school, "acme", clock) as s:
+        s.update("location", s.location_id("DT"), timezone="America/Denver")
+    assert {r[1][11:16] for r in sessions(school)} == {"22:00"}  # 4 PM in Denver (MDT, UTC-6)
+    actions = [r[0] for r in query(account_db_path(school, "acme"), "SELECT action FROM audit_event ORDER BY at")]
+    assert {"admin.location.add", "admin.class.add", "admin.location.update", "sessions.planned"} <= set(actions)
