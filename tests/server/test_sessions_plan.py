@@ -176,3 +176,27 @@ def test_a_location_moved_to_another_zone_moves_its_sessions_wall_clocks_and_adm
     assert {r[1][11:16] for r in sessions(school)} == {"22:00"}  # 4 PM in Denver (MDT, UTC-6)
     actions = [r[0] for r in query(account_db_path(school, "acme"), "SELECT action FROM audit_event ORDER BY at")]
     assert {"admin.location.add", "admin.class.add", "admin.location.update", "sessions.planned"} <= set(actions)
+
+
+def test_the_planner_on_an_account_in_postgresql(tmp_path, monkeypatch):
+    from server.secrets_box import KEY_ENV, new_key
+    from tests.helpers.pg_accounts import main_server_dsn, placed_accounts
+
+    monkeypatch.setenv(KEY_ENV, new_key())
+    with placed_accounts(tmp_path, main_server_dsn()) as placement:
+        admin.create_account(tmp_path, "pgacme", name="PG Gym", placement=placement)
+        clock = at(2026, 3, 2, 9, 0)
+        setup.add_location(tmp_path, "pgacme", "Downtown", "DT")
+        class_id = setup.add_class(tmp_path, "pgacme", "DT", "Level 1", "Mon 16:00 60; Wed 16:00 60", clock=clock)
+        out = setup.add_closure(tmp_path, "pgacme", "DT", "Spring break", dt.date(2026, 3, 9), dt.date(2026, 3, 13), clock=clock)
+        assert [c.date for c in out.cancelled] == [dt.date(2026, 3, 9), dt.date(2026, 3, 11)]
+        with setup.setting_up(tmp_path, "pgacme", clock) as s:
+            s.update("class", class_id, times="Mon 16:00 60")  # Wednesdays dropped: removed, with tombstones
+            from sqlmodel import func, select
+
+            from server.account_db import Tombstone
+            from sync.schema import ClassSession
+
+            s.db.flush()
+            assert s.db.exec(select(func.count()).select_from(Tombstone)).one() == 9  # the open Wednesdays
+            assert s.db.exec(select(func.count()).select_from(ClassSession)).one() == 10
