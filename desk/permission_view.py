@@ -60,6 +60,9 @@ def apply_permissions(window: QMainWindow, permissions: Iterable[str]) -> list[i
     families = getattr(window, "families", None)
     if families is not None and hasattr(families, "set_permissions"):
         families.set_permissions(perms)  # take payment, post charge, void, refund: shown to who may
+    setup = getattr(window, "setup_screen", None)
+    if setup is not None and hasattr(setup, "set_permissions"):
+        setup.set_permissions(perms)  # classes (classes.manage) apart from locations, rooms, closures (setup.manage)
     current = window.screens.index(window.current_screen())  # type: ignore[attr-defined]
     if allowed and current not in allowed:
         window.show_screen(allowed[0])  # type: ignore[attr-defined]

@@ -48,6 +48,7 @@ class SetUpTab(QWidget):
     def __init__(self, screen: SetUpScreen, kind: str):
         super().__init__()
         self.screen, self.kind = screen, kind
+        self.can_change = True  # SetUpScreen.set_permissions
         self.records: list[Any] = []
         self.table = QTableWidget(0, len(HEADERS[kind]))
         self.table.setHorizontalHeaderLabels(list(HEADERS[kind]))
@@ -126,10 +127,11 @@ class SetUpTab(QWidget):
         return self.records[row] if 0 <= row < len(self.records) else None
 
     def new(self) -> None:
-        self._open(None)
+        if self.can_change:
+            self._open(None)
 
     def edit(self) -> None:
-        if self.current() is not None:
+        if self.can_change and self.current() is not None:
             self._open(self.current())
 
     def _open(self, record: Any) -> None:
@@ -143,7 +145,7 @@ class SetUpTab(QWidget):
 
     def retire(self) -> None:
         record = self.current()
-        if record is None:
+        if record is None or not self.can_change:
             return
         Op(self, lambda: self.screen.presenter.retire(self.kind, record), doing="saving").success(
             lambda words: (self.screen.notify(words, "ok"), self.screen.saved(self.kind))).run()
@@ -257,6 +259,20 @@ class SetUpScreen(QWidget):
                            "Alt+C classes · Alt+P programs · Alt+L locations · Alt+O closures · Alt+R rooms")  # fmt: skip
         for tab in self.lists.values():
             tab.reload()
+
+    def set_permissions(self, permissions: frozenset[str]) -> None:
+        """Mirror of the server's rule: classes and programs with classes.manage, locations, rooms
+        and closures with setup.manage; a tab the person may not change is shown read-only."""
+        from sync.permissions import CLASSES_MANAGE, SETUP_MANAGE
+
+        for kind, tab in self.lists.items():
+            allowed = (CLASSES_MANAGE if kind in ("class", "program") else SETUP_MANAGE) in permissions
+            for b in (tab.new_button, tab.edit_button, tab.retire_button):
+                b.setEnabled(allowed)
+                b.setToolTip("" if allowed else "Ask an owner or manager: you may not change this.")
+            if kind == "class":
+                tab.sessions_button.setEnabled(allowed)
+            tab.can_change = allowed
 
     def saved(self, kind: str) -> None:
         if kind == "location":

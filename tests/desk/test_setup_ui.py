@@ -180,3 +180,17 @@ async def test_first_run_on_an_account_with_no_location_creates_the_first_one(qt
         window.close()
         if window.presenter.session is not None:
             await window.presenter.session.close()
+
+
+async def test_who_may_manage_classes_but_not_locations_sees_those_tabs_read_only(qtbot, fresh, tmp_path, memory_keyring):
+    admin.add_staff(fresh["data_dir"], "fresh", "cal", "pw cal", group="front-desk", display_name="Cal")
+    admin.edit_staff(fresh["data_dir"], "fresh", "cal", grants=["classes.manage"])
+    config = config_for(fresh["url"], {**fresh, "username": "cal"}, tmp_path / "desk")
+    async with signed_in_desk(qtbot, config, "pw cal") as (_session, window):
+        screen = window.setup_screen
+        assert window.rail.buttons[window.screens.index(screen)].isVisibleTo(window)
+        assert screen.lists["class"].new_button.isEnabled() and screen.lists["program"].new_button.isEnabled()
+        for kind in ("location", "room", "closure"):
+            assert not screen.lists[kind].new_button.isEnabled()
+        screen.lists["location"].new()
+        assert screen.form is None  # Ctrl+N does nothing where the buttons are off
