@@ -84,6 +84,10 @@ def plan_sessions(
     """Plan the sessions of the given classes (or of every class at the given locations, or of all),
     in the caller's transaction. `start` (a date at every location) replaces "today" for a seed
     that wants this whole week."""
+    # The change counter's row lock first (an update of nothing): two planners of one account (the
+    # nightly round, a desk's push) then read the sessions one after the other, never both before
+    # either wrote, which would make a meeting's session twice (PostgreSQL reads committed rows).
+    reserve_usns(db, 0)
     locations = {loc.id: loc for loc in db.exec(select(Location))}
     query = select(ClassSchedule)
     if schedule_ids is not None:
