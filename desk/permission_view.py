@@ -11,8 +11,8 @@ from PySide6.QtGui import QShortcut
 from PySide6.QtWidgets import QMainWindow, QWidget
 
 from sync.permissions import (
-    ATTENDANCE_VIEW, AUDIT_VIEW, CHECK_IN, DATA_IMPORT, LEDGER_VIEW, REPORTS_RUN, SETTINGS_MANAGE, STAFF_MANAGE,
-    attendance_level, expand,
+    ATTENDANCE_VIEW, AUDIT_VIEW, CHECK_IN, CLASSES_MANAGE, DATA_IMPORT, LEDGER_VIEW, REPORTS_RUN, SETTINGS_MANAGE,
+    STAFF_MANAGE, attendance_level, expand,
 )
 
 # What each screen needs, by the attribute the main window (or desk.security) keeps it under.
@@ -27,6 +27,8 @@ SCREEN_NEEDS: dict[str, str] = {
     # This computer's printer, lock, kiosk hours and card rules: changed by who may manage settings
     # (the owner by default), and every save is audited (desk.settings_audit).
     "settings_screen": SETTINGS_MANAGE,
+    "week_screen": ATTENDANCE_VIEW,  # the week's classes: whoever sees rosters
+    "setup_screen": CLASSES_MANAGE,  # classes, programs, locations, closures, rooms (issue 20)
 }
 
 
@@ -58,6 +60,9 @@ def apply_permissions(window: QMainWindow, permissions: Iterable[str]) -> list[i
     families = getattr(window, "families", None)
     if families is not None and hasattr(families, "set_permissions"):
         families.set_permissions(perms)  # take payment, post charge, void, refund: shown to who may
+    setup = getattr(window, "setup_screen", None)
+    if setup is not None and hasattr(setup, "set_permissions"):
+        setup.set_permissions(perms)  # classes (classes.manage) apart from locations, rooms, closures (setup.manage)
     current = window.screens.index(window.current_screen())  # type: ignore[attr-defined]
     if allowed and current not in allowed:
         window.show_screen(allowed[0])  # type: ignore[attr-defined]

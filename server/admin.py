@@ -11,6 +11,10 @@ from server.account_db import StaffCredential, audit, next_usn
 from server.accounts import AccountInfo, AdminError, account_exists, create_account, find_account, open_account
 from server.passwords import hash_password
 from server.seed import SeedSummary, ensure_sessions, seed_demo
+# Setting a school up (locations, rooms, programs, classes, closures, one session): server.setup.
+from server.setup import (
+    SetUp, add_class, add_closure, add_location, add_program, add_room, change_session, class_today, setting_up,
+)  # fmt: skip
 from sync.ids import new_id
 from sync.schema import STAFF_GROUPS, Staff
 
@@ -18,12 +22,21 @@ __all__ = [
     "AccountInfo",
     "AdminError",
     "SeedSummary",
+    "SetUp",
     "account_exists",
+    "add_class",
+    "add_closure",
+    "add_location",
+    "add_program",
+    "add_room",
     "add_staff",
+    "change_session",
+    "class_today",
     "create_account",
     "ensure_sessions",
     "find_account",
     "seed_demo",
+    "setting_up",
 ]
 
 

@@ -92,6 +92,10 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument("--seed", type=int, default=1, help="same seed, same names and schedule")
     seed.add_argument("--today", type=dt.date.fromisoformat, default=None, help="YYYY-MM-DD (default: today in Chicago)")
 
+    from server import setup_cli
+
+    setup_cli.add_parsers(sub, common)  # add-location, add-class, add-closure, … (server.setup)
+
     sub.add_parser("migrate", parents=[common], help="bring the registry and every account database to this version's schema")
 
     bk = sub.add_parser("backup", parents=[common], help="copy the registry and every account database, while the server runs")
@@ -294,10 +298,12 @@ def main(argv: list[str] | None = None) -> int:
 
         return demo.run(args.data_dir or Path(".demo"), host=args.host, port=args.port)
 
-    from server import admin
+    from server import admin, setup_cli
 
     try:
-        if args.command == "create-account":
+        if args.command in setup_cli.COMMANDS:
+            setup_cli.run(args, data_dir)
+        elif args.command == "create-account":
             account = admin.create_account(data_dir, args.slug, name=args.name, placement=_placement(args))
             where = account.db_location if "://" in account.db_location else data_dir
             print(f"Created account {account.slug!r} ({account.name}) in {where}")

@@ -14,6 +14,7 @@ from server.errors import install_error_handlers
 from server.importing.jobs import ImportJobs
 from server.live import bell_of
 from server.mail_queue import MailQueue
+from server.nightly import Nightly
 from server.passwords import warm_up
 from server.payments import make_gateway
 from server.payments.choice import Gateways
@@ -38,9 +39,12 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM) -> FastA
                                                          ring=bell_of(app).ring, chosen=app.state.gateways.chosen,
                                                          abandoned_after=settings.card_abandoned_seconds)
         sweeper.start()  # card sales a dead server left between the charge and the ledger
+        nightly = app.state.nightly = Nightly(state, clock, ring=bell_of(app).ring)
+        nightly.start()  # every account's sessions planned ahead, once a day (server.sessions)
         try:
             yield
         finally:
+            await nightly.stop()
             await sweeper.stop()
             await mail.stop()
             app.state.imports.close()  # a running import is cancelled (rolled back) before its database closes

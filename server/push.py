@@ -7,12 +7,15 @@ from sqlmodel import Session, select
 from server.account_db import AccountDatabase, AppliedMutation, audit, current_usn, next_usn
 from server.auth import token_staff
 from server.permissions import permission_refusal, source_of
-from server.tokens import AccessClaims
 from server.push_marks import MarkRun, fast
+from server.sessions import plan_after
+from server.tokens import AccessClaims
+from sync.clock import SYSTEM, Clock
 from sync.edit_mutations import edited_fields
 from sync.mutations import OUTBOX_DISCARD, Rejected, apply_mutation
 from sync.schema import TYPE_OF_RECORD, Staff
 from sync.settings_audit import DESK_SETTINGS
+from sync.setup_mutations import edited_fields as setup_edited_fields
 from sync.wire import Mutation, MutationResult
 
 OTHER_DESK = "This change was made on another desk and cannot be sent from this one."
@@ -22,7 +25,7 @@ STAFF_NOT_ALLOWED = "The staff member who made this change is not active on this
 _MESSAGES = {"other_desk": OTHER_DESK, "seq_reused": SEQ_REUSED, "id_reused": ID_REUSED, "staff": STAFF_NOT_ALLOWED}
 
 
-def push(adb: AccountDatabase, token: AccessClaims, mutations: list[Mutation]) -> list[MutationResult]:
+def push(adb: AccountDatabase, token: AccessClaims, mutations: list[Mutation], clock: Clock = SYSTEM) -> list[MutationResult]:
     """Apply the batch in one write transaction, each mutation in its own savepoint.
 
     A rejected mutation never blocks the ones after it. An unexpected error rolls back the whole
@@ -37,7 +40,7 @@ def push(adb: AccountDatabase, token: AccessClaims, mutations: list[Mutation]) -
         i = 0
         while i < len(mutations):
             if not fast(mutations[i]):
-                results.append(_push_one(db, token, mutations[i]))
+                results.append(_push_one(db, token, mutations[i], clock))
                 i += 1
                 continue
             # A run of attendance marks and check-ins goes the bulk way (server.push_marks); the ORM's pending
@@ -56,7 +59,7 @@ def push(adb: AccountDatabase, token: AccessClaims, mutations: list[Mutation]) -
     return results
 
 
-def _push_one(db: Session, token: AccessClaims, m: Mutation) -> MutationResult:
+def _push_one(db: Session, token: AccessClaims, m: Mutation, clock: Clock = SYSTEM) -> MutationResult:
     if m.desk_id != token.desk_id:
         # Not remembered: (desk_id, seq) belongs to the other desk, whose own push must still work.
         return _rejected_unrecorded(db, token, m, "forbidden", OTHER_DESK)
@@ -80,7 +83,8 @@ def _push_one(db: Session, token: AccessClaims, m: Mutation) -> MutationResult:
     if refused is not None:
         return _record(db, token, m, refused, [])
 
-    before = edited_fields(db, m.type, m.payload)  # an edit's audit keeps the values it overwrites
+    # An edit's audit keeps the values it overwrites.
+    before = edited_fields(db, m.type, m.payload) or setup_edited_fields(db, m.type, m.payload)
     savepoint = db.begin_nested()
     try:
         written = apply_mutation(db, m, lambda: next_usn(db))
@@ -90,13 +94,15 @@ def _push_one(db: Session, token: AccessClaims, m: Mutation) -> MutationResult:
         return _record(db, token, m, rejected, [])
     if m.type == OUTBOX_DISCARD:
         _audit_discard(db, token, m)
+    # A class or closure changed: its sessions follow now, in this transaction (server.sessions).
+    planned = plan_after(db, m.type, written, clock).written if written else []
     changes = None
     if before is not None and written:
-        after = edited_fields(db, m.type, m.payload) or {}
+        after = edited_fields(db, m.type, m.payload) or setup_edited_fields(db, m.type, m.payload) or {}
         changes = {name: {"before": value, "after": after.get(name)} for name, value in before.items()}
     if m.type == DESK_SETTINGS:
         changes = m.payload["changes"]  # the desk's own settings: nothing stored, the audit is the record
-    return _record(db, token, m, None, written, changes=changes)
+    return _record(db, token, m, None, written + planned, changes=changes)
 
 
 def _audit_discard(db: Session, token: AccessClaims, m: Mutation) -> None:

@@ -18,15 +18,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
-from server.account_db import audit, reserve_usns
+from server.account_db import audit, current_usn, reserve_usns
 from server.accounts import AdminError, open_account
 from server.seed_ledger import ledger
+from server.sessions import WINDOW_DAYS, plan_sessions
+from server.setup import SetUp
+from sync.clock import PinnedClock
 from sync.ids import new_id
 from sync.schema import (
     RECORD_TYPES,
     Alert,
     ClassSchedule,
-    ClassSession,
     Contact,
     Enrollment,
     Family,
@@ -38,9 +40,10 @@ from sync.schema import (
 
 TIMEZONE = "America/Chicago"
 LOCATIONS = [
-    ("Downtown", "DT", "120 W Madison St, Chicago, IL 60602"),
-    ("Northside", "NS", "4350 N Lincoln Ave, Chicago, IL 60618"),
+    ("Downtown", "DT", "120 W Madison St, Chicago, IL 60602", "(312) 555-0140"),
+    ("Northside", "NS", "4350 N Lincoln Ave, Chicago, IL 60618", "(773) 555-0175"),
 ]
+HOURS = "Mon 08:30-20:00; Tue 08:30-20:00; Wed 08:30-20:00; Thu 08:30-20:00; Fri 08:30-20:00; Sat 08:00-14:00; Sun 08:00-14:00"
 # (program, levels, youngest, oldest): who a class is for.
 PROGRAMS = [
     ("Preschool Gymnastics", ["Tiny Tumblers", "Mini Movers"], 2, 5),
@@ -101,49 +104,51 @@ def _sales_at_the_sandbox(data_dir: str | os.PathLike, payments: list[LedgerEntr
 
 
 def ensure_sessions(data_dir: str | os.PathLike, slug: str, *, today: dt.date | None = None) -> int:
-    """Add the missing sessions of this week and next for every active class; returns how many.
+    """Plan every class's sessions from `today` on (server.sessions); returns how many were added.
 
     An account seeded weeks ago still has classes today, without touching any session it has.
     """
     with open_account(data_dir, slug) as (_account, adb), adb.write_session() as db:
-        locations = list(db.exec(select(Location)))
-        schedules = list(db.exec(select(ClassSchedule).where(ClassSchedule.active == True)))  # noqa: E712
         today = today or dt.datetime.now(ZoneInfo(TIMEZONE)).date()
-        wanted = _sessions(schedules, locations, today)
-        if not wanted:
-            return 0
-        days = {s.date for s in wanted}
-        have = {
-            (schedule_id, day)
-            for schedule_id, day in db.exec(
-                select(ClassSession.schedule_id, ClassSession.date).where(ClassSession.date.in_(days))  # type: ignore[attr-defined]
-            )
-        }
-        missing = [s for s in wanted if (s.schedule_id, s.date) not in have]
-        if missing:
-            first = reserve_usns(db, len(missing))
-            for i, session in enumerate(missing):
-                session.usn = first + i
-            db.execute(insert(ClassSession.__table__), [s.model_dump() for s in missing])  # type: ignore[attr-defined]
-            audit(db, "sessions.added", count=len(missing))
+        plan = SetUp(db, _noon(today)).plan(start=today)
         db.commit()
-        return len(missing)
+        return plan.added
+
+
+def _noon(day: dt.date) -> PinnedClock:
+    return PinnedClock(dt.datetime.combine(day, dt.time(12), tzinfo=ZoneInfo(TIMEZONE)), frozen=True)
 
 
 def _seed(db: Session, rng: random.Random, n_families: int, today: dt.date) -> SeedSummary:
+    """The same set-up code a school uses (server.setup) for locations, programs, classes and
+    sessions; then the people and their money, written in bulk."""
     names = _names()
-    locations = [Location(id=new_id(), name=n, code=c, timezone=TIMEZONE, address=a) for n, c, a in LOCATIONS]
+    first = current_usn(db) + 1
+    setup = SetUp(db, _noon(today), plans=False)  # planned once, at the end
+    location_ids = [setup.add_location(n, c, timezone=TIMEZONE, address=a, phone=p, hours=HOURS) for n, c, a, p in LOCATIONS]
+    program_ids = {program: setup.add_program(program) for program, _levels, _lo, _hi in PROGRAMS}
     families, contacts, students, alerts = _people(rng, names, n_families, today)
-    schedules = _schedules(rng, names, locations)
-    sessions = _sessions(schedules, locations, today)
+    for spec in _class_specs(rng, names, location_ids):
+        class_id = setup.add_class(spec.location_id, spec.name, spec.times, program=program_ids[spec.program],
+                                   level=spec.level, ages=spec.ages, capacity=spec.capacity).id  # fmt: skip
+        row = db.get(ClassSchedule, class_id)
+        row.coach = spec.coach  # the demo's coaches are names on the schedule, not staff who sign in
+        db.add(row)
+    monday = today - dt.timedelta(days=today.weekday())
+    # From Monday (this whole week, for the reports), as far ahead as the nightly round plans from today.
+    plan = plan_sessions(db, setup.clock, start=monday,
+                         window_days=(today - monday).days + WINDOW_DAYS)  # fmt: skip
+    db.flush()
+    locations = list(db.exec(select(Location).order_by(col(Location.code))))
+    schedules = list(db.exec(select(ClassSchedule).order_by(col(ClassSchedule.usn))))
     enrollments = _enrollments(rng, students, schedules, today)
     entries, allocations = ledger(rng, students, enrollments, schedules, locations, today)
 
     rows: dict[type[SyncedRecord], list[SyncedRecord]] = {}
-    for row in [*locations, *families, *contacts, *students, *schedules, *sessions, *enrollments, *alerts, *entries, *allocations]:
+    for row in [*families, *contacts, *students, *enrollments, *alerts, *entries, *allocations]:
         rows.setdefault(type(row), []).append(row)
     total = sum(len(r) for r in rows.values())
-    usn = first = reserve_usns(db, total)
+    usn = reserve_usns(db, total)
     for cls in RECORD_TYPES.values():  # referenced rows first, like a pull would bring them
         for row in rows.get(cls, []):
             row.usn = usn
@@ -156,7 +161,7 @@ def _seed(db: Session, rng: random.Random, n_families: int, today: dt.date) -> S
         contacts=len(contacts),
         students=len(students),
         classes=len(schedules),
-        sessions=len(sessions),
+        sessions=plan.added,
         enrollments=len(enrollments),
         alerts=len(alerts),
         first_usn=first,
@@ -223,59 +228,34 @@ def _people(rng: random.Random, names: dict, n_families: int, today: dt.date):
     return families, contacts, students, alerts
 
 
-def _schedules(rng: random.Random, names: dict, locations: list[Location]) -> list[ClassSchedule]:
-    schedules = []
-    for loc_index, location in enumerate(locations):
+@dataclass(frozen=True)
+class _ClassSpec:
+    location_id: str
+    name: str
+    program: str
+    level: str
+    times: str
+    ages: tuple[int, int]
+    capacity: int
+    coach: str
+
+
+def _class_specs(rng: random.Random, names: dict, location_ids: list[str]) -> list[_ClassSpec]:
+    specs = []
+    for loc_index, location_id in enumerate(location_ids):
         for weekday in range(7):
             slots = WEEKEND_SLOTS if weekday >= 5 else WEEKDAY_SLOTS
             # Three classes a day, every day, at both gyms: whatever today is, the desk has classes.
             chosen = sorted(rng.sample(slots[1:], 2) + [slots[0]]) if weekday < 5 else slots
             for hour, minute, minutes in chosen:
                 young = (hour, minute) == slots[0][:2]
-                program, levels, _lo, _hi = PROGRAMS[rng.randint(0, 1)] if young else PROGRAMS[rng.randint(2, len(PROGRAMS) - 1)]
+                program, levels, lo, hi = PROGRAMS[rng.randint(0, 1)] if young else PROGRAMS[rng.randint(2, len(PROGRAMS) - 1)]
                 level = rng.choice(levels)
-                schedules.append(
-                    ClassSchedule(
-                        id=new_id(),
-                        location_id=location.id,
-                        name=f"{level} {program}".strip(),
-                        level=level,
-                        weekday=weekday,
-                        start_time=dt.time(hour, minute),
-                        duration_minutes=minutes,
-                        coach=names["coaches"][(loc_index * 6 + rng.randint(0, 5)) % len(names["coaches"])],
-                        capacity=rng.choice([16, 18, 20, 24]),
-                    )
-                )
-    return schedules
-
-
-def _sessions(schedules: list[ClassSchedule], locations: list[Location], today: dt.date) -> list[ClassSession]:
-    zones = {loc.id: ZoneInfo(loc.timezone) for loc in locations}
-    monday = today - dt.timedelta(days=today.weekday())
-    sessions = []
-    for offset in range(14):  # this week and next
-        day = monday + dt.timedelta(days=offset)
-        for s in schedules:
-            if s.weekday != day.weekday():
-                continue
-            start = dt.datetime.combine(day, s.start_time, tzinfo=zones[s.location_id])
-            end = start + dt.timedelta(minutes=s.duration_minutes)
-            sessions.append(
-                ClassSession(
-                    id=new_id(),
-                    schedule_id=s.id,
-                    location_id=s.location_id,
-                    date=day,
-                    starts_at=_naive_utc(start),
-                    ends_at=_naive_utc(end),
-                )
-            )
-    return sessions
-
-
-def _naive_utc(moment: dt.datetime) -> dt.datetime:
-    return moment.astimezone(dt.UTC).replace(tzinfo=None)
+                coach = names["coaches"][(loc_index * 6 + rng.randint(0, 5)) % len(names["coaches"])]
+                specs.append(_ClassSpec(location_id, f"{level} {program}".strip(), program, level,
+                                        f"{weekday} {hour:02d}:{minute:02d} {minutes}", (lo, hi),
+                                        rng.choice([16, 18, 20, 24]), coach))  # fmt: skip
+    return specs
 
 
 def _enrollments(rng: random.Random, students: list[Student], schedules: list[ClassSchedule], today: dt.date):

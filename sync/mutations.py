@@ -38,6 +38,7 @@ from sync import (
     ledger_mutations,
     receipt_mutations,
     settings_audit,
+    setup_mutations,
 )
 from sync.member_cards import member_card_id
 from sync.wire import Mutation, UtcDateTime
@@ -113,6 +114,7 @@ PAYLOADS: dict[str, type[BaseModel]] = {
     **kiosk_referrals.PAYLOADS,  # the kiosk sending a family to the front desk
     **settings_audit.PAYLOADS,  # a desk's own settings changed: audited on the server, nothing stored
     **card_abandon.PAYLOADS,  # a card call the desk gave up on, by its key (the server's tombstone)
+    **setup_mutations.PAYLOADS,  # locations, rooms, programs, classes, closures, one session's changes
 }
 
 
@@ -152,6 +154,8 @@ def apply_mutation(db: Session, mutation: Mutation, next_usn: NextUsn) -> list[S
         return edit_mutations.apply_edit(db, mutation.type, payload, next_usn)
     if mutation.type in family_mutations.PAYLOADS:
         return family_mutations.apply_family(db, mutation.type, payload, next_usn)
+    if mutation.type in setup_mutations.PAYLOADS:
+        return setup_mutations.apply_setup(db, mutation.type, payload, next_usn)
     if isinstance(payload, kiosk_referrals.KioskReferralPayload):
         return kiosk_referrals.apply_kiosk_referral(db, mutation.staff_id, mutation.desk_id, mutation.made_at, payload,
                                                     next_usn)  # fmt: skip

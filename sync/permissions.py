@@ -30,6 +30,8 @@ DATA_IMPORT = "data.import"
 STAFF_MANAGE = "staff.manage"
 SETTINGS_MANAGE = "settings.manage"
 AUDIT_VIEW = "audit.view"
+CLASSES_MANAGE = "classes.manage"  # programs, classes, and one session cancelled or moved
+SETUP_MANAGE = "setup.manage"  # locations, rooms, closures
 
 # Words for the staff screen, in the order it lists them.
 PERMISSIONS: dict[str, str] = {
@@ -50,6 +52,8 @@ PERMISSIONS: dict[str, str] = {
     STAFF_MANAGE: "Manage staff",
     SETTINGS_MANAGE: "Manage settings",
     AUDIT_VIEW: "See the audit log",
+    CLASSES_MANAGE: "Manage classes and programs",
+    SETUP_MANAGE: "Manage locations, rooms and closures",
 }
 ALL_PERMISSIONS: frozenset[str] = frozenset(PERMISSIONS)
 
@@ -110,6 +114,12 @@ MUTATION_PREFIX_PERMISSIONS: dict[str, str] = {
     "void": LEDGER_VOID,
     "refund": LEDGER_REFUND,
     "receipt": LEDGER_VIEW,  # emailing a receipt: whoever may see the family's payments
+    "program": CLASSES_MANAGE,
+    "class": CLASSES_MANAGE,
+    "session": CLASSES_MANAGE,  # one session cancelled, moved, given a substitute
+    "location": SETUP_MANAGE,
+    "room": SETUP_MANAGE,
+    "closure": SETUP_MANAGE,
 }
 
 # Kinds of change any signed-in staff member may make (letting go of their own refused change).
@@ -128,6 +138,9 @@ _FAMILIES = frozenset({CHECK_IN, FAMILY_VIEW})
 _MONEY = frozenset({LEDGER_VIEW})
 RECORD_VIEW: dict[str, frozenset[str]] = {
     "location": _ROSTER,
+    "room": _ROSTER,
+    "program": _ROSTER,
+    "closure": _ROSTER,  # a closed day on the week view and the rosters
     "staff": _ROSTER,  # names on the screens, and the verifiers of offline sign-in
     "class_schedule": _ROSTER,
     "class_session": _ROSTER,

@@ -25,6 +25,7 @@ from sync.schema import (
     Enrollment,
     Family,
     Location,
+    Staff,
     Student,
 )
 from sync.search import age_on, alerts_for, sort_alerts
@@ -48,7 +49,8 @@ class NotFound(LookupError):
 
 def locations(s: Session) -> list[LocationView]:
     rows = s.exec(select(Location).order_by(Location.name)).all()
-    return [LocationView(id=r.id, name=r.name, code=r.code, timezone=r.timezone) for r in rows]
+    # A retired location (set-up) is no longer one a desk works at.
+    return [LocationView(id=r.id, name=r.name, code=r.code, timezone=r.timezone) for r in rows if r.active]
 
 
 def zone_of(s: Session, location_id: str) -> ZoneInfo:
@@ -88,6 +90,8 @@ def _session_views(s: Session, rows: Sequence[tuple[ClassSession, ClassSchedule]
         ).all()
     )
     views = []
+    subs = {sess.instructor_id for sess, _ in rows if sess.instructor_id}
+    sub_names = dict(s.exec(select(Staff.id, Staff.display_name).where(col(Staff.id).in_(subs))).all()) if subs else {}
     for sess, sched in rows:
         enrolled = s.exec(
             select(func.count()).select_from(Enrollment).where(Enrollment.schedule_id == sched.id, enrolled_on(sess.date))
@@ -99,7 +103,7 @@ def _session_views(s: Session, rows: Sequence[tuple[ClassSession, ClassSchedule]
                 location_id=sess.location_id,
                 name=sched.name,
                 level=sched.level,
-                coach=sched.coach,
+                coach=sub_names.get(sess.instructor_id or "", sched.coach),  # a substitute for this one session
                 starts_at=local(sess.starts_at, zone),
                 ends_at=local(sess.ends_at, zone),
                 enrolled=enrolled,

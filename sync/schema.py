@@ -57,6 +57,36 @@ class Location(SyncedRecord, table=True):
     code: str = Field(max_length=8)  # short code used in receipt numbers, e.g. "DT"
     timezone: str = "America/Chicago"  # IANA name
     address: str = ""
+    phone: str = ""
+    hours: str = ""  # opening hours, "0 09:00-20:00;5 08:00-14:00" (sync.class_times.format_hours)
+    active: bool = True
+
+
+class Room(SyncedRecord, table=True):
+    """A room or area of a location where a class meets ("Main floor", "Pool")."""
+
+    location_id: str = Field(index=True, max_length=36)
+    name: str
+    capacity: int | None = None
+    active: bool = True
+
+
+class Program(SyncedRecord, table=True):
+    """A group of classes: Recreational Gymnastics, Swim Lessons, Ninja."""
+
+    name: str
+    description: str = ""
+    active: bool = True
+
+
+class Closure(SyncedRecord, table=True):
+    """A location closed from `start_date` to `end_date` (both included): no session is held then."""
+
+    location_id: str = Field(index=True, max_length=36)
+    name: str  # "Thanksgiving", "Winter break"
+    start_date: dt.date
+    end_date: dt.date
+    active: bool = True  # False: removed (the sessions it cancelled come back)
 
 
 class Family(SyncedRecord, table=True):
@@ -88,7 +118,12 @@ class Student(SyncedRecord, table=True):
 
 
 class ClassSchedule(SyncedRecord, table=True):
-    """A weekly class: 'Level 2 Tumbling, Mondays 4:00 PM at Downtown'."""
+    """A weekly class: 'Level 2 Tumbling, Mondays and Wednesdays 4:00 PM at Downtown'.
+
+    `times` holds every meeting of the week ("0 16:00 60;2 16:00 60", sync.class_times); weekday,
+    start_time and duration_minutes repeat its first meeting for the readers that show one.
+    `coach` is the instructors' names as shown, kept by the appliers from `instructor_ids`.
+    """
 
     __tablename__ = "class_schedule"
     location_id: str = Field(index=True)
@@ -100,6 +135,15 @@ class ClassSchedule(SyncedRecord, table=True):
     coach: str = ""
     capacity: int = 12
     active: bool = True
+    program_id: str | None = Field(default=None, max_length=36)
+    room_id: str | None = Field(default=None, max_length=36)
+    times: str = ""  # every weekly meeting; "" on rows older than it: the one meeting above
+    age_min: int | None = None  # years, both ends included
+    age_max: int | None = None
+    term_start: dt.date | None = None  # None: since always
+    term_end: dt.date | None = None  # None: ongoing
+    instructor_ids: str = ""  # staff ids, comma-separated, lead first
+    tuition_cents: int = 0  # monthly tuition (billing uses it later)
 
 
 class ClassSession(SyncedRecord, table=True):
@@ -112,6 +156,12 @@ class ClassSession(SyncedRecord, table=True):
     starts_at: NaiveDatetime  # UTC
     ends_at: NaiveDatetime  # UTC
     cancelled: bool = False
+    # The weekly meeting this session stands for (None on rows made before server.sessions); a
+    # session moved to another day keeps it, so the schedule's planner does not make it again.
+    planned_date: dt.date | None = None
+    changed: bool = False  # cancelled or moved by hand: the planner leaves it as staff set it
+    instructor_id: str | None = Field(default=None, max_length=36)  # a substitute for this one session
+    note: str = ""  # why it was cancelled or moved ("Closed: Thanksgiving")
 
 
 class Enrollment(SyncedRecord, table=True):
@@ -335,6 +385,9 @@ class CardAbandon(SyncedRecord, table=True):
 # Wire names of the shared records, in an order that puts referenced rows first.
 RECORD_TYPES: dict[str, type[SyncedRecord]] = {
     "location": Location,
+    "room": Room,
+    "program": Program,
+    "closure": Closure,
     "staff": Staff,
     "family": Family,
     "contact": Contact,

@@ -65,6 +65,22 @@ class FirstRun:
     def locations(self) -> list[LocationView]:
         return self.session.store.locations() if self.session is not None else []
 
+    async def create_location(self, name: str, code: str, timezone: str) -> LocationView:
+        """The account's first location (a brand-new account has none): recorded like any set-up
+        change and sent at once. RejectedError in words (no permission, a code taken, a bad zone)."""
+        from sync.setup_desk import SetUpDesk
+
+        if self.session is None:
+            raise RejectedError("Sign in first.")
+        if not (name.strip() and code.strip()):
+            raise RejectedError("Give the location a name and a short code (e.g. Downtown, DT).")
+        await SetUpDesk(self.session.store).add("location", name=name, code=code, timezone=timezone)
+        await self.session.engine.sync_now()
+        rejected = self.session.store.rejected()
+        if rejected:  # e.g. a front-desk sign-in: only owners and managers set up locations
+            raise RejectedError(rejected[-1].message)
+        return next(loc for loc in self.locations() if loc.code == code.strip().upper())
+
     def default_desk_name(self) -> str:
         return self.config.desk_name or socket.gethostname()
 

@@ -72,7 +72,23 @@ class FirstRunWindow(QWidget):
         self.locations.setObjectName("setupList")
         self.locations.setAccessibleName("Locations")
         self.locations.itemActivated.connect(lambda _item: self.go_next())
-        self._page("Which location is this desk at?", [("", self.locations)], "It can be changed later in the top bar.")
+        # A brand-new account has no location yet: the first one is made here (owners and managers).
+        from desk.presenters.setup import computer_zone, zones
+
+        self.new_location = _field("New location", "", "e.g. Downtown")
+        self.new_code = _field("Short code", "", "e.g. DT (on receipts)")
+        self.new_zone = QComboBox()
+        self.new_zone.setAccessibleName("Time zone")
+        for zone_name in zones():
+            self.new_zone.addItem(zone_name.replace("_", " "), zone_name)
+        self.new_zone.setCurrentIndex(max(0, self.new_zone.findData(computer_zone())))
+        self.create_location = QPushButton("Create location")
+        self.create_location.setAccessibleName("Create location")
+        self.create_location.clicked.connect(self._create_location)
+        self.new_code.returnPressed.connect(self._create_location)
+        self._page("Which location is this desk at?", [("", self.locations), ("Or add one", self.new_location),
+                   ("Short code", self.new_code), ("Time zone", self.new_zone), ("", self.create_location)],
+                   "It can be changed later in the top bar. A new account starts by adding its first location.")
         # 4. Printer
         self.printer = QComboBox()
         self.printer.setAccessibleName("Receipt printer")
@@ -118,7 +134,8 @@ class FirstRunWindow(QWidget):
         self._say("", "neutral")
         self._listen_for_swipes(index == 4)
         focus = {0: self.server, 1: self.account if not self.account.text() else self.password,
-                 2: self.locations, 3: self.printer, 4: self.next}[index]  # fmt: skip
+                 2: self.locations if self.locations.count() else self.new_location, 3: self.printer,
+                 4: self.next}[index]  # fmt: skip
         focus.setFocus()
 
     def go_back(self) -> None:
@@ -168,6 +185,22 @@ class FirstRunWindow(QWidget):
             if loc.code == wanted or self.locations.count() == 1:
                 self.locations.setCurrentItem(item)
         self.show_step(2)
+
+    def _create_location(self) -> None:
+        self._say("Adding the location…", "neutral")
+        Op(self, lambda: self.presenter.create_location(self.new_location.text(), self.new_code.text(),
+                                                        self.new_zone.currentData()),
+           doing="adding the location").success(self._location_created).run()  # fmt: skip
+
+    def _location_created(self, loc) -> None:  # noqa: ANN001 - sync.views.LocationView
+        item = QListWidgetItem(f"{loc.name} ({loc.code})")
+        item.setData(Qt.ItemDataRole.UserRole, loc.code)
+        self.locations.addItem(item)
+        self.locations.setCurrentItem(item)
+        self.new_location.clear()
+        self.new_code.clear()
+        self._say(f"{loc.name} added. Next, or add another.", "ok")
+        self.locations.setFocus()
 
     def _printers(self) -> None:
         Op(self, _list_printers, doing="listing printers").success(self._show_printers).run()

@@ -87,6 +87,8 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.settings_screen)
         self.rail.add(self.settings_screen.title, "Ctrl+,")
         QShortcut(QKeySequence("Ctrl+,"), self, activated=lambda i=len(self.screens) - 1: self.show_screen(i))
+        # The week's classes (F4, all who see rosters) and Set-up (F10, who may manage classes): desk.widgets.setup_screen.
+        self._add_setup_screens(store)
         # Receipts after a payment: printed on this desk's printer and paper, or queued for email.
         self.receipts = ReceiptDesk(store, business_name=account_name, currency=self.money.currency)
         self.receipt_sender = ReceiptSender(self.receipts, ReceiptOutput(lambda: self.settings.current))
@@ -155,6 +157,22 @@ class MainWindow(QMainWindow):
         self.show_sync_status(status or SyncStatus(pending=store.pending_count()))
         self._update_rail_counts()
         self.show_screen(0)
+
+    def _add_setup_screens(self, store: DeskStore) -> None:
+        from desk.presenters.setup import SetUpPresenter
+        from desk.widgets.setup_screen import SetUpScreen
+        from desk.widgets.week_screen import WeekScreen
+        from sync.setup_desk import SetUpDesk
+
+        setup = SetUpDesk(store)
+        self.week_screen = WeekScreen(SetUpPresenter(setup, self.location), self.notify)
+        self.setup_screen = SetUpScreen(SetUpPresenter(setup, self.location), self.notify)
+        self.setup_screen.locations_changed = self._reload_locations
+        for screen, key in ((self.week_screen, "F4"), (self.setup_screen, "F10")):
+            self.screens.append(screen)
+            self.stack.addWidget(screen)
+            self.rail.add(screen.title, key)
+            QShortcut(QKeySequence(key), self, activated=lambda i=len(self.screens) - 1: self.show_screen(i))
 
     # --- navigation -------------------------------------------------------------------------
     def show_screen(self, index: int) -> None:

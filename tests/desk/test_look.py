@@ -40,7 +40,8 @@ def test_controls_are_at_least_36_px_and_carry_accessible_names(window, qtbot):
 
 
 def test_the_rail_and_keys_switch_screens(window, qtbot):
-    assert [b.name.text() for b in window.rail.buttons] == ["Check-in", "Rosters", "Families", "Reports", "Settings"]
+    assert [b.name.text() for b in window.rail.buttons] == ["Check-in", "Rosters", "Families", "Reports", "Settings", "Week",
+                                                          "Set-up"]
     window.rail.buttons[1].click()
     assert window.stack.currentWidget() is window.roster and window.rail.buttons[1].isChecked()
     window.rail.buttons[0].click()

@@ -53,6 +53,11 @@ MUTATIONS: dict[str, str | None] = {
     "refund.record": "ledger.refund", "receipt.email": "ledger.view", "kiosk.referral": "check_in",
     "desk.settings": "settings.manage", "payment.abandon": "payment.take",
     "family.create": "family.add", "student.add": "family.edit", "student.move": "student.move",
+    # Set-up (issue 20): classes with managers and owners, locations and closures likewise.
+    "program.add": "classes.manage", "program.update": "classes.manage", "class.add": "classes.manage",
+    "class.update": "classes.manage", "session.update": "classes.manage",
+    "location.add": "setup.manage", "location.update": "setup.manage", "room.add": "setup.manage",
+    "room.update": "setup.manage", "closure.add": "setup.manage", "closure.update": "setup.manage",
 }
 # Sent with an empty payload: an allowed one fails later as "invalid" (its payload is checked after
 # the permission), a refused one must be "forbidden" before anything is looked at.

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from server import admin
+from server.sessions import WINDOW_DAYS
 from tests.helpers.server_process import account_db_path
 from tests.server.api import query
 
@@ -33,14 +34,20 @@ def test_full_demo_account_has_realistic_sizes(tmp_path):
     assert 450 <= n["student"] <= 560
     assert n["contact"] >= 300
     assert 36 <= n["class_schedule"] <= 44
-    assert n["class_session"] == 2 * n["class_schedule"]
+    # Every class once a week, from this Monday to as far ahead as the nightly planning reaches from today.
+    weeks = (today - dt.timedelta(days=today.weekday()) + dt.timedelta(days=WINDOW_DAYS + 2) - today).days // 7
+    assert weeks * n["class_schedule"] < n["class_session"] == summary.sessions < (weeks + 1) * n["class_schedule"]
+    assert query(db, "SELECT min(date), max(date) FROM class_session") == [
+        ("2026-03-09", (today + dt.timedelta(days=WINDOW_DAYS)).isoformat())]
+    assert query(db, "SELECT count(*) FROM class_session WHERE planned_date = date AND NOT cancelled AND NOT changed") == [
+        (n["class_session"],)]
     assert (summary.families, summary.students, summary.classes) == (n["family"], n["student"], n["class_schedule"])
     per_student = Counter(r[0] for r in query(db, "SELECT student_id FROM enrollment"))
     assert len(per_student) == n["student"] and set(per_student.values()) <= {1, 2}
     assert {r[0] for r in query(db, "SELECT kind FROM alert")} >= {"medical", "allergy", "waiver"}
     assert query(db, "SELECT count(*) FROM contact WHERE is_primary AND (email = '' OR phone = '')") == [(0,)]
     assert query(db, "SELECT count(*) FROM student WHERE family_id NOT IN (SELECT id FROM family)") == [(0,)]
-    usns = [r[0] for r in query(db, " UNION ALL ".join(f"SELECT usn FROM {t}" for t in ("location", "family", "contact", "student", "class_schedule", "class_session", "enrollment", "alert", "ledger_entry", "ledger_allocation")))]
+    usns = [r[0] for r in query(db, " UNION ALL ".join(f"SELECT usn FROM {t}" for t in ("location", "program", "family", "contact", "student", "class_schedule", "class_session", "enrollment", "alert", "ledger_entry", "ledger_allocation")))]
     assert sorted(usns) == list(range(summary.first_usn, summary.last_usn + 1))
     assert query(db, "SELECT usn FROM change_counter") == [(summary.last_usn,)]
 
@@ -63,10 +70,10 @@ def test_every_day_has_classes_at_both_locations(tmp_path, offset):
         assert local.time() == dt.time.fromisoformat(start_time)
         assert dt.time(9) <= local.time() <= dt.time(19, 30)
         assert dt.datetime.fromisoformat(ends_at) > dt.datetime.fromisoformat(starts_at)
-    # This week and next, from Monday.
+    # Every day from Monday, this week and the nine ahead.
     dates = {r[0] for r in query(db, "SELECT DISTINCT date FROM class_session")}
     monday = today - dt.timedelta(days=today.weekday())
-    assert dates == {(monday + dt.timedelta(days=i)).isoformat() for i in range(14)}
+    assert dates == {(monday + dt.timedelta(days=i)).isoformat() for i in range((today - monday).days + WINDOW_DAYS + 1)}
 
 
 def test_sessions_follow_daylight_saving_time(tmp_path):
@@ -106,9 +113,11 @@ def test_seeding_twice_is_refused(tmp_path):
 def test_ensure_sessions_adds_only_the_missing_weeks(tmp_path):
     db = _account(tmp_path)
     admin.seed_demo(tmp_path, "demo", families=3, today=dt.date(2026, 3, 11))
+    classes = query(db, "SELECT count(*) FROM class_schedule")[0][0]
     before = query(db, "SELECT count(*), max(usn) FROM class_session")[0]
-    assert admin.ensure_sessions(tmp_path, "demo", today=dt.date(2026, 3, 12)) == 0
+    assert admin.ensure_sessions(tmp_path, "demo", today=dt.date(2026, 3, 11)) == 0
     added = admin.ensure_sessions(tmp_path, "demo", today=dt.date(2026, 3, 18))  # a week later
-    assert added == before[0] // 2
-    after = query(db, "SELECT count(*), min(usn) FROM class_session WHERE date >= '2026-03-23'")[0]
+    assert added == classes  # one more week at the far end
+    end = (dt.date(2026, 3, 11) + dt.timedelta(days=WINDOW_DAYS)).isoformat()
+    after = query(db, "SELECT count(*), min(usn) FROM class_session WHERE date > ?", end)[0]
     assert after[0] == added and after[1] > before[1]
