@@ -3,7 +3,8 @@
 A backup is one directory (a generation) in the backups dir, named by its UTC time:
 
     20261125T153000Z/
-        manifest.json        what is here: accounts, files, sizes, SHA-256, schema revisions, time
+        manifest.json        what is here: accounts, files, sizes, SHA-256, schema revisions, time,
+                             and each account's audit chain head (server.audit_chain)
         registry.sqlite
         accounts/<account id>.sqlite   (or .pgdump for an account kept in PostgreSQL)
 
@@ -108,9 +109,11 @@ def backup(data_dir: Path, out: Path | None = None, *, keep: int = DEFAULT_KEEP,
                 if "://" in location:
                     entry |= {"kind": "postgresql", "source": describe_url(location)}
                     entry |= _pg_dump(_dump_url(data_dir, account_id, location), work, Path("accounts") / f"{account_id}.pgdump")
+                    entry["audit_head"] = _audit_head_of_dump(work / entry["file"])
                 else:
                     entry |= {"kind": "sqlite", "db_location": location}
                     entry |= _copy_sqlite(data_dir / location, work, Path("accounts") / f"{account_id}.sqlite")
+                    entry["audit_head"] = _audit_head_of_copy(work / entry["file"])
             except BackupError as exc:
                 manifest["problems"].append(f"{slug}: {exc}")
                 continue
@@ -249,6 +252,42 @@ def _copy_sqlite(source: Path, work: Path, relative: Path) -> dict[str, Any]:
         src.close()
     _fsync(dest)
     return _file_entry(work, relative) | {"revision": revision}
+
+
+# --- the audit chain's head, as the copy has it ------------------------------------------------------
+# Read from the copy itself, not the live database: the copy's snapshot is what the head vouches for.
+# Kept in the manifest, apart from the database, so that a rewrite of a whole chain shows against it.
+
+
+def _audit_head(row: tuple | None) -> dict[str, Any] | None:
+    return {"chain_no": int(row[0]), "hash": row[1]} if row else None
+
+
+def _audit_head_of_copy(path: Path) -> dict[str, Any] | None:
+    con = sqlite3.connect(path)
+    try:
+        return _audit_head(con.execute("SELECT audit_no, audit_hash FROM change_counter").fetchone())
+    except sqlite3.OperationalError:
+        return None  # a database from before the chain (revision a_audit)
+    finally:
+        con.close()
+
+
+def _audit_head_of_dump(path: Path) -> dict[str, Any] | None:
+    """The change counter's row as pg_dump wrote it: the same snapshot as the rest of the dump."""
+    done = subprocess.run(["pg_restore", "--data-only", "--table=change_counter", "--file=-", str(path)],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    if done.returncode != 0:
+        raise BackupError(f"its dump could not be read back by pg_restore: {done.stderr.strip() or done.returncode}")
+    lines = iter(done.stdout.splitlines())
+    for line in lines:
+        if line.startswith("COPY ") and "change_counter" in line:
+            names = [n.strip().strip('"') for n in line[line.index("(") + 1 : line.index(")")].split(",")]
+            if "audit_no" not in names:
+                return None
+            row = next(lines).split("\t")
+            return _audit_head((row[names.index("audit_no")], row[names.index("audit_hash")]))
+    return None
 
 
 def _sqlite_revision(con: sqlite3.Connection) -> str | None:

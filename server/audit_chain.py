@@ -1,0 +1,58 @@
+"""The audit log's hash chain: what each entry's hash covers, byte for byte.
+
+Each entry carries its place in the chain (`chain_no`, 1, 2, 3 ... with no gaps), the previous
+entry's hash (`prev_hash`; GENESIS for the first) and its own `hash`: SHA-256 over its content and
+`prev_hash`. Editing, removing or inserting an entry anywhere changes a hash that every later entry
+depends on, so `frontdesk-server verify-audit` (server.audit_verify) finds the first entry that no
+longer matches, whatever was done to the database behind the server's back. The chain's head (the
+last number and hash) is also kept in the change counter's row, so entries cut off the end are found
+too, and `backup` writes it into its manifest, so a rewrite of the whole chain shows against a backup.
+
+This format is frozen: the migration that chained the entries made before it (a_audit) and every
+database ever written depend on it. A different format would need a new FORMAT tag, kept beside this
+one, never a change here.
+
+Plain Python with no database: the server's writers (server.account_db, server.push_marks) and the
+verifier all hash through these two functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+GENESIS = "0" * 64  # the prev_hash of the first entry
+FORMAT = "frontdesk-audit-1"
+
+
+def canonical_detail(detail: Any) -> str:
+    """The detail as the hash sees it: JSON with sorted keys and no spaces.
+
+    Stored JSON comes back from the database as equal values (tuples as lists, numbers and
+    strings as they were), so this text is the same before the write and after the read. ASCII
+    escapes keep it encodable whatever the strings hold (lone surrogates included)."""
+    try:
+        return json.dumps(detail, sort_keys=True, separators=(",", ":"))
+    except TypeError:
+        # Keys of mixed types (1 and "1") cannot be sorted; stored, they are all strings.
+        return json.dumps(json.loads(json.dumps(detail)), sort_keys=True, separators=(",", ":"))
+
+
+def entry_hash(
+    chain_no: int,
+    prev_hash: str,
+    event_id: str,
+    at: dt.datetime,
+    staff_id: str | None,
+    desk_id: str | None,
+    action: str,
+    record_type: str | None,
+    record_id: str | None,
+    detail_text: str,
+) -> str:
+    """SHA-256 (hex) of an entry: its place, the previous hash, every column, and the canonical detail."""
+    head = json.dumps([FORMAT, chain_no, prev_hash, event_id, at.isoformat(), staff_id, desk_id, action, record_type, record_id],
+                      separators=(",", ":"))  # fmt: skip
+    return hashlib.sha256(f"{head}\n{detail_text}".encode()).hexdigest()
