@@ -86,15 +86,14 @@ def _identity(value: Any) -> Any:
 
 
 class _Driver:
-    """What differs between the databases: the driver's placeholder, and how a datetime and the
-    audit's JSON are handed to it (SQLite: text; PostgreSQL: a datetime, a psycopg Json)."""
+    """What differs between the databases: the driver's placeholder, and how a datetime is handed
+    to it (SQLite: text; PostgreSQL: a datetime). The audit's JSON goes as text to both (MarkRun.audit)."""
 
     def __init__(self, dialect: Dialect):
         # The statements are written with "?" (no "?" in them otherwise); psycopg takes "%s".
         self.placeholder = "?" if dialect.paramstyle == "qmark" else "%s"
-        at, detail = AuditEvent.__table__.c.at.type, AuditEvent.__table__.c.detail.type  # type: ignore[attr-defined]
+        at = AuditEvent.__table__.c.at.type  # type: ignore[attr-defined]
         self.datetime = at.dialect_impl(dialect).bind_processor(dialect) or _identity
-        self.json = detail.dialect_impl(dialect).bind_processor(dialect) or _identity
 
     def sql(self, statement: str) -> str:
         return statement if self.placeholder == "?" else statement.replace("?", self.placeholder)
@@ -336,11 +335,13 @@ class MarkRun:
 
     def audit(self, action: str, *, staff_id=None, desk_id=None, record_type=None, record_id=None, **detail: Any) -> None:
         """An audit entry of the run, chained after the one before (as server.account_db chains the ORM's)."""
-        event_id, prev = new_id(), self.audit_hash
+        event_id, prev, text = new_id(), self.audit_hash, canonical_detail(detail)
         self.audit_no += 1
         self.audit_hash = entry_hash(self.audit_no, prev, event_id, self.now, staff_id, desk_id, action, record_type,
-                                     record_id, canonical_detail(detail))  # fmt: skip
-        self.audits.append((event_id, self.now_value, staff_id, desk_id, action, record_type, record_id, self.driver.json(detail),
+                                     record_id, text)  # fmt: skip
+        # The hashed text is what is stored: JSON either way (PostgreSQL casts the text to json), and
+        # one serialization per entry instead of two.
+        self.audits.append((event_id, self.now_value, staff_id, desk_id, action, record_type, record_id, text,
                             self.audit_no, prev, self.audit_hash))  # fmt: skip
 
     # -- the writes ----------------------------------------------------------------------------
