@@ -20,6 +20,7 @@ from server.audit_chain import GENESIS, canonical_detail, entry_hash
 from server.migrate import describe_url, ensure_current
 from server.migrations import ACCOUNT
 from server.pg_admin import pg_engine
+from server.private_files import private_sqlite
 from server.sqlite import sqlite_engine, writer
 from sync.ids import new_id, utcnow
 
@@ -258,7 +259,7 @@ def account_engine(url: str, *, create: bool = False) -> Engine:
         if not create and not path.exists():
             # Opening would make an empty database and hide that the account's data is gone.
             raise FileNotFoundError(f"account database {path} is missing")
-        return sqlite_engine(path)
+        return sqlite_engine(private_sqlite(path))  # owner-only, and so its WAL (server.private_files)
     return pg_engine(url)  # through PgBouncer too: no prepared statements (server.pg_admin)
 
 

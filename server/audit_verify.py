@@ -88,20 +88,22 @@ def _walk(conn: Connection, result: Verification) -> BadEntry | None:
 def _walk_rows(rows: sa.CursorResult, result: Verification) -> BadEntry | None:
     last_no, last_hash = 0, GENESIS
     for chain_no, prev_hash, hash_, event_id, at, staff_id, desk_id, action, record_type, record_id, detail_text in rows:
-        def bad(reason: str) -> BadEntry:
-            return BadEntry(chain_no, event_id, at, action, reason)  # noqa: B023 (used before the loop moves on)
-
+        reason = None
         if chain_no != last_no + 1:
             gone = f"#{last_no + 1}" if chain_no == last_no + 2 else f"#{last_no + 1} to #{chain_no - 1}"
-            return bad(f"the entries before it ({gone}) are missing: removed from the database")
-        if prev_hash != last_hash:
-            return bad("it does not follow the entry before it (that entry was changed or replaced, or this one put in its place)")
-        try:
-            detail = canonical_detail(json.loads(detail_text))
-        except ValueError:
-            return bad("its details are not valid JSON any more: changed after it was written")
-        if entry_hash(chain_no, prev_hash, event_id, at, staff_id, desk_id, action, record_type, record_id, detail) != hash_:
-            return bad("its content does not match its hash: changed after it was written")
+            reason = f"the entries before it ({gone}) are missing: removed from the database"
+        elif prev_hash != last_hash:
+            reason = "it does not follow the entry before it (that entry was changed or replaced, or this one put in its place)"
+        else:
+            try:
+                detail = canonical_detail(json.loads(detail_text))
+            except ValueError:
+                reason = "its details are not valid JSON any more: changed after it was written"
+            else:
+                if entry_hash(chain_no, prev_hash, event_id, at, staff_id, desk_id, action, record_type, record_id, detail) != hash_:
+                    reason = "its content does not match its hash: changed after it was written"
+        if reason is not None:
+            return BadEntry(chain_no, event_id, at, action, reason)
         last_no, last_hash = chain_no, hash_
         result.entries, result.last_hash = last_no, last_hash
     return None

@@ -33,6 +33,7 @@ from sqlalchemy import make_url
 
 from server.migrate import describe_url, read_revision
 from server.migrations import ACCOUNT, REGISTRY, head, revisions
+from server.private_files import private_dir, private_file, private_sqlite
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -79,11 +80,11 @@ def backup(data_dir: Path, out: Path | None = None, *, keep: int = DEFAULT_KEEP,
     if registry is not None and not registry.exists():
         raise BackupError(f"There is no registry in {data_dir}; nothing to back up.")
     out = Path(out).expanduser().resolve() if out is not None else default_backups_dir(data_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    private_dir(out)  # copies of every account's data: owner-only, as the data dir (server.private_files)
     now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     final = _free_name(out, now.strftime("%Y%m%dT%H%M%SZ"))
     work = out / f".partial-{final.name}-{os.getpid()}"
-    work.mkdir()
+    work.mkdir(mode=0o700)
     try:
         manifest: dict[str, Any] = {
             "format": FORMAT,
@@ -189,7 +190,7 @@ def restore(data_dir: Path, slug: str, backup_dir: Path, *, now: dt.datetime | N
 
     target = Path(url.removeprefix("sqlite:///"))
     staging = target.with_name(f"{target.name}.restoring")
-    shutil.copyfile(source, staging)
+    shutil.copyfile(source, private_file(staging))  # into an owner-only file: the restored database stays so
     try:
         _fsync(staging)
         _verify(staging, entry, f"The copy of {slug!r} made for the restore")
@@ -232,8 +233,7 @@ def restore(data_dir: Path, slug: str, backup_dir: Path, *, now: dt.datetime | N
 
 
 def _copy_sqlite(source: Path, work: Path, relative: Path) -> dict[str, Any]:
-    dest = work / relative
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest = private_sqlite(work / relative)
     try:
         # mode=rw: never create an empty database where the account's file is missing.
         src = sqlite3.connect(f"file:{pathname2url(str(source))}?mode=rw", uri=True, timeout=30)
@@ -307,8 +307,7 @@ def _pg_dump(url: str, work: Path, relative: Path) -> dict[str, Any]:
         env["PGPASSWORD"] = str(parsed.password)  # not on the command line, where `ps` would show it
     conninfo = parsed.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
     revision = read_revision(url)
-    dest = work / relative
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest = private_file(work / relative)
     done = subprocess.run(
         [exe, "--format=custom", "--no-owner", "--no-privileges", f"--file={dest}", f"--dbname={conninfo}"],
         env=env,

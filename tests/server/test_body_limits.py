@@ -12,7 +12,7 @@ import pytest
 from server import admin
 from server.account_db import AccountDatabase, audit
 from server.api.body_limits import MAX_JSON_BYTES, MAX_JSON_DEPTH
-from tests.server.api import PASSWORD, check_in, count, login, push
+from tests.server.api import PASSWORD, check_in, count, login
 
 DEEP = b'{"a":' * 300 + b"1" + b"}" * 300
 JSON = {"content-type": "application/json"}
