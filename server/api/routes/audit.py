@@ -11,6 +11,7 @@ from pydantic import BeforeValidator
 from sqlmodel import col, select
 
 from server.account_db import AuditEvent
+from server.audit_about import about
 from server.api.deps import SessionDep
 from server.api.guards import needs
 from server.errors import error_responses
@@ -95,10 +96,12 @@ def audit_log(
     more = len(rows) > limit
     rows = rows[:limit]
     names = {s.id: s.display_name for s in db.exec(select(Staff))}
+    named = about(db, rows)
     events = [
         AuditEntry(
             id=r.id, at=r.at.replace(tzinfo=dt.UTC), staff_id=r.staff_id, staff_name=names.get(r.staff_id or ""), desk_id=r.desk_id, action=r.action,
             record_type=r.record_type, record_id=r.record_id, detail=shown(r.detail if isinstance(r.detail, dict) else {"value": r.detail}),
+            about=named[r.id],
         )
         for r in rows
     ]
