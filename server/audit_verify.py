@@ -60,32 +60,37 @@ class Verification:
         return self.bad is None and not self.missing_guards
 
 
-def verify_chain(engine: Engine) -> Verification:
+def verify_chain(engine: Engine, recorded: tuple[int, str] | None = None) -> Verification:
+    """`recorded`: a head a backup's manifest kept (number, hash); the entry of that number must
+    still have that hash, or the chain was rewritten whole since (server.backup)."""
     with engine.connect() as conn, conn.begin():
         if conn.dialect.name == "postgresql":
             conn.execute(sa.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
         result = Verification(missing_guards=_missing_guards(conn))
         head = conn.execute(sa.select(_counter.c.audit_no, _counter.c.audit_hash).where(_counter.c.id == 1)).one_or_none()
         result.head_no, result.head_hash = head if head is not None else (0, GENESIS)
-        result.bad = _walk(conn, result)
+        result.bad = _walk(conn, result, recorded)
         if result.bad is None:
             result.bad = _check_head(result)
+        if result.bad is None and recorded is not None and recorded[0] > result.entries:
+            result.bad = BadEntry(result.entries + 1, None, None, None,
+                                  f"the backup recorded entries up to #{recorded[0]}; the log now ends at #{result.entries}")  # fmt: skip
     return result
 
 
-def _walk(conn: Connection, result: Verification) -> BadEntry | None:
+def _walk(conn: Connection, result: Verification, recorded: tuple[int, str] | None) -> BadEntry | None:
     rows = conn.execution_options(stream_results=True, yield_per=_STREAM).execute(
         sa.select(_t.c.chain_no, _t.c.prev_hash, _t.c.hash, _t.c.id, _t.c.at, _t.c.staff_id, _t.c.desk_id, _t.c.action,
                   _t.c.record_type, _t.c.record_id, sa.cast(_t.c.detail, sa.Text))
         .order_by(_t.c.chain_no)  # fmt: skip
     )
     try:
-        return _walk_rows(rows, result)
+        return _walk_rows(rows, result, recorded)
     finally:
         rows.close()  # a walk that stopped early leaves no server-side cursor open
 
 
-def _walk_rows(rows: sa.CursorResult, result: Verification) -> BadEntry | None:
+def _walk_rows(rows: sa.CursorResult, result: Verification, recorded: tuple[int, str] | None) -> BadEntry | None:
     last_no, last_hash = 0, GENESIS
     for chain_no, prev_hash, hash_, event_id, at, staff_id, desk_id, action, record_type, record_id, detail_text in rows:
         reason = None
@@ -102,6 +107,8 @@ def _walk_rows(rows: sa.CursorResult, result: Verification) -> BadEntry | None:
             else:
                 if entry_hash(chain_no, prev_hash, event_id, at, staff_id, desk_id, action, record_type, record_id, detail) != hash_:
                     reason = "its content does not match its hash: changed after it was written"
+                elif recorded is not None and recorded[0] == chain_no and recorded[1] != hash_:
+                    reason = "it is not the entry the backup recorded at this place: the log was rewritten since"
         if reason is not None:
             return BadEntry(chain_no, event_id, at, action, reason)
         last_no, last_hash = chain_no, hash_

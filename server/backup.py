@@ -150,6 +150,15 @@ def load_manifest(backup_dir: Path) -> dict[str, Any]:
     return manifest
 
 
+def recorded_audit_head(backup_dir: Path, slug: str) -> tuple[int, str]:
+    """The audit chain head a backup recorded for an account (for `verify-audit --backup`)."""
+    manifest = load_manifest(backup_dir)
+    entry = next((a for a in manifest["accounts"] if a["slug"] == slug), None)
+    if entry is None or not entry.get("audit_head"):
+        raise BackupError(f"The backup {Path(backup_dir).name} recorded no audit log head for {slug!r}.")
+    return entry["audit_head"]["chain_no"], entry["audit_head"]["hash"]
+
+
 def restore(data_dir: Path, slug: str, backup_dir: Path, *, now: dt.datetime | None = None) -> RestoreResult:
     """Put one account's database back from a backup generation.
 

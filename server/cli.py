@@ -92,6 +92,8 @@ def _parser() -> argparse.ArgumentParser:
 
     va = sub.add_parser("verify-audit", parents=[common], help="check an account's audit log: name the first entry changed, removed or added behind the server")
     va.add_argument("slug", help="the account")
+    va.add_argument("--backup", type=Path, default=None, metavar="BACKUP_DIR",
+                    help="also check that the log still holds the entries this backup's manifest recorded (not rewritten whole since)")
 
     rs = sub.add_parser("restore", parents=[common], help="put one account's database back from a backup (stop the server first)")
     rs.add_argument("slug", help="the account")
@@ -198,11 +200,13 @@ def _verify_audit(args: argparse.Namespace, data_dir: Path) -> int:
     """Exit 0: the chain is whole; 3: it was tampered with (or its guards are gone); 1: it could not be read."""
     from server.accounts import AdminError, open_account
     from server.audit_verify import report, verify_chain
+    from server.backup import BackupError, recorded_audit_head
 
     try:
+        recorded = recorded_audit_head(args.backup, args.slug) if args.backup is not None else None
         with open_account(data_dir, args.slug) as (_account, adb):
-            verification = verify_chain(adb.engine)
-    except AdminError as exc:
+            verification = verify_chain(adb.engine, recorded)
+    except (AdminError, BackupError) as exc:
         print(f"frontdesk-server: {exc}", file=sys.stderr)
         return 1
     for line in report(args.slug, verification):

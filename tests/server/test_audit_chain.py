@@ -3,6 +3,8 @@ so that `frontdesk-server verify-audit` names the first entry changed behind the
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import sqlite3
 
 import pytest
@@ -197,3 +199,34 @@ def test_backup_records_the_chain_head_of_each_account_copy(server_account, db_p
     finally:
         engine.dispose()
     assert v.ok and entry["audit_head"] == {"chain_no": v.head_no, "hash": v.head_hash} and v.head_no == _entries(db_path)
+
+
+def test_a_chain_rewritten_whole_since_a_backup_shows_against_its_manifest(server_account, db_path, client, capsys):
+    """Whoever rewrites every hash and the counter's head too passes a plain verify, not one against a backup."""
+    from server import backup
+    from server.audit_chain import GENESIS, canonical_detail, entry_hash
+
+    data_dir = str(server_account["data_dir"])
+    made = backup.backup(server_account["data_dir"])
+    login(client)  # the log goes on after the backup: that is fine
+    assert main(["verify-audit", "acme", "--data-dir", data_dir, "--backup", str(made.path)]) == 0
+    rows = query(db_path, "SELECT id, at, staff_id, desk_id, action, record_type, record_id, detail FROM audit_event ORDER BY chain_no")
+    forged, prev = [], GENESIS
+    for n, (event_id, at, staff_id, desk_id, action, record_type, record_id, detail) in enumerate(rows, 1):
+        action = "login.failed" if n == 1 else action  # the rewrite
+        h = entry_hash(n, prev, event_id, _parse(at), staff_id, desk_id, action, record_type, record_id,
+                       canonical_detail(json.loads(detail)))  # fmt: skip
+        forged.append((action, prev, h, n))
+        prev = h
+    _tamper(db_path, *[f"UPDATE audit_event SET action = '{a}', prev_hash = '{p}', hash = '{h}' WHERE chain_no = {n}" for a, p, h, n in forged],
+            f"UPDATE change_counter SET audit_hash = '{prev}'")  # fmt: skip
+    capsys.readouterr()
+    assert main(["verify-audit", "acme", "--data-dir", data_dir]) == 3  # only the dropped triggers give it away
+    assert "The first entry" not in capsys.readouterr().err
+    head_no = made.manifest["accounts"][0]["audit_head"]["chain_no"]
+    assert main(["verify-audit", "acme", "--data-dir", data_dir, "--backup", str(made.path)]) == 3
+    assert f"entry #{head_no} " in (err := capsys.readouterr().err) and "the log was rewritten since" in err
+
+
+def _parse(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
