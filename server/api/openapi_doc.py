@@ -3,7 +3,9 @@
 Added to every operation where they can happen (tests/server/test_fuzz_openapi.py holds every
 answer to the document):
 - 413: any POST, PUT, PATCH or DELETE whose body is over the limit (server.api.body_limits);
-- 400 and 422: an operation with a JSON body (not JSON; nested too deep; not the expected shape).
+- 400 and 422: an operation with a JSON body (not JSON; nested too deep; not the expected shape);
+- 503: any operation that reads an account (its database being moved, or out of reach: server.errors),
+  that is all but the health check.
 
 OPTIONS is not an operation of this API: the desk is not a browser, so there is no CORS, and an
 OPTIONS request is answered 405 with the Allow header (no preflight headers), like any method a
@@ -30,12 +32,12 @@ def _error(status: int) -> dict[str, Any]:
 
 
 def complete(schema: dict[str, Any]) -> dict[str, Any]:
-    for item in schema.get("paths", {}).values():
+    for path, item in schema.get("paths", {}).items():
         for method, operation in item.items():
-            if method not in _BODY_METHODS:
-                continue
             answers = operation.setdefault("responses", {})
-            statuses = [413]
+            statuses = [] if path.endswith("/health") else [503]
+            if method in _BODY_METHODS:
+                statuses.append(413)
             if "application/json" in operation.get("requestBody", {}).get("content", {}):
                 statuses += [400, 422]
             for status in statuses:

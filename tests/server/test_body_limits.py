@@ -126,3 +126,12 @@ def test_the_audit_route_reads_a_date_time_with_or_without_offset(client, owner)
     assert events and client.get("/v1/audit", params={"since": "2999-01-01T00:00:00"}, headers=h).json()["events"] == []
     # A fraction past microseconds (RFC 3339 allows it) is read, not refused.
     assert client.get("/v1/audit", params={"until": "2999-01-01T00:00:00.1234567891Z"}, headers=h).status_code == 200
+
+
+def test_the_document_lists_413_on_every_body_method_and_503_wherever_an_account_is_read(client):
+    doc = client.get("/openapi.json").json()
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            assert ("503" in op["responses"]) is (path != "/v1/health"), (method, path)
+            if method in ("post", "put", "patch", "delete"):
+                assert "413" in op["responses"], (method, path)
