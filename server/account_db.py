@@ -259,8 +259,13 @@ def account_engine(url: str, *, create: bool = False) -> Engine:
         if not create and not path.exists():
             # Opening would make an empty database and hide that the account's data is gone.
             raise FileNotFoundError(f"account database {path} is missing")
-        return sqlite_engine(private_sqlite(path))  # owner-only, and so its WAL (server.private_files)
-    return pg_engine(url)  # through PgBouncer too: no prepared statements (server.pg_admin)
+        return sqlite_engine(private_sqlite(path), **_JSON)  # owner-only, and so its WAL (server.private_files)
+    return pg_engine(url, **_JSON)  # through PgBouncer too: no prepared statements (server.pg_admin)
+
+
+# JSON is written as canonical text (sorted keys, no spaces): an audit entry's detail is stored as the
+# very text its hash covers (server.audit_chain), so verifying reads the text and never re-encodes it.
+_JSON = {"json_serializer": canonical_detail}
 
 
 def loop_engine(url: str) -> Engine | None:

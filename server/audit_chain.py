@@ -32,11 +32,11 @@ _COMPACT = json.JSONEncoder(separators=(",", ":"))
 
 
 def canonical_detail(detail: Any) -> str:
-    """The detail as the hash sees it: JSON with sorted keys and no spaces.
+    """The detail as it is stored and hashed: JSON with sorted keys and no spaces.
 
-    Stored JSON comes back from the database as equal values (tuples as lists, numbers and
-    strings as they were), so this text is the same before the write and after the read. ASCII
-    escapes keep it encodable whatever the strings hold (lone surrogates included)."""
+    The account databases store JSON as this very text (server.account_db's engines, and the bulk
+    push), and the hash covers the stored text: a verifier hashes what it reads, never re-encoding
+    it. ASCII escapes keep it encodable whatever the strings hold (lone surrogates included)."""
     try:
         return _CANONICAL.encode(detail)
     except TypeError:

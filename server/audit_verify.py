@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
 from server.account_db import AuditEvent, ChangeCounter
-from server.audit_chain import GENESIS, canonical_detail, entry_hash
+from server.audit_chain import GENESIS, entry_hash
 
 _t = AuditEvent.__table__
 _counter = ChangeCounter.__table__
@@ -99,21 +99,24 @@ def _walk_rows(rows: sa.CursorResult, result: Verification, recorded: tuple[int,
             reason = f"the entries before it ({gone}) are missing: removed from the database"
         elif prev_hash != last_hash:
             reason = "it does not follow the entry before it (that entry was changed or replaced, or this one put in its place)"
-        else:
-            try:
-                detail = canonical_detail(json.loads(detail_text))
-            except ValueError:
-                reason = "its details are not valid JSON any more: changed after it was written"
-            else:
-                if entry_hash(chain_no, prev_hash, event_id, at, staff_id, desk_id, action, record_type, record_id, detail) != hash_:
-                    reason = "its content does not match its hash: changed after it was written"
-                elif recorded is not None and recorded[0] == chain_no and recorded[1] != hash_:
-                    reason = "it is not the entry the backup recorded at this place: the log was rewritten since"
+        elif entry_hash(chain_no, prev_hash, event_id, at, staff_id, desk_id, action, record_type, record_id, detail_text) != hash_:
+            reason = ("its details are not valid JSON any more: changed after it was written" if not _is_json(detail_text)
+                      else "its content does not match its hash: changed after it was written")  # fmt: skip
+        elif recorded is not None and recorded[0] == chain_no and recorded[1] != hash_:
+            reason = "it is not the entry the backup recorded at this place: the log was rewritten since"
         if reason is not None:
             return BadEntry(chain_no, event_id, at, action, reason)
         last_no, last_hash = chain_no, hash_
         result.entries, result.last_hash = last_no, last_hash
     return None
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _check_head(result: Verification) -> BadEntry | None:

@@ -66,7 +66,9 @@ def test_verify_audit_finds_an_edit_made_with_the_trigger_disabled_on_postgresql
             with adb.write_session() as db:
                 for n in range(3):
                     audit(db, "login.ok", staff_id="s1", n=n)
+                audit(db, "odd.detail", counts={10: "ten", 9: "nine"}, number=1e16)  # read back as stored text
                 db.commit()
+            assert verify_chain(adb.engine).ok
             with adb.engine.begin() as conn:  # the owner can: that is what the chain is for
                 conn.execute(text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only"))
                 conn.execute(text("UPDATE audit_event SET detail = '{\"n\": 7}' WHERE chain_no = 2"))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from server.audit_chain import GENESIS, canonical_detail, entry_hash
+from server.audit_chain import GENESIS, entry_hash
 
 revision = 'a_audit'
 down_revision = '0003'
@@ -51,20 +51,21 @@ def _chain_existing() -> tuple[int, str]:
     events = sa.table(
         "audit_event", sa.column("id", sa.String), sa.column("at", sa.DateTime), sa.column("staff_id", sa.String),
         sa.column("desk_id", sa.String), sa.column("action", sa.String), sa.column("record_type", sa.String),
-        sa.column("record_id", sa.String), sa.column("detail", sa.JSON), sa.column("chain_no", sa.Integer),
+        sa.column("record_id", sa.String), sa.column("detail", sa.Text), sa.column("chain_no", sa.Integer),
         sa.column("prev_hash", sa.String), sa.column("hash", sa.String),
     )  # fmt: skip
     chain_no, prev, pending = 0, GENESIS, []
     rows = conn.execute(sa.select(events.c.id, events.c.at, events.c.staff_id, events.c.desk_id, events.c.action,
-                                  events.c.record_type, events.c.record_id, events.c.detail).order_by(events.c.id)).all()  # fmt: skip
+                                  events.c.record_type, events.c.record_id, sa.cast(events.c.detail, sa.Text))
+                       .order_by(events.c.id)).all()  # fmt: skip
     update = (
         events.update().where(events.c.id == sa.bindparam("b_id"))
         .values(chain_no=sa.bindparam("b_no"), prev_hash=sa.bindparam("b_prev"), hash=sa.bindparam("b_hash"))
     )  # fmt: skip
     for r in rows:
         chain_no += 1
-        h = entry_hash(chain_no, prev, r.id, r.at, r.staff_id, r.desk_id, r.action, r.record_type, r.record_id,
-                       canonical_detail(r.detail))  # fmt: skip
+        # The detail's text as it is stored: the hash covers what a verifier will read (server.audit_chain).
+        h = entry_hash(chain_no, prev, r.id, r.at, r.staff_id, r.desk_id, r.action, r.record_type, r.record_id, r[7])
         pending.append({"b_id": r.id, "b_no": chain_no, "b_prev": prev, "b_hash": h})
         prev = h
         if len(pending) >= _BATCH:
