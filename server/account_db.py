@@ -263,7 +263,7 @@ def account_engine(url: str, *, create: bool = False) -> Engine:
     return pg_engine(url, **_JSON)  # through PgBouncer too: no prepared statements (server.pg_admin)
 
 
-# JSON is written as canonical text (sorted keys, no spaces): an audit entry's detail is stored as the
+# JSON is written as canonical text (sorted keys): an audit entry's detail is stored as the
 # very text its hash covers (server.audit_chain), so verifying reads the text and never re-encodes it.
 _JSON = {"json_serializer": canonical_detail}
 

@@ -27,12 +27,12 @@ GENESIS = "0" * 64  # the prev_hash of the first entry
 FORMAT = "frontdesk-audit-1"
 # Made once: json.dumps with options builds a new encoder per call, which cost as much as the
 # encoding itself (a push hashes an entry per mutation).
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+_CANONICAL = json.JSONEncoder(sort_keys=True)  # json.dumps's own spacing: stored JSON reads as it always did
 _COMPACT = json.JSONEncoder(separators=(",", ":"))
 
 
 def canonical_detail(detail: Any) -> str:
-    """The detail as it is stored and hashed: JSON with sorted keys and no spaces.
+    """The detail as it is stored and hashed: JSON with sorted keys (json.dumps's spacing).
 
     The account databases store JSON as this very text (server.account_db's engines, and the bulk
     push), and the hash covers the stored text: a verifier hashes what it reads, never re-encoding
