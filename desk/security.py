@@ -51,7 +51,8 @@ def install_desk_security(window: QMainWindow, session, *, manager_screens: bool
         api = StaffApi(session.client)
         add_screen(window, "import_screen", _import_screen(window, session), MANAGER_KEYS["import_screen"])
         add_screen(window, "staff_screen", StaffScreen(api, window.notify), MANAGER_KEYS["staff_screen"])  # type: ignore[attr-defined]
-        add_screen(window, "audit_screen", AuditScreen(api, window.notify), MANAGER_KEYS["audit_screen"])  # type: ignore[attr-defined]
+        audit = AuditScreen(api, window.notify, window.location.timezone)  # type: ignore[attr-defined]
+        add_screen(window, "audit_screen", audit, MANAGER_KEYS["audit_screen"])
     if session.auth.current is not None:
         show_signed_in(window, session.auth.current)
     lock = DeskLock(window, session.auth, timeout=session.config.idle_lock_seconds,

@@ -16,9 +16,11 @@ from sqlalchemy.pool import StaticPool
 from pydantic import NaiveDatetime  # plain DateTime column (SQLModel maps datetime to a tz-aware one)
 from sqlmodel import Field, Session, SQLModel
 
+from server.audit_chain import GENESIS, canonical_detail, entry_hash
 from server.migrate import describe_url, ensure_current
 from server.migrations import ACCOUNT
 from server.pg_admin import pg_engine
+from server.private_files import private_sqlite
 from server.sqlite import sqlite_engine, writer
 from sync.ids import new_id, utcnow
 
@@ -83,11 +85,17 @@ class AppliedMutation(AccountBase, table=True):
 
 
 class ChangeCounter(AccountBase, table=True):
-    """The account's change sequence number (one row): the last usn handed out."""
+    """The account's change sequence number (one row): the last usn handed out.
+
+    Its row also holds the audit chain's head (server.audit_chain): the last entry's number and
+    hash. Every writer of either takes this one row's lock, so there is one lock order and no
+    deadlock between a push and an audit entry written beside it."""
 
     __tablename__ = "change_counter"
     id: int = Field(default=1, primary_key=True)
     usn: int = 0
+    audit_no: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    audit_hash: str = Field(default=GENESIS, max_length=64, sa_column_kwargs={"server_default": GENESIS})
 
 
 class Tombstone(AccountBase, table=True):
@@ -99,11 +107,17 @@ class Tombstone(AccountBase, table=True):
 
 
 class AuditEvent(AccountBase, table=True):
-    """Append-only: who did what, from which desk, at what server time."""
+    """Append-only and hash-chained (server.audit_chain): who did what, from which desk, at what server time.
+
+    chain_no, prev_hash and hash are filled when the entry is flushed (_chain_new_entries), under
+    the change counter's row lock: the chain's order is the order entries were committed in."""
 
     __tablename__ = "audit_event"
-    # "Did this staff member ever sign in at this desk?" (server.permissions.signed_in_at), asked at push.
-    __table_args__ = (Index("ix_audit_event_staff_desk", "staff_id", "desk_id", "action"),)
+    __table_args__ = (
+        # "Did this staff member ever sign in at this desk?" (server.permissions.signed_in_at), asked at push.
+        Index("ix_audit_event_staff_desk", "staff_id", "desk_id", "action"),
+        Index("ux_audit_event_chain_no", "chain_no", unique=True),  # one entry per place: the chain cannot fork
+    )
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     at: NaiveDatetime = Field(default_factory=utcnow, index=True)
     staff_id: str | None = Field(default=None, max_length=36)
@@ -112,17 +126,24 @@ class AuditEvent(AccountBase, table=True):
     record_type: str | None = None
     record_id: str | None = None
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    chain_no: int | None = Field(default=None, nullable=False)
+    prev_hash: str | None = Field(default=None, max_length=64, nullable=False)
+    hash: str | None = Field(default=None, max_length=64, nullable=False)
 
 
-for _verb in ("UPDATE", "DELETE"):
-    event.listen(
-        AuditEvent.__table__,
-        "after_create",
-        DDL(
-            f"CREATE TRIGGER IF NOT EXISTS audit_event_no_{_verb.lower()} BEFORE {_verb} ON audit_event "
-            "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END"
-        ).execute_if(dialect="sqlite"),
-    )
+# SQLite: the migrations make these (0001, a_audit); create_all (tests of old databases) too. REPLACE
+# deletes the row it replaces without firing DELETE triggers, so a BEFORE INSERT trigger refuses an
+# insert whose id or place in the chain is taken (REPLACE, upserts and a second INSERT alike).
+SQLITE_TRIGGERS = (
+    *(f"CREATE TRIGGER IF NOT EXISTS audit_event_no_{verb.lower()} BEFORE {verb} ON audit_event "
+      "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END" for verb in ("UPDATE", "DELETE")),
+    "CREATE TRIGGER IF NOT EXISTS audit_event_no_overwrite BEFORE INSERT ON audit_event "
+    "WHEN EXISTS (SELECT 1 FROM audit_event WHERE id = NEW.id) "
+    "OR EXISTS (SELECT 1 FROM audit_event WHERE chain_no = NEW.chain_no) "
+    "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END",
+)  # fmt: skip
+for _sql in SQLITE_TRIGGERS:
+    event.listen(AuditEvent.__table__, "after_create", DDL(_sql).execute_if(dialect="sqlite"))
 
 _counter = ChangeCounter.__table__
 
@@ -171,6 +192,44 @@ def head_or_moved(usn: int | None) -> int:
     return usn
 
 
+def lock_audit_head(conn: Any) -> tuple[int, str]:
+    """Take the change counter's row lock and read the audit chain's head (number, hash): one
+    statement. An UPDATE, not a read: in PostgreSQL it waits for a writer holding the row and then
+    returns the row as that writer committed it."""
+    row = conn.execute(
+        update(_counter).where(_counter.c.id == 1).values(audit_no=_counter.c.audit_no)
+        .returning(_counter.c.audit_no, _counter.c.audit_hash)
+    ).one_or_none()  # fmt: skip
+    if row is None:  # the old copy of a moved account: nothing may be written to it (reserve_usns)
+        from server.errors import ApiError
+
+        raise ApiError(503, "busy", MOVED, headers={"Retry-After": "1"})
+    return row[0], row[1]
+
+
+def store_audit_head(conn: Any, chain_no: int, hash_: str) -> None:
+    conn.execute(update(_counter).where(_counter.c.id == 1).values(audit_no=chain_no, audit_hash=hash_))
+
+
+@event.listens_for(Session, "before_flush")
+def _chain_new_entries(session: Session, _flush_context: Any, _instances: Any) -> None:
+    """Link the audit entries this flush writes to the chain's head, in the order they were added.
+
+    The head is read and written back in each flush that has entries, inside its transaction: a
+    savepoint rolled back takes its entries and its head back together."""
+    new = [o for o in session.new if isinstance(o, AuditEvent) and o.chain_no is None]
+    if not new:
+        return
+    conn = session.connection()
+    chain_no, prev = lock_audit_head(conn)
+    for e in new:
+        chain_no += 1
+        e.chain_no, e.prev_hash = chain_no, prev
+        e.hash = prev = entry_hash(chain_no, prev, e.id, e.at, e.staff_id, e.desk_id, e.action, e.record_type, e.record_id,
+                                   canonical_detail(e.detail))  # fmt: skip
+    store_audit_head(conn, chain_no, prev)
+
+
 def audit(
     db: Session,
     action: str,
@@ -200,8 +259,13 @@ def account_engine(url: str, *, create: bool = False) -> Engine:
         if not create and not path.exists():
             # Opening would make an empty database and hide that the account's data is gone.
             raise FileNotFoundError(f"account database {path} is missing")
-        return sqlite_engine(path)
-    return pg_engine(url)  # through PgBouncer too: no prepared statements (server.pg_admin)
+        return sqlite_engine(private_sqlite(path), **_JSON)  # owner-only, and so its WAL (server.private_files)
+    return pg_engine(url, **_JSON)  # through PgBouncer too: no prepared statements (server.pg_admin)
+
+
+# JSON is written as canonical text (sorted keys): an audit entry's detail is stored as the
+# very text its hash covers (server.audit_chain), so verifying reads the text and never re-encodes it.
+_JSON = {"json_serializer": canonical_detail}
 
 
 def loop_engine(url: str) -> Engine | None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from server.account_db import AccountDatabase, audit
+from server.private_files import private_dir
 from server.placement import Placement, least_loaded, place_on
 from server.registry import SLUG_RE, Account, Registry
 from sync.ids import new_id
@@ -49,7 +50,7 @@ def create_account(
             return _info(_create_in_postgresql(registry, placement, account_id, slug, name or slug))
         # Named by id, not slug: a slug could be renamed, the file never moves.
         location = f"accounts/{account_id}.sqlite"
-        (registry.data_dir / "accounts").mkdir(parents=True, exist_ok=True)
+        private_dir(registry.data_dir / "accounts")
         account = Account(id=account_id, slug=slug, name=name or slug, db_location=location)
         _fill_new(registry.account_db_url(account), slug, account.name)
         return _info(registry.add_account(account))

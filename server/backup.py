@@ -3,7 +3,8 @@
 A backup is one directory (a generation) in the backups dir, named by its UTC time:
 
     20261125T153000Z/
-        manifest.json        what is here: accounts, files, sizes, SHA-256, schema revisions, time
+        manifest.json        what is here: accounts, files, sizes, SHA-256, schema revisions, time,
+                             and each account's audit chain head (server.audit_chain)
         registry.sqlite
         accounts/<account id>.sqlite   (or .pgdump for an account kept in PostgreSQL)
 
@@ -32,6 +33,7 @@ from sqlalchemy import make_url
 
 from server.migrate import describe_url, read_revision
 from server.migrations import ACCOUNT, REGISTRY, head, revisions
+from server.private_files import private_dir, private_file, private_sqlite
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -78,11 +80,11 @@ def backup(data_dir: Path, out: Path | None = None, *, keep: int = DEFAULT_KEEP,
     if registry is not None and not registry.exists():
         raise BackupError(f"There is no registry in {data_dir}; nothing to back up.")
     out = Path(out).expanduser().resolve() if out is not None else default_backups_dir(data_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    private_dir(out)  # copies of every account's data: owner-only, as the data dir (server.private_files)
     now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     final = _free_name(out, now.strftime("%Y%m%dT%H%M%SZ"))
     work = out / f".partial-{final.name}-{os.getpid()}"
-    work.mkdir()
+    work.mkdir(mode=0o700)
     try:
         manifest: dict[str, Any] = {
             "format": FORMAT,
@@ -108,9 +110,11 @@ def backup(data_dir: Path, out: Path | None = None, *, keep: int = DEFAULT_KEEP,
                 if "://" in location:
                     entry |= {"kind": "postgresql", "source": describe_url(location)}
                     entry |= _pg_dump(_dump_url(data_dir, account_id, location), work, Path("accounts") / f"{account_id}.pgdump")
+                    entry["audit_head"] = _audit_head_of_dump(work / entry["file"])
                 else:
                     entry |= {"kind": "sqlite", "db_location": location}
                     entry |= _copy_sqlite(data_dir / location, work, Path("accounts") / f"{account_id}.sqlite")
+                    entry["audit_head"] = _audit_head_of_copy(work / entry["file"])
             except BackupError as exc:
                 manifest["problems"].append(f"{slug}: {exc}")
                 continue
@@ -144,6 +148,15 @@ def load_manifest(backup_dir: Path) -> dict[str, Any]:
     if manifest.get("format") != FORMAT:
         raise BackupError(f"{backup_dir} was written in backup format {manifest.get('format')!r}; this server reads {FORMAT}.")
     return manifest
+
+
+def recorded_audit_head(backup_dir: Path, slug: str) -> tuple[int, str]:
+    """The audit chain head a backup recorded for an account (for `verify-audit --backup`)."""
+    manifest = load_manifest(backup_dir)
+    entry = next((a for a in manifest["accounts"] if a["slug"] == slug), None)
+    if entry is None or not entry.get("audit_head"):
+        raise BackupError(f"The backup {Path(backup_dir).name} recorded no audit log head for {slug!r}.")
+    return entry["audit_head"]["chain_no"], entry["audit_head"]["hash"]
 
 
 def restore(data_dir: Path, slug: str, backup_dir: Path, *, now: dt.datetime | None = None) -> RestoreResult:
@@ -186,7 +199,7 @@ def restore(data_dir: Path, slug: str, backup_dir: Path, *, now: dt.datetime | N
 
     target = Path(url.removeprefix("sqlite:///"))
     staging = target.with_name(f"{target.name}.restoring")
-    shutil.copyfile(source, staging)
+    shutil.copyfile(source, private_file(staging))  # into an owner-only file: the restored database stays so
     try:
         _fsync(staging)
         _verify(staging, entry, f"The copy of {slug!r} made for the restore")
@@ -229,8 +242,7 @@ def restore(data_dir: Path, slug: str, backup_dir: Path, *, now: dt.datetime | N
 
 
 def _copy_sqlite(source: Path, work: Path, relative: Path) -> dict[str, Any]:
-    dest = work / relative
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest = private_sqlite(work / relative)
     try:
         # mode=rw: never create an empty database where the account's file is missing.
         src = sqlite3.connect(f"file:{pathname2url(str(source))}?mode=rw", uri=True, timeout=30)
@@ -251,6 +263,42 @@ def _copy_sqlite(source: Path, work: Path, relative: Path) -> dict[str, Any]:
     return _file_entry(work, relative) | {"revision": revision}
 
 
+# --- the audit chain's head, as the copy has it ------------------------------------------------------
+# Read from the copy itself, not the live database: the copy's snapshot is what the head vouches for.
+# Kept in the manifest, apart from the database, so that a rewrite of a whole chain shows against it.
+
+
+def _audit_head(row: tuple | None) -> dict[str, Any] | None:
+    return {"chain_no": int(row[0]), "hash": row[1]} if row else None
+
+
+def _audit_head_of_copy(path: Path) -> dict[str, Any] | None:
+    con = sqlite3.connect(path)
+    try:
+        return _audit_head(con.execute("SELECT audit_no, audit_hash FROM change_counter").fetchone())
+    except sqlite3.OperationalError:
+        return None  # a database from before the chain (revision a_audit)
+    finally:
+        con.close()
+
+
+def _audit_head_of_dump(path: Path) -> dict[str, Any] | None:
+    """The change counter's row as pg_dump wrote it: the same snapshot as the rest of the dump."""
+    done = subprocess.run(["pg_restore", "--data-only", "--table=change_counter", "--file=-", str(path)],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    if done.returncode != 0:
+        raise BackupError(f"its dump could not be read back by pg_restore: {done.stderr.strip() or done.returncode}")
+    lines = iter(done.stdout.splitlines())
+    for line in lines:
+        if line.startswith("COPY ") and "change_counter" in line:
+            names = [n.strip().strip('"') for n in line[line.index("(") + 1 : line.index(")")].split(",")]
+            if "audit_no" not in names:
+                return None
+            row = next(lines).split("\t")
+            return _audit_head((row[names.index("audit_no")], row[names.index("audit_hash")]))
+    return None
+
+
 def _sqlite_revision(con: sqlite3.Connection) -> str | None:
     if con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'").fetchone() is None:
         return None
@@ -268,8 +316,7 @@ def _pg_dump(url: str, work: Path, relative: Path) -> dict[str, Any]:
         env["PGPASSWORD"] = str(parsed.password)  # not on the command line, where `ps` would show it
     conninfo = parsed.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
     revision = read_revision(url)
-    dest = work / relative
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest = private_file(work / relative)
     done = subprocess.run(
         [exe, "--format=custom", "--no-owner", "--no-privileges", f"--file={dest}", f"--dbname={conninfo}"],
         env=env,

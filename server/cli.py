@@ -102,6 +102,11 @@ def _parser() -> argparse.ArgumentParser:
     bk.add_argument("--out", type=Path, default=None, help="where the backups go (default: DATA_DIR/backups)")
     bk.add_argument("--keep", type=int, default=7, help="how many backups to keep, newest first (default 7)")
 
+    va = sub.add_parser("verify-audit", parents=[common], help="check an account's audit log: name the first entry changed, removed or added behind the server")
+    va.add_argument("slug", help="the account")
+    va.add_argument("--backup", type=Path, default=None, metavar="BACKUP_DIR",
+                    help="also check that the log still holds the entries this backup's manifest recorded (not rewritten whole since)")
+
     rs = sub.add_parser("restore", parents=[common], help="put one account's database back from a backup (stop the server first)")
     rs.add_argument("slug", help="the account")
     rs.add_argument("backup_dir", type=Path, help="one backup, e.g. DATA_DIR/backups/20261125T153000Z")
@@ -204,6 +209,24 @@ def _backup(args: argparse.Namespace, data_dir: Path) -> int:
     return 1 if result.problems else 0
 
 
+def _verify_audit(args: argparse.Namespace, data_dir: Path) -> int:
+    """Exit 0: the chain is whole; 3: it was tampered with (or its guards are gone); 1: it could not be read."""
+    from server.accounts import AdminError, open_account
+    from server.audit_verify import report, verify_chain
+    from server.backup import BackupError, recorded_audit_head
+
+    try:
+        recorded = recorded_audit_head(args.backup, args.slug) if args.backup is not None else None
+        with open_account(data_dir, args.slug) as (_account, adb):
+            verification = verify_chain(adb.engine, recorded)
+    except (AdminError, BackupError) as exc:
+        print(f"frontdesk-server: {exc}", file=sys.stderr)
+        return 1
+    for line in report(args.slug, verification):
+        print(line, file=sys.stdout if verification.ok else sys.stderr)
+    return 0 if verification.ok else 3
+
+
 def _restore(args: argparse.Namespace, data_dir: Path) -> int:
     from server.backup import BackupError, restore
     from server.migrate import MigrationError
@@ -289,6 +312,8 @@ def main(argv: list[str] | None = None) -> int:
         return _migrate(data_dir)
     if args.command == "backup":
         return _backup(args, data_dir)
+    if args.command == "verify-audit":
+        return _verify_audit(args, data_dir)
     if args.command == "restore":
         return _restore(args, data_dir)
     if args.command == "export":

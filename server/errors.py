@@ -40,19 +40,23 @@ def error_response(status: int, code: str, message: str, headers: dict[str, str]
 
 
 # What the documented routes answer besides their success body (for OpenAPI).
+ERROR_DESCRIPTIONS = {
+    400: "Malformed request body (not JSON)",
+    401: "Missing, invalid or expired credentials",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Busy with a concurrent change; nothing was written, send again",
+    413: "The request body is too large; nothing was done",
+    422: "The request does not have the expected shape (or its JSON nests too deep)",
+    426: "This desk's version is too old for the server: update the desk",
+    429: "Too many attempts",
+    500: "Server error",
+    503: "Busy (the account's database is being moved, or was out of reach); nothing was written, send again",
+}
+
+
 def error_responses(*statuses: int) -> dict[int | str, dict]:
-    descriptions = {
-        400: "Malformed request body",
-        401: "Missing, invalid or expired credentials",
-        403: "Not allowed",
-        404: "Not found",
-        409: "Busy with a concurrent change; nothing was written, send again",
-        422: "The request does not have the expected shape",
-        429: "Too many attempts",
-        500: "Server error",
-        503: "Busy (the account's database is being moved, or was out of reach); nothing was written, send again",
-    }
-    return {s: {"model": ErrorResponse, "description": descriptions.get(s, "Error")} for s in statuses}
+    return {s: {"model": ErrorResponse, "description": ERROR_DESCRIPTIONS.get(s, "Error")} for s in statuses}
 
 
 _HTTP_CODES = {400: "bad_request", 401: "auth", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
@@ -71,6 +75,14 @@ def _validation_message(exc: RequestValidationError) -> tuple[int, str, str]:
         parts.append(f"{where}: {e.get('msg', 'invalid')}")
     more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
     return 422, "invalid_request", "The request is not valid: " + "; ".join(parts) + more + "."
+
+
+def _allowed(request: Request) -> str:
+    """Every method the path takes, as the OpenAPI document lists them (Starlette's 405 names only
+    the methods of the first route that matched the path)."""
+    from server.api.openapi_doc import methods_of
+
+    return ", ".join(sorted(m.upper() for m in methods_of(request.app, request.url.path)))
 
 
 def _unreachable(exc: Exception) -> bool:
@@ -95,10 +107,13 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(status, code, message)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         message = exc.detail if isinstance(exc.detail, str) else "The request could not be handled."
-        return error_response(exc.status_code, code, message, getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:  # OPTIONS too: no CORS preflight here (server.api.openapi_doc)
+            headers = {**(headers or {}), "Allow": _allowed(request)}
+        return error_response(exc.status_code, code, message, headers)
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)

@@ -10,6 +10,8 @@ from fastapi import APIRouter, FastAPI
 import server
 from server.api.routes import audit, auth, health, payments, staff, sync
 from server.api.routes import exports, imports
+from server.api import openapi_doc
+from server.api.body_limits import JsonBodyLimits
 from server.errors import install_error_handlers
 from server.importing.jobs import ImportJobs
 from server.live import bell_of
@@ -63,6 +65,9 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM) -> FastA
     app.state.gateways = Gateways(state.registry)  # the gateways accounts chose, credentials encrypted
     app.state.imports = ImportJobs(state.registry)  # import jobs; their rows and files are in databases (server.importing.jobs)
     install_error_handlers(app)
+    # Before routing, the token and any database: an oversized or too deeply nested JSON body does no work.
+    app.add_middleware(JsonBodyLimits, raw_body_paths=frozenset({"/v1/imports"}))  # an import's file has its own limit
+    openapi_doc.install(app)
     v1 = APIRouter(prefix="/v1")
     v1.include_router(health.router)
     v1.include_router(auth.router)

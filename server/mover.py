@@ -187,11 +187,12 @@ def _copy(source: Engine, target: Engine) -> tuple[dict[str, int], int]:
     tables = target_metadata(ACCOUNT).sorted_tables
     counts: dict[str, int] = {}
     with source.connect() as src, target.begin() as dst:
-        usn = src.execute(select(_counter.c.usn).where(_counter.c.id == FENCED_ID)).scalar_one()
+        counter = dict(src.execute(select(_counter).where(_counter.c.id == FENCED_ID)).mappings().one())
+        usn = counter["usn"]
         for table in tables:
-            if table.name == _counter.name:
+            if table.name == _counter.name:  # the whole row: the audit chain's head goes along (server.audit_chain)
                 dst.execute(table.delete())
-                dst.execute(table.insert().values(id=1, usn=usn))
+                dst.execute(table.insert().values({**counter, "id": 1}))
                 counts[table.name] = 1
                 continue
             rows = [dict(row) for row in src.execute(select(table)).mappings()]

@@ -34,6 +34,7 @@ from sqlalchemy import Dialect, update
 from sqlmodel import Session
 
 from server.account_db import AppliedMutation, AuditEvent, ChangeCounter
+from server.audit_chain import canonical_detail, entry_hash
 from server.permissions import permission_refusal
 from server.tokens import AccessClaims
 from sync.ids import new_id, utcnow
@@ -55,7 +56,7 @@ _MARK_COLUMNS = ("id", "usn", "session_id", "student_id", "status", "staff_id", 
 _CHECK_IN_COLUMNS = ("id", "usn", "student_id", "location_id", "session_id", "staff_id", "desk_id", "checked_in_at")
 _REGISTER_COLUMNS = ("id", "usn", "session_id", "student_id", "status", "mark_id", "marked_at", "staff_id")
 _APPLIED_COLUMNS = ("mutation_id", "desk_id", "seq", "staff_id", "type", "status", "code", "message", "usn", "applied_at")
-_AUDIT_COLUMNS = ("id", "at", "staff_id", "desk_id", "action", "record_type", "record_id", "detail")
+_AUDIT_COLUMNS = ("id", "at", "staff_id", "desk_id", "action", "record_type", "record_id", "detail", "chain_no", "prev_hash", "hash")
 for _table, _columns in ((AttendanceMark, _MARK_COLUMNS), (CheckIn, _CHECK_IN_COLUMNS), (Attendance, _REGISTER_COLUMNS),
                          (AppliedMutation, _APPLIED_COLUMNS), (AuditEvent, _AUDIT_COLUMNS)):  # fmt: skip
     if set(_table.__table__.columns.keys()) != set(_columns):  # type: ignore[attr-defined]
@@ -85,15 +86,14 @@ def _identity(value: Any) -> Any:
 
 
 class _Driver:
-    """What differs between the databases: the driver's placeholder, and how a datetime and the
-    audit's JSON are handed to it (SQLite: text; PostgreSQL: a datetime, a psycopg Json)."""
+    """What differs between the databases: the driver's placeholder, and how a datetime is handed
+    to it (SQLite: text; PostgreSQL: a datetime). The audit's JSON goes as text to both (MarkRun.audit)."""
 
     def __init__(self, dialect: Dialect):
         # The statements are written with "?" (no "?" in them otherwise); psycopg takes "%s".
         self.placeholder = "?" if dialect.paramstyle == "qmark" else "%s"
-        at, detail = AuditEvent.__table__.c.at.type, AuditEvent.__table__.c.detail.type  # type: ignore[attr-defined]
+        at = AuditEvent.__table__.c.at.type  # type: ignore[attr-defined]
         self.datetime = at.dialect_impl(dialect).bind_processor(dialect) or _identity
-        self.json = detail.dialect_impl(dialect).bind_processor(dialect) or _identity
 
     def sql(self, statement: str) -> str:
         return statement if self.placeholder == "?" else statement.replace("?", self.placeholder)
@@ -143,10 +143,12 @@ class MarkRun:
         self.db, self.token, self.messages = db, token, messages
         self.conn = db.connection()
         self.driver = _driver_of(self.conn.dialect)
-        # Touching the counter row takes its lock (as next_usn does), whatever the database.
-        self.usn = db.execute(update(_counter).where(_counter.c.id == 1).values(usn=_counter.c.usn)
-                              .returning(_counter.c.usn)).scalar_one()  # fmt: skip
-        self.first_usn = self.usn
+        # Touching the counter row takes its lock (as next_usn does), whatever the database; the
+        # audit chain's head comes with it (server.audit_chain), so chaining costs no round trip.
+        self.usn, self.audit_no, self.audit_hash = db.execute(
+            update(_counter).where(_counter.c.id == 1).values(usn=_counter.c.usn)
+            .returning(_counter.c.usn, _counter.c.audit_no, _counter.c.audit_hash)).one()  # fmt: skip
+        self.first_usn, self.first_audit_no = self.usn, self.audit_no
         # What the run refers to, in two statements (on PostgreSQL each is a round trip, all of
         # them made while this account's other pushes wait for the counter's lock).
         # applied_mutation rows as (mutation_id, seq, status, usn, code, message): a result's fields
@@ -315,8 +317,8 @@ class MarkRun:
         detail = {"mutation_id": m.id, "seq": m.seq, "type": m.type, "usn": usn, "code": code,
                   "pushed_by": self.token.staff_id, "made_at": m.made_at.isoformat(), "source": self._source(m.staff_id),
                   "written": [[w[0], w[1]] for w in written]}  # fmt: skip
-        self.audits.append((new_id(), self.now_value, m.staff_id, m.desk_id, f"mutation.{status}",
-                            first[0] if first else None, first[1] if first else None, self.driver.json(detail)))  # fmt: skip
+        self.audit(f"mutation.{status}", staff_id=m.staff_id, desk_id=m.desk_id, record_type=first[0] if first else None,
+                   record_id=first[1] if first else None, **detail)  # fmt: skip
         return _result(*fields)
 
     def _staff(self, staff_id: str) -> Staff | None:
@@ -332,7 +334,15 @@ class MarkRun:
         return source
 
     def audit(self, action: str, *, staff_id=None, desk_id=None, record_type=None, record_id=None, **detail: Any) -> None:
-        self.audits.append((new_id(), self.now_value, staff_id, desk_id, action, record_type, record_id, self.driver.json(detail)))
+        """An audit entry of the run, chained after the one before (as server.account_db chains the ORM's)."""
+        event_id, prev, text = new_id(), self.audit_hash, canonical_detail(detail)
+        self.audit_no += 1
+        self.audit_hash = entry_hash(self.audit_no, prev, event_id, self.now, staff_id, desk_id, action, record_type,
+                                     record_id, text)  # fmt: skip
+        # The hashed text is what is stored: JSON either way (PostgreSQL casts the text to json), and
+        # one serialization per entry instead of two.
+        self.audits.append((event_id, self.now_value, staff_id, desk_id, action, record_type, record_id, text,
+                            self.audit_no, prev, self.audit_hash))  # fmt: skip
 
     # -- the writes ----------------------------------------------------------------------------
 
@@ -343,8 +353,9 @@ class MarkRun:
                           (_INSERT_APPLIED, self.applied), (_INSERT_AUDIT, self.audits)):  # fmt: skip
             if rows:
                 self.conn.exec_driver_sql(self.driver.sql(sql), rows)
-        if self.usn != self.first_usn:
-            self.db.execute(update(_counter).where(_counter.c.id == 1).values(usn=self.usn))
+        if self.usn != self.first_usn or self.audit_no != self.first_audit_no:
+            self.db.execute(update(_counter).where(_counter.c.id == 1)
+                            .values(usn=self.usn, audit_no=self.audit_no, audit_hash=self.audit_hash))  # fmt: skip
 
 
 def _ids(values: Iterable) -> list[str]:

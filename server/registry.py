@@ -20,6 +20,7 @@ from sqlmodel import Field, Session, SQLModel, select
 from server.migrate import describe_url, ensure_current
 from server.migrations import REGISTRY
 from server.pg_admin import pg_engine, with_password
+from server.private_files import private_dir, private_sqlite
 from server.sqlite import sqlite_engine, writer
 from sync.ids import new_id, utcnow
 from sync.member_cards import new_card_key
@@ -142,13 +143,13 @@ class Registry:
         """`url`: the registry database (default: registry_url(data_dir)); `secret_key`: the key of
         the account passwords (default: $FRONTDESK_SECRET_KEY, read when first needed)."""
         self.data_dir = Path(data_dir).expanduser().resolve()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.data_dir)  # it holds the databases and the signing key: owner-only (server.private_files)
         self.url = url or registry_url(self.data_dir)
         self._secret_key = secret_key
         self._box = None
         if self.url.startswith("sqlite:///"):
             where = self.url.removeprefix("sqlite:///")
-            self.engine: Engine = sqlite_engine(Path(where))
+            self.engine: Engine = sqlite_engine(private_sqlite(where))
         else:
             where = describe_url(self.url)
             self.engine = pg_engine(self.url)

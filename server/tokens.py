@@ -11,6 +11,8 @@ from pathlib import Path
 
 import jwt
 
+from server.private_files import private_dir
+
 ALGORITHM = "HS256"
 ACCESS = "access"
 
@@ -33,7 +35,7 @@ def load_signing_key(data_dir: Path) -> bytes:
         return bytes.fromhex(path.read_text().strip())
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     key = secrets.token_bytes(32)
     # O_EXCL: if two processes start at once, one key wins and both read it.
     try:

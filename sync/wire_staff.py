@@ -88,6 +88,9 @@ class AuditEntry(ResponseModel):
     record_type: str | None
     record_id: str | None
     detail: dict[str, Any]
+    # Names of what the entry is about (server.audit_about): student, class, location, status, family,
+    # staff (the one a change was made to). Empty from a server before it.
+    about: dict[str, str] = {}
 
 
 class AuditPage(ResponseModel):

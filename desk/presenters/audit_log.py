@@ -6,11 +6,14 @@ import csv
 import datetime as dt
 import json
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from desk.presenters.audit_words import local_time, sentence
 from sync.contact_fields import phone_text
 from sync.wire_staff import AuditEntry
 
-COLUMNS = ("When (UTC)", "Staff", "Desk", "Action", "Record", "Details")
+COLUMNS = ("Day", "What happened", "Details")
+SHOWN = 80  # characters of one value in the details column; the CSV export has them whole
 
 ACTION_WORDS = {
     "login.succeeded": "Signed in",
@@ -42,6 +45,16 @@ ACTION_FILTERS = {
 }
 
 
+def action_words(action: str) -> str:
+    return ACTION_WORDS.get(action, action)
+
+
+def _value(value: object) -> str:
+    """A value as the details column shows it: its repr, cut short (it may be anything a desk sent)."""
+    text = repr(value)
+    return text if len(text) <= SHOWN else text[: SHOWN - 1] + "…"
+
+
 # Changes to the family file, said in words: what was changed, then each field before and after.
 FAMILY_CHANGES = {
     "family.create": "New family", "family.update": "Family changed", "contact.add": "Guardian added",
@@ -51,25 +64,25 @@ FAMILY_CHANGES = {
 FIELD_WORDS = {"is_primary": "Primary contact", "active": "Active", "birth_date": "Birth date", "text": "Note"}
 
 
-def action_words(action: str) -> str:
-    return ACTION_WORDS.get(action, action)
-
-
 def details(entry: AuditEntry) -> str:
-    d = entry.detail
-    if d.get("type") in FAMILY_CHANGES:
+    """What changed, before → after, and the few facts worth reading; safe whatever the entry holds."""
+    d = entry.detail if isinstance(entry.detail, dict) else {}
+    if isinstance(d.get("type"), str) and d["type"] in FAMILY_CHANGES:
         return family_details(d)
     parts = []
     if "before" in d or "after" in d:
-        before, after = d.get("before") or {}, d.get("after") or {}
-        changed = [k for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)]
-        parts += [f"{k}: {before.get(k)!r} → {after.get(k)!r}" for k in changed]
+        before, after = d.get("before"), d.get("after")
+        before, after = before if isinstance(before, dict) else {}, after if isinstance(after, dict) else {}
+        changed = [k for k in sorted(set(before) | set(after), key=str) if before.get(k) != after.get(k)]
+        parts += [f"{k}: {_value(before.get(k))} → {_value(after.get(k))}" for k in changed]
     changes = d.get("changes")  # an edit made at a desk, or a desk's own settings: each field before and after
     if isinstance(changes, dict):
-        parts += [f"{k}: {v.get('before')!r} → {v.get('after')!r}" for k, v in sorted(changes.items()) if isinstance(v, dict)]
-    for key in ("username", "type", "code", "address", "source", "made_at", "permission", "path"):
-        if d.get(key) not in (None, "", []):
-            parts.append(f"{key}: {d[key]}")
+        parts += [f"{k}: {_value(v.get('before'))} → {_value(v.get('after'))}"
+                  for k, v in sorted(changes.items(), key=lambda kv: str(kv[0])) if isinstance(v, dict)]  # fmt: skip
+    for key in ("username", "type", "code", "address", "source", "permission", "path"):
+        value = d.get(key)
+        if value not in (None, "", []):
+            parts.append(f"{key}: {value if isinstance(value, str) and len(value) <= SHOWN else _value(value)}")
     return "; ".join(parts)
 
 
@@ -82,33 +95,28 @@ def family_details(d: dict) -> str:
         parts += [f"{n} {words}{'' if n == 1 else 's'}" for n, words in counts if n]
     changes = d.get("changes")
     if isinstance(changes, dict):
-        parts += [f"{FIELD_WORDS.get(k, k.replace('_', ' ').capitalize())}: {_plain(k, v.get('before'))} → "
-                  f"{_plain(k, v.get('after'))}" for k, v in sorted(changes.items()) if isinstance(v, dict)]  # fmt: skip
+        parts += [f"{FIELD_WORDS.get(str(k), str(k).replace('_', ' ').capitalize())}: {_plain(k, v.get('before'))} → "
+                  f"{_plain(k, v.get('after'))}" for k, v in sorted(changes.items(), key=lambda kv: str(kv[0]))
+                  if isinstance(v, dict)]  # fmt: skip
     if d.get("code"):
         parts.append(f"refused ({d['code']})")
     return "; ".join(parts)
 
 
-def _plain(name: str, value: object) -> str:
+def _plain(name: object, value: object) -> str:
     if value is None or value == "":
         return "(empty)"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if name == "phone":
         return phone_text(str(value), "ZZ")  # no home country here: international, readable anywhere
-    return str(value)
+    text = str(value)
+    return text if len(text) <= SHOWN else text[: SHOWN - 1] + "…"
 
 
-def row(entry: AuditEntry) -> tuple[str, ...]:
-    record = f"{entry.record_type} {entry.record_id[:8]}" if entry.record_type and entry.record_id else ""
-    return (
-        entry.at.strftime("%Y-%m-%d %H:%M:%S"),
-        entry.staff_name or (entry.staff_id[:8] if entry.staff_id else ""),
-        (entry.desk_id or "")[:8],
-        action_words(entry.action),
-        record,
-        details(entry),
-    )
+def row(entry: AuditEntry, timezone: str) -> tuple[str, ...]:
+    """Day, sentence and details of an entry, its time on the clock of `timezone` (the location's)."""
+    return (local_time(entry, timezone).strftime("%a %b %d").replace(" 0", " "), sentence(entry, timezone), details(entry))
 
 
 def export_csv(entries: list[AuditEntry], path: Path) -> int:
@@ -122,5 +130,6 @@ def export_csv(entries: list[AuditEntry], path: Path) -> int:
     return len(entries)
 
 
-def day_start(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(0, 0))
+def day_start(day: dt.date, timezone: str = "UTC") -> dt.datetime:
+    """The start of a day on the location's clock, as the UTC time the server filters on."""
+    return dt.datetime.combine(day, dt.time(0, 0), tzinfo=ZoneInfo(timezone)).astimezone(dt.UTC)

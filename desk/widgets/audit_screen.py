@@ -1,4 +1,5 @@
-"""The audit log at the desk (managers): filter by staff, date, record and action; export to CSV."""
+"""The audit log at the desk (managers): each entry in a plain sentence, times on the location's clock;
+filter by staff, date, record and action; export to CSV (every field in full)."""
 
 from __future__ import annotations
 
@@ -24,10 +25,11 @@ PAGE = 200
 class AuditScreen(QWidget):
     title = "Audit log"
 
-    def __init__(self, api: StaffApi, notify: Callable[[str, str], None]):
+    def __init__(self, api: StaffApi, notify: Callable[[str, str], None], timezone: str = "UTC"):
         super().__init__()
         self.api = api
         self.notify = notify
+        self.timezone = timezone  # the location's: days and times are its
         self.entries: list[AuditEntry] = []
         self.next_before: str | None = None
 
@@ -58,8 +60,9 @@ class AuditScreen(QWidget):
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # times and names read whole
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # days and sentences read whole
         header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(True)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.count = label("", "muted")
@@ -87,8 +90,10 @@ class AuditScreen(QWidget):
     def refresh(self) -> None:
         pass  # the log is read from the server when asked, not from the desk's cache
 
-    def set_location(self, _location) -> None:
-        pass
+    def set_location(self, location) -> None:
+        self.timezone = location.timezone
+        if self.entries:
+            self._show()
 
     # --- work --------------------------------------------------------------------------------
     def _filters(self) -> dict:
@@ -97,8 +102,8 @@ class AuditScreen(QWidget):
             "staff_id": self.staff.currentData() or None,
             "action": self.action.currentData() or None,
             "record_id": self.record.text().strip() or None,
-            "since": day_start(self.since.date().toPython()),
-            "until": day_start(until),
+            "since": day_start(self.since.date().toPython(), self.timezone),
+            "until": day_start(until, self.timezone),
         }
 
     async def reload(self) -> AuditPage:
@@ -130,7 +135,7 @@ class AuditScreen(QWidget):
     def _show(self) -> None:
         self.table.setRowCount(len(self.entries))
         for r, entry in enumerate(self.entries):
-            for c, text in enumerate(row(entry)):
+            for c, text in enumerate(row(entry, self.timezone)):
                 self.table.setItem(r, c, QTableWidgetItem(text))
         more = " (more are older)" if self.next_before else ""
         self.count.setText(f"{len(self.entries)} entries{more}")

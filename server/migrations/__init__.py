@@ -4,11 +4,12 @@
   own tables on AccountBase.metadata, the change counter among them).
 - registry/: the registry database (RegistryBase.metadata).
 
-Revision ids are four-digit sequence numbers, the prefix of each file name, in one straight line
-of history per database. So the code's newest revision is known from the file names alone,
-without loading Alembic: an account database is opened per request and per test, and that open
-must stay a single version query (server.migrate). tests/server/test_migrations.py holds the
-file names and Alembic's own view of the history equal.
+One straight line of history per database. The order is read from each revision file's own
+`revision = '...'` and `down_revision = '...'` lines (a plain text scan, not Alembic): an account
+database is opened per request and per test, and that open must stay a single version query
+(server.migrate). Ids are mostly four-digit sequence numbers, but a revision made on a parallel
+branch may carry another id until it is re-chained at merge. tests/server/test_migrations.py holds
+this view and Alembic's own view of the history equal.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ HERE = Path(__file__).resolve().parent
 ACCOUNT = "account"
 REGISTRY = "registry"
 KINDS = (ACCOUNT, REGISTRY)
-_REVISION_FILE = re.compile(r"^(\d{4})_\w+\.py$")
+_REVISION = re.compile(r"^revision = ['\"]([\w-]+)['\"]\s*$", re.M)
+_DOWN = re.compile(r"^down_revision = (?:None|['\"]([\w-]+)['\"])\s*$", re.M)
 
 
 def directory(kind: str) -> Path:
@@ -32,8 +34,21 @@ def directory(kind: str) -> Path:
 
 @cache
 def revisions(kind: str) -> tuple[str, ...]:
-    """The revision ids of a history, oldest first."""
-    return tuple(sorted(m.group(1) for p in (directory(kind) / "versions").iterdir() if (m := _REVISION_FILE.match(p.name))))
+    """The revision ids of a history, oldest first (following each file's down_revision)."""
+    parent: dict[str | None, str] = {}
+    for path in sorted((directory(kind) / "versions").glob("*.py")):
+        text = path.read_text()
+        rev, down = _REVISION.search(text), _DOWN.search(text)
+        if rev is None or down is None:
+            continue  # not a revision (e.g. __init__.py)
+        if down.group(1) in parent:
+            raise RuntimeError(f"two {kind} revisions follow {down.group(1)}: {parent[down.group(1)]} and {rev.group(1)}")
+        parent[down.group(1)] = rev.group(1)
+    line, at = [], None
+    while at in parent:
+        at = parent[at]
+        line.append(at)
+    return tuple(line)
 
 
 def head(kind: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from server.payments.gateway import Gateway
+from server.private_files import private_sqlite
 from server.settings import Settings
 
 
@@ -15,6 +16,7 @@ def make_gateway(settings: Settings) -> Gateway:
     if settings.gateway == "sandbox":
         from server.payments.sandbox import FILE_NAME, SandboxGateway
 
-        Path(settings.data_dir).expanduser().mkdir(parents=True, exist_ok=True)
-        return SandboxGateway(Path(settings.data_dir).expanduser() / FILE_NAME, timezone=settings.gateway_timezone)
+        # Owner-only, made before SQLite opens it (server.private_files): it keeps every sandbox sale.
+        path = private_sqlite(Path(settings.data_dir).expanduser() / FILE_NAME)
+        return SandboxGateway(path, timezone=settings.gateway_timezone)
     raise ValueError(f"unknown gateway {settings.gateway!r}")

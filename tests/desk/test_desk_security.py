@@ -134,9 +134,12 @@ async def test_a_manager_adds_and_disables_staff_and_exports_the_audit_log(qtbot
         await until(lambda: audit.table.rowCount() > 0, what="the audit log")
         audit.action.setCurrentIndex(audit.action.findData("staff."))
         await audit.reload()
-        actions = [audit.table.item(r, 3).text() for r in range(audit.table.rowCount())]
-        assert actions == ["Staff changed"] * 3 + ["Staff added"] * 3  # newest first: cora's 3 changes, 3 staff added
-        details = [audit.table.item(r, 5).text() for r in range(3)]
+        said = [audit.table.item(r, 1).text() for r in range(audit.table.rowCount())]
+        # Newest first: cora's 3 changes, 3 staff added; in words, at the location's time (no ids, no ISO times).
+        assert [s.split(" at ")[0] for s in said] == ["Mia changed Cora's staff details"] * 3 + [
+            "Mia added cora to the staff", "An administrator added mia to the staff", "An administrator added alex to the staff"]
+        assert all(s.endswith(("AM", "PM")) for s in said)
+        details = [audit.table.item(r, 2).text() for r in range(3)]
         assert "active: False → True" in details[0] and "grants: [] → ['reports.run']" in details[1]
         assert "active: True → False" in details[2]
         out = tmp_path / "audit.csv"

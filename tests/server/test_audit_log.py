@@ -119,3 +119,21 @@ def test_the_database_refuses_to_change_or_delete_audit_events(client, session, 
 def test_a_front_desk_user_cannot_read_the_log(client, session):
     r = client.get("/v1/audit", headers=session["headers"])
     assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
+
+
+def test_each_entry_comes_with_the_names_of_what_it_is_about(client, owner, session, world, db_path):
+    """So the desk can say "Alex checked Emma Lee in to Level 2 Gymnastics", whatever its cache holds."""
+    student = query(db_path, "SELECT s.id, s.first_name, s.last_name, f.name FROM student s JOIN family f ON f.id = s.family_id "
+                             "WHERE s.id = ?", world["student_ids"][0])[0]  # fmt: skip
+    klass = query(db_path, "SELECT s.name, l.name FROM class_session c JOIN class_schedule s ON s.id = c.schedule_id "
+                           "JOIN location l ON l.id = c.location_id WHERE c.id = ?", world["session_id"])[0]  # fmt: skip
+    m = check_in(session, 1, student[0], world["location_id"], session_id=world["session_id"], mark_id=new_id(), status="present")
+    assert push(client, session, [m]).json()["results"][0]["status"] == "applied"
+    client.patch(f"/v1/staff/{session['staff_id']}", json={"display_name": "Alexandra"}, headers=owner["headers"])
+    events = client.get("/v1/audit", headers=owner["headers"]).json()["events"]
+    [checked_in] = [e for e in events if e["action"] == "mutation.applied"]
+    assert checked_in["about"] == {"student": f"{student[1]} {student[2]}", "class": klass[0], "location": klass[1],
+                                   "family": student[3], "status": "present"}  # the mark it made: present
+    [changed] = [e for e in events if e["action"] == "staff.updated"]
+    assert changed["about"] == {"staff": "Alexandra"}
+    assert next(e for e in events if e["action"] == "login.succeeded")["about"] == {}

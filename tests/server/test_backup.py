@@ -90,7 +90,7 @@ def test_restore_brings_every_row_back_and_keeps_the_replaced_database(data_dir)
     # event saying so, and a change counter carried on past the numbers desks may have seen since.
     [event] = [r for r in restored["audit_event"] if r not in original["audit_event"]]
     assert "account.restored" in event
-    assert restored["change_counter"] == changed["change_counter"]
+    assert restored["change_counter"][0][:2] == changed["change_counter"][0][:2]  # (id, usn); the audit head is the backup's, then the restore's entry
     for table in ("audit_event", "change_counter"):
         restored.pop(table), original.pop(table)
     assert restored == original

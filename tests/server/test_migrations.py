@@ -18,6 +18,8 @@ from sqlmodel import Session
 
 from server import admin, migrate, model_tables
 from server.account_db import AccountDatabase, account_engine, next_usn
+from server.audit_chain import GENESIS
+from server.audit_verify import verify_chain
 from server.cli import main
 from server.migrations import ACCOUNT, KINDS, REGISTRY, directory, head, revisions
 from server.registry import Account, Registry
@@ -88,14 +90,6 @@ def create_all(engine: sa.Engine, kind: str, only: set[str] | None = None) -> No
             conn.execute(text("INSERT INTO change_counter (id, usn) VALUES (1, 0)"))
 
 
-def made_before_migrations(engine: sa.Engine) -> None:
-    """The first revision's tables without a version: what create_all made then (the models have
-    grown columns since, so today's create_all of those tables is not it)."""
-    with writer(engine).begin() as conn:
-        migrate.upgrade_to(conn, ACCOUNT, FIRST)
-        conn.execute(text(f"DROP TABLE {migrate.VERSION_TABLE}"))
-
-
 def tables_at(kind: str, revision: str) -> set[str]:
     scratch = create_engine("sqlite://")
     try:
@@ -104,6 +98,26 @@ def tables_at(kind: str, revision: str) -> set[str]:
             return set(inspect(conn).get_table_names()) - {migrate.VERSION_TABLE}
     finally:
         scratch.dispose()
+
+
+def columns_at(kind: str, revision: str) -> dict[str, list[str]]:
+    """Each table's columns at a revision: what a dump compares across an upgrade that adds columns."""
+    scratch = create_engine("sqlite://")
+    try:
+        with scratch.begin() as conn:
+            migrate.upgrade_to(conn, kind, revision)
+            insp = inspect(conn)
+            return {t: [c["name"] for c in insp.get_columns(t)] for t in insp.get_table_names() if t != migrate.VERSION_TABLE}
+    finally:
+        scratch.dispose()
+
+
+def made_before_migrations(engine: sa.Engine, kind: str) -> None:
+    """What create_all made at 1b66a92: the schema of revision FIRST (today's models have columns
+    added since, so their create_all is no longer that), with no version table."""
+    with writer(engine).begin() as conn:
+        migrate.upgrade_to(conn, kind, FIRST)
+        conn.execute(text(f"DROP TABLE {migrate.VERSION_TABLE}"))
 
 
 def _value(table: sa.Table, column: sa.Column, n: int):
@@ -140,17 +154,17 @@ def fill(engine: sa.Engine, rows: int = 2) -> None:
         conn.execute(text("UPDATE change_counter SET usn = 41 WHERE id = 1"))
 
 
-def dump(engine: sa.Engine, tables: set[str] | None = None, like: dict[str, list] | None = None) -> dict[str, list]:
-    """Every row of every table; with `like` (an older dump), only the columns its rows had (the first ones)."""
+def dump(engine: sa.Engine, tables: set[str] | dict[str, list[str]] | None = None) -> dict[str, list]:
+    """Every row of the tables named (all: None); given {table: columns}, only those columns."""
     metadata = sa.MetaData()
     with engine.connect() as conn:
         metadata.reflect(conn)
-        width = {name: len(rows[0]) for name, rows in (like or {}).items() if rows}
         return {
-            t.name: sorted((tuple(r)[: width.get(t.name)] for r in conn.execute(sa.select(t))), key=repr)
+            t.name: sorted((tuple(r) for r in conn.execute(
+                sa.select(*(t.c[c] for c in tables[t.name])) if isinstance(tables, dict) else sa.select(t))), key=repr)
             for t in metadata.sorted_tables
             if t.name != migrate.VERSION_TABLE and (tables is None or t.name in tables)
-        }
+        }  # fmt: skip
 
 
 def version_of(engine: sa.Engine) -> str | None:
@@ -213,7 +227,7 @@ def test_from_empty_to_head_is_the_models_schema(kind, new_url, engines):
     assert {t.name for t in model_tables.model_tables(kind)} == set(schema_of(migrated)) - {"(triggers)"}
     assert version_of(migrated) == head(kind)
     if kind == ACCOUNT:
-        assert dump(migrated, {"change_counter"}) == {"change_counter": [(1, 0)]}
+        assert dump(migrated, {"change_counter"}) == {"change_counter": [(1, 0, 0, GENESIS)]}  # no audit entry yet
     # Idempotent: a second run does nothing.
     assert not migrate.upgrade(writer(migrated), kind, where="test").changed
 
@@ -245,7 +259,8 @@ def test_the_previous_schema_with_data_is_upgraded(new_url, engines):
     adb = AccountDatabase(url)
     try:
         assert adb.revision == head(ACCOUNT) == version_of(adb.engine)
-        assert dump(adb.engine, set(before), like=before) == before  # every row of every old table survived
+        assert dump(adb.engine, columns_at(ACCOUNT, FIRST)) == before  # every row of every old table survived
+        assert verify_chain(adb.engine).ok  # the entries made before the chain are chained, oldest first
         assert set(dump(adb.engine)) == {t.name for t in model_tables.model_tables(ACCOUNT)}
         with adb.write_session() as db:
             assert next_usn(db) == 42  # the counter carried on
@@ -267,14 +282,14 @@ def _ledger_entry() -> LedgerEntry:
 def test_a_database_made_by_create_all_before_migrations_is_recognised_and_upgraded(new_url, engines):
     url = new_url()
     engine = engines(url)
-    made_before_migrations(engine)  # as the server at 1b66a92 made it
+    made_before_migrations(engine, ACCOUNT)  # as the server at 1b66a92 made it
     fill(engine)
     before = dump(engine)
     assert version_of(engine) is None
     result = migrate.upgrade(writer(engine), ACCOUNT, where="old")
     assert (result.before, result.after, result.recognised) == (FIRST, head(ACCOUNT), True)
     assert result.describe() == f"revision {head(ACCOUNT)} (was {FIRST}, made before migrations)"
-    assert dump(engine, set(before), like=before) == before
+    assert dump(engine, columns_at(ACCOUNT, FIRST)) == before
     reference = engines(new_url())
     create_all(reference, ACCOUNT)
     assert schema_of(engine) == schema_of(reference)
@@ -309,7 +324,7 @@ def test_a_registry_from_before_migrations_is_recognised(tmp_path, engines):
 
 def test_tables_that_match_no_revision_are_refused_and_left_alone(tmp_path, engines):
     engine = engines(f"sqlite:///{tmp_path / 'odd.sqlite'}")
-    made_before_migrations(engine)
+    made_before_migrations(engine, ACCOUNT)
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE tombstone"))
         conn.execute(text("CREATE TABLE mystery (id INTEGER PRIMARY KEY)"))
@@ -323,16 +338,13 @@ def test_downgrade_then_upgrade_keeps_the_old_tables_rows(tmp_path, engines):
     engine = engines(f"sqlite:///{tmp_path / 'a.sqlite'}")
     migrate.upgrade(writer(engine), ACCOUNT, where="a")
     fill(engine)
-    old = tables_at(ACCOUNT, FIRST)
+    old = columns_at(ACCOUNT, FIRST)
     before = dump(engine, old)
     with writer(engine).begin() as conn:
         migrate.downgrade_to(conn, ACCOUNT, FIRST)
-    at_first = dump(engine)
-    assert set(at_first) == old and version_of(engine) == FIRST
-    # Columns a later revision added go with the downgrade; the first revision's stay as they were.
-    assert at_first == {t: sorted((r[: len(at_first[t][0])] for r in rows), key=repr) for t, rows in before.items()}
+    assert set(dump(engine)) == set(old) and version_of(engine) == FIRST
     migrate.upgrade(writer(engine), ACCOUNT, where="a")
-    assert dump(engine, old, like=at_first) == at_first and version_of(engine) == head(ACCOUNT)
+    assert dump(engine, old) == before and version_of(engine) == head(ACCOUNT)
 
 
 # --- newer databases -----------------------------------------------------------------------------------------
@@ -471,7 +483,7 @@ def test_many_openers_of_an_old_database_upgrade_it_once(tmp_path, engines):
     for t in threads:
         t.join(30)
     assert errors == [] and revisions_seen == [head(ACCOUNT)] * 4
-    assert dump(engine, set(before), like=before) == before
+    assert dump(engine, columns_at(ACCOUNT, FIRST)) == before
 
 
 def test_migration_scripts_are_package_data():
