@@ -22,6 +22,9 @@ ACCOUNT = "account"
 REGISTRY = "registry"
 KINDS = (ACCOUNT, REGISTRY)
 _REVISION_FILE = re.compile(r"^(\d{4})_\w+\.py$")
+# A branch's revision made beside others ("r_identity.py"), re-chained into the numbered line
+# when branches merge; until then it comes after the numbered ones.
+_BRANCH_FILE = re.compile(r"^(r_[a-z]+)\.py$")
 
 
 def directory(kind: str) -> Path:
@@ -33,7 +36,9 @@ def directory(kind: str) -> Path:
 @cache
 def revisions(kind: str) -> tuple[str, ...]:
     """The revision ids of a history, oldest first."""
-    return tuple(sorted(m.group(1) for p in (directory(kind) / "versions").iterdir() if (m := _REVISION_FILE.match(p.name))))
+    names = [p.name for p in (directory(kind) / "versions").iterdir()]
+    numbered = sorted(m.group(1) for n in names if (m := _REVISION_FILE.match(n)))
+    return tuple(numbered + sorted(m.group(1) for n in names if (m := _BRANCH_FILE.match(n))))
 
 
 def head(kind: str) -> str:

@@ -12,6 +12,7 @@ from desk import ops
 from desk.app import first_sync, open_main_window
 from desk.boot import DeskConfig, DeskSession
 from desk.widgets.main_window import MainWindow
+from tests.helpers.enrollment import code_for
 
 # Quick rounds, so a test sees the desk come back within a second or two of the server.
 FAST_ENGINE = {"pull_interval": 1.0, "backoff_min": 0.1, "backoff_max": 0.5}
@@ -32,7 +33,8 @@ async def ops_done() -> None:
 
 def config_for(server_url: str, account: dict, data_dir: Path, location: str | None = None) -> DeskConfig:
     return DeskConfig(server_url=server_url, account=account["slug"], username=account["username"],
-                      data_dir=data_dir, location_code=location, desk_name="test desk", engine_options=FAST_ENGINE)
+                      data_dir=data_dir, location_code=location, desk_name="test desk", engine_options=FAST_ENGINE,
+                      enrollment_code=code_for(server_url, account["slug"]))  # alex may not set desks up
 
 
 @contextlib.asynccontextmanager

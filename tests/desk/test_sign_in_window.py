@@ -44,7 +44,7 @@ async def test_wrong_then_right_password_signs_in_and_remembers_the_desk(qtbot, 
     try:
         assert session.signed.staff.username == "alex"
         assert session.store.staff_id == account["staff_id"]
-        assert session.signed.remembered and memory_keyring.items  # the next start needs no password
+        assert session.signed.remembered and memory_keyring.sign_ins()  # the next start needs no password
         assert not window.isVisible()
     finally:
         await session.close()
