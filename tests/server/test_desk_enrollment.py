@@ -174,3 +174,22 @@ def test_a_client_cannot_dodge_the_sign_in_limit_with_x_forwarded_for(client, db
     assert r.status_code == 429
     addresses = {e["detail"]["address"] for e in _events(db_path, "login.failed")}
     assert addresses == {"127.0.0.1"}  # the header is not believed from anyone by default
+
+
+def test_a_desk_from_before_enrollment_gets_its_credential_at_its_next_refresh(client, server_data_dir):
+    import sqlite3
+
+    s = login(client)
+    con = sqlite3.connect(server_data_dir / "registry.sqlite")  # as the upgrade leaves a desk: no credential yet
+    with con:
+        con.execute("UPDATE desk SET secret_hash = NULL, enrolled_at = NULL WHERE id = ?", (s["desk_id"],))
+    con.close()
+    r = client.post("/v1/auth/refresh", json={"refresh_token": s["refresh_token"], "desk_id": s["desk_id"]})
+    assert r.status_code == 200, r.text
+    secret = r.json()["desk_secret"]
+    assert secret  # proved by its live refresh token once; from now on by its credential
+    fresh = r.json()["refresh_token"]
+    r = client.post("/v1/auth/refresh", json={"refresh_token": fresh, "desk_id": s["desk_id"]})
+    assert r.status_code == 401  # without it: refused (and the token not used up)
+    r = client.post("/v1/auth/refresh", json={"refresh_token": fresh, "desk_id": s["desk_id"], "desk_secret": secret})
+    assert r.status_code == 200

@@ -108,3 +108,26 @@ async def test_a_pin_unlock_starts_a_session_with_its_own_proof(live_server, ser
         assert checks(session.auth.staff_key, unlocked)
     finally:
         await session.close()
+
+
+@pytest.mark.asyncio
+async def test_a_change_in_the_name_of_someone_who_never_signed_in_here_needs_attention(
+    live_server, server_account, memory_keyring, tmp_path
+):
+    bea = admin.add_staff(server_account["data_dir"], "acme", "bea", PASSWORDS["bea"])
+    config = DeskConfig(server_url=live_server.url, account="acme", data_dir=tmp_path / "desks",
+                        enrollment_code=code_for(live_server.url, "acme"))  # fmt: skip
+    session = DeskSession.open(config)
+    try:
+        await session.login("alex", PASSWORDS["alex"])
+        await session.engine.sync_now()
+        location = session.store.locations()[0].id
+        [(student,)] = server_rows(server_account["data_dir"], "SELECT id FROM student ORDER BY id LIMIT 1")
+        session.store.staff_id = bea  # a desk (or a tampered one) writing in the name of someone never here
+        await session.store.check_in(student, location, None)
+        await session.engine.sync_now()
+        [refused] = session.store.rejected()
+        assert "never signed in at this desk" in refused.message
+        assert server_rows(server_account["data_dir"], "SELECT count(*) FROM check_in WHERE staff_id = ?", bea) == [(0,)]
+    finally:
+        await session.close()

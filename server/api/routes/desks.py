@@ -3,6 +3,7 @@ retiring one, and codes that let someone set a new computer up as a desk."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Path
@@ -27,9 +28,14 @@ DeskId = Annotated[str, Path(min_length=1, max_length=36)]
 ERRORS = error_responses(401, 403, 404, 422, 500)
 
 
+def _utc(moment: dt.datetime | None) -> dt.datetime | None:
+    """The registry keeps naive UTC; answers say the offset (RFC 3339)."""
+    return moment.replace(tzinfo=dt.UTC) if moment is not None else None
+
+
 def _public(desk, code: str | None) -> DeskPublic:
-    return DeskPublic(id=desk.id, name=desk.name, code=code, first_seen=desk.first_seen, last_seen=desk.last_seen,
-                      last_address=desk.last_address, enrolled_at=desk.enrolled_at, retired_at=desk.retired_at)  # fmt: skip
+    return DeskPublic(id=desk.id, name=desk.name, code=code, first_seen=_utc(desk.first_seen), last_seen=_utc(desk.last_seen),
+                      last_address=desk.last_address, enrolled_at=_utc(desk.enrolled_at), retired_at=_utc(desk.retired_at))  # fmt: skip
 
 
 @router.get("", response_model=DeskList, responses=ERRORS, summary="The account's desks, last seen first")
@@ -67,4 +73,4 @@ def enrollment_code(o: Owner, body: EnrollmentCodeRequest, state: StateDep, acco
     with adb.write_session() as db:
         audit(db, "desk.enrollment_code", staff_id=o.id, desk_id=token.desk_id, uses=body.uses, expires_at=row.expires_at.isoformat())
         db.commit()
-    return EnrollmentCodeResponse(code=code, expires_at=row.expires_at, uses=row.uses_left)
+    return EnrollmentCodeResponse(code=code, expires_at=_utc(row.expires_at), uses=row.uses_left)
