@@ -53,7 +53,7 @@ DESKS_MANAGE = SETTINGS_MANAGE
 
 ENROLLMENT_NEEDED = (
     "This computer is not set up as a desk of this account yet. A manager or the owner signs in here "
-    "once to set it up, or enter an enrollment code from the owner."
+    "once to set it up, or enter the setup code the owner gave you."
 )
 DESK_REFUSED = (
     "The server does not recognise this desk (it was retired, or its sign-in key is missing). "
