@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from sync.client import ApiClient
-from sync.wire_desks import DeskList, DeskPublic, EnrollmentCodeRequest, EnrollmentCodeResponse
+from sync.wire_desks import (
+    DeskList,
+    DeskPublic,
+    EnrollmentCodeRequest,
+    EnrollmentCodeResponse,
+)
 
 
 class DesksApi:
