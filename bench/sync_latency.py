@@ -20,6 +20,7 @@ from sync.client import ApiClient
 from sync.engine import SyncEngine
 from sync.schema import ClassSession, Location, Student
 from sync.store import DeskStore
+from tests.helpers.enrollment import code_for
 from tests.helpers.server_process import ServerProcess, make_account
 
 N = int(os.environ.get("BENCH_LATENCY_N", "60"))
@@ -28,7 +29,8 @@ N = int(os.environ.get("BENCH_LATENCY_N", "60"))
 async def _desk(http: httpx.AsyncClient, url: str, account: dict, folder: Path) -> tuple[DeskStore, SyncEngine]:
     store = DeskStore(folder)
     client = ApiClient(http, url)
-    tokens = await client.login(account["slug"], account["username"], account["password"], store.desk_id, folder.name)
+    tokens = await client.login(account["slug"], account["username"], account["password"], store.desk_id, folder.name,
+                                enrollment_code=code_for(url, account["slug"]))  # alex sets the desk up with a code
     client.access_token = tokens.access_token
     store.staff_id = tokens.staff.id
     engine = SyncEngine(store, client, pull_interval=60.0)

@@ -33,6 +33,7 @@ from sync.mutations import ATTENDANCE_MARK
 from sync.schema import ClassSession, Student
 from sync.store import DeskStore
 from sync.wire import MAX_PUSH_BATCH
+from tests.helpers.enrollment import code_for
 from tests.helpers.server_process import ServerProcess, account_db_path, make_account
 
 COUNT = int(os.environ.get("BENCH_PUSH", "10000"))
@@ -103,7 +104,8 @@ async def _push(url: str, account: dict, desk_dir: Path) -> tuple[float, str, li
     store = DeskStore(desk_dir)
     async with httpx.AsyncClient(timeout=httpx.Timeout(60.0)) as http:
         client = ApiClient(http, url)
-        tokens = await client.login(account["slug"], account["username"], account["password"], store.desk_id, "bench")
+        tokens = await client.login(account["slug"], account["username"], account["password"], store.desk_id, "bench",
+                                    enrollment_code=code_for(url, account["slug"]))  # alex sets the desk up with a code
         client.access_token = tokens.access_token
         store.staff_id = tokens.staff.id
         engine = SyncEngine(store, client, live=False)

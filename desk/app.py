@@ -53,6 +53,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--idle-lock-minutes", type=float, default=None,
                         help="lock the desk after this many idle minutes; unlock with a PIN (0: never; "
                              "default: this desk's settings, 5)")
+    parser.add_argument("--setup-code", default="",
+                        help="a code from the owner that sets this computer up as a desk at its first sign-in "
+                             "(managers and the owner need none)")
     parser.add_argument("--self-test", action="store_true",
                         help="check this installation (window, receipts, printers, local files) offscreen and exit")
     parser.add_argument("--kiosk", action="store_true",
@@ -66,7 +69,8 @@ def config_from(args: argparse.Namespace, settings: DeskSettings | None = None) 
     settings = settings or DeskSettings()
     minutes = args.idle_lock_minutes if args.idle_lock_minutes is not None else settings.idle_lock_minutes
     config = DeskConfig(server_url=args.server.rstrip("/"), account=args.account, username=args.username,
-                        data_dir=args.data_dir, location_code=args.location, idle_lock_seconds=max(0.0, minutes * 60))
+                        data_dir=args.data_dir, location_code=args.location, idle_lock_seconds=max(0.0, minutes * 60),
+                        enrollment_code=args.setup_code.strip())  # fmt: skip
     return config_with_settings(config, settings)
 
 

@@ -52,6 +52,9 @@ class DeskConfig:
     idle_lock_seconds: float = 300.0  # a shared desk locks itself after this long without a touch (0: never)
     offline_days: float = 7.0  # how long a password checked here still signs in without the server
     clock: Clock = SYSTEM  # what now and today are at this desk (tests and simulations pin it)
+    # A code from the owner that sets this computer up as a desk at its first sign-in, for staff
+    # who may not do it themselves (server.desks); managers and the owner need none.
+    enrollment_code: str = ""
 
 
 class DeskSession:
@@ -64,8 +67,11 @@ class DeskSession:
         self.client = ApiClient(self.http, config.server_url)
         # The desk code of each sign-in goes into the outbox file: receipt numbers work offline and after a restart.
         self.auth = DeskAuth(self.client, config.server_url, config.account, self.store.desk_id, config.desk_name,
-                             keep_desk_code=self.store.keep_desk_code)  # fmt: skip
+                             keep_desk_code=self.store.keep_desk_code, enrollment_code=config.enrollment_code or None,
+                             desk_folder=self.store.data_dir)  # fmt: skip
         self.auth.subscribe(self._signed)
+        # Each session's proof goes beside every change the person makes (sync.staff_proof).
+        self.auth.on_session = self.store.outbox.staff_proofs.__setitem__
         # Staff who signed in here before may sign in while the server is out of reach (sync.offline_signin).
         self.auth.offline_verifiers = OfflineVerifiers(self.store.data_dir / OFFLINE_FILE, days=config.offline_days,
                                                       clock=config.clock.now)
@@ -85,15 +91,20 @@ class DeskSession:
         """Signed in again from the keyring (even offline), or None when a password is needed."""
         return await self.auth.resume()
 
-    async def login(self, username: str, password: str) -> SignedIn:
-        """Raises sync.errors.AuthError (wrong password), NetworkError (server unreachable), ..."""
-        return await self.auth.login(username, password)
+    async def login(self, username: str, password: str, enrollment_code: str | None = None) -> SignedIn:
+        """Raises sync.errors.AuthError (wrong password, a computer not set up as a desk),
+        NetworkError (server unreachable), ..."""
+        return await self.auth.login(username, password, enrollment_code)
 
     def _signed(self, signed: SignedIn | None) -> None:
         self.signed = signed
         self.store.staff_id = signed.staff.id if signed else None  # every write is made in their name
-        if signed is not None and signed.card_key:
+        if signed is not None and signed.staff_proof:
+            self.store.outbox.staff_proofs[signed.staff.id] = signed.staff_proof
+        if signed is not None and (signed.card_key or not signed.offline):
+            # Only staff who may check in get the card keys (issue 19): another's sign-in online takes them away.
             self.store.card_key = signed.card_key
+            self.store.old_card_keys = list(signed.old_card_keys)
         if signed is not None:
             self.engine.kick()  # tokens are fresh: send what waited for them
 
@@ -125,12 +136,13 @@ class SignInFlow:
         self.config = config
         self.session = session
 
-    async def attempt(self, server_url: str, account: str, username: str, password: str) -> DeskSession:
+    async def attempt(self, server_url: str, account: str, username: str, password: str,
+                      enrollment_code: str | None = None) -> DeskSession:  # fmt: skip
         """Raises sync.errors.SyncError when the sign-in fails; the window says why and stays open."""
         if self.session is None or not self.session.matches(server_url, account):
             if self.session is not None:
                 await self.session.close()
             c = self.config
             self.session = DeskSession.open(replace(c, server_url=server_url, account=account, username=username))
-        await self.session.login(username, password)
+        await self.session.login(username, password, enrollment_code)
         return self.session

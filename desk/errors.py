@@ -30,13 +30,14 @@ class ErrorReport:
     text: str
     is_bug: bool
     kind: str = "bug"  # the SyncError kind (network, auth, ...) for expected failures
+    code: str | None = None  # the SyncError's code (e.g. "desk_refused"), when a screen words it itself
 
 
 def describe_error(exc: BaseException, doing: str = "") -> ErrorReport:
     if isinstance(exc, SyncError):
         # sync/ writes its messages for a person at a desk; the fallback covers an empty one.
         text = exc.message.strip() or _NEXT_STEP.get(exc.kind, "")
-        return ErrorReport(title=_title(doing), text=text, is_bug=False, kind=exc.kind)
+        return ErrorReport(title=_title(doing), text=text, is_bug=False, kind=exc.kind, code=exc.code)
     return ErrorReport(
         title="Something went wrong in Frontdesk",
         text=(

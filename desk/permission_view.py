@@ -24,6 +24,7 @@ SCREEN_NEEDS: dict[str, str] = {
     "staff_screen": STAFF_MANAGE,
     "audit_screen": AUDIT_VIEW,
     "import_screen": DATA_IMPORT,
+    "desks_screen": SETTINGS_MANAGE,  # the owner's: desks last seen, retiring one, setup codes (server.desks)
     # This computer's printer, lock, kiosk hours and card rules: changed by who may manage settings
     # (the owner by default), and every save is audited (desk.settings_audit).
     "settings_screen": SETTINGS_MANAGE,

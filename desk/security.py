@@ -13,7 +13,7 @@ from desk.idle_lock import DeskLock
 from desk.permission_view import apply_permissions
 from sync.auth import SignedIn
 
-MANAGER_KEYS = {"import_screen": "F7", "staff_screen": "F8", "audit_screen": "F9"}
+MANAGER_KEYS = {"import_screen": "F7", "staff_screen": "F8", "audit_screen": "F9", "desks_screen": "F11"}
 LOCK_KEY = "Ctrl+L"
 
 
@@ -42,6 +42,14 @@ def _import_screen(window: QMainWindow, session) -> QWidget:
     return ImportScreen(presenter, window.notify)  # type: ignore[attr-defined]
 
 
+def _desks_screen(window: QMainWindow, session) -> QWidget:
+    """The account's desks: last seen, retire, setup codes (the owner; online only)."""
+    from desk.widgets.desks_screen import DesksScreen
+    from sync.desks_client import DesksApi
+
+    return DesksScreen(DesksApi(session.client), session.store.desk_id, window.notify)  # type: ignore[attr-defined]
+
+
 def install_desk_security(window: QMainWindow, session, *, manager_screens: bool = True) -> DeskLock:
     if manager_screens:
         from desk.widgets.audit_screen import AuditScreen
@@ -53,6 +61,7 @@ def install_desk_security(window: QMainWindow, session, *, manager_screens: bool
         add_screen(window, "staff_screen", StaffScreen(api, window.notify), MANAGER_KEYS["staff_screen"])  # type: ignore[attr-defined]
         audit = AuditScreen(api, window.notify, window.location.timezone)  # type: ignore[attr-defined]
         add_screen(window, "audit_screen", audit, MANAGER_KEYS["audit_screen"])
+        add_screen(window, "desks_screen", _desks_screen(window, session), MANAGER_KEYS["desks_screen"])
     if session.auth.current is not None:
         show_signed_in(window, session.auth.current)
     lock = DeskLock(window, session.auth, timeout=session.config.idle_lock_seconds,

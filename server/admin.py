@@ -167,3 +167,41 @@ def _custom_group_exists(data_dir: str | os.PathLike, slug: str, group: str) -> 
 
     with open_account(data_dir, slug) as (_account, adb), adb.read_session() as db:
         return db.get(CustomGroup, group) is not None
+
+
+def enrollment_code(data_dir: str | os.PathLike, slug: str, *, uses: int = 1, hours: float = 24.0) -> str:
+    """A code that sets `uses` new computers up as desks of the account within `hours` (server.desks)."""
+    from server.desks import make_enrollment_code
+    from server.registry import Registry
+
+    registry = Registry(Path(data_dir))
+    try:
+        account = registry.account_by_slug(slug)
+        if account is None:
+            raise AdminError(f"There is no account {slug!r}.")
+        code, _row = make_enrollment_code(registry, account.id, "admin", uses=uses, hours=hours)
+    finally:
+        registry.close()
+    with open_account(data_dir, slug) as (_account, adb), adb.write_session() as db:
+        audit(db, "desk.enrollment_code", uses=uses, hours=hours, source="admin")
+        db.commit()
+    return code
+
+
+def rotate_card_key(data_dir: str | os.PathLike, slug: str) -> int:
+    """A new member-card key for the account (sync.member_cards); returns its version. Desks look
+    cards up under it and the one before, and store a card anew under it at its next swipe."""
+    from server.registry import Registry
+
+    registry = Registry(Path(data_dir))
+    try:
+        account = registry.account_by_slug(slug)
+        if account is None:
+            raise AdminError(f"There is no account {slug!r}.")
+        version = registry.rotate_card_key(account.id)
+    finally:
+        registry.close()
+    with open_account(data_dir, slug) as (_account, adb), adb.write_session() as db:
+        audit(db, "card_key.rotated", version=version, source="admin")
+        db.commit()
+    return version

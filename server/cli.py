@@ -86,6 +86,12 @@ def _parser() -> argparse.ArgumentParser:
     ls = sub.add_parser("list-staff", parents=[common], help="staff members with their group and permissions")
     ls.add_argument("slug")
 
+    code = sub.add_parser("enrollment-code", parents=[common], help="print a code that sets new computers up as desks of an account")
+    code.add_argument("slug")
+    code.add_argument("--uses", type=int, default=1, help="how many computers it may set up (default 1)")
+    code.add_argument("--hours", type=float, default=24.0, help="how long it is good for (default 24)")
+    rot = sub.add_parser("rotate-card-key", parents=[common], help="a new member-card key (cards move to it as they are swiped)")
+    rot.add_argument("slug")
     seed = sub.add_parser("seed-demo", parents=[common], help="fill an empty account with realistic demo data")
     seed.add_argument("slug")
     seed.add_argument("--families", type=int, default=300)
@@ -165,7 +171,10 @@ def _serve(args: argparse.Namespace, data_dir: Path) -> int:
     # (nginx's upstream keepalive_timeout: 60 s) holds them, so the client side always closes
     # first: a server closing a connection while a request is on its way fails that request
     # (bench/load saw it as a read error on a pull).
-    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level, timeout_keep_alive=KEEP_ALIVE)
+    # proxy_headers off: uvicorn would believe X-Forwarded-For from 127.0.0.1; server.addresses
+    # believes it only from FRONTDESK_TRUSTED_PROXIES.
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level,
+                            timeout_keep_alive=KEEP_ALIVE, proxy_headers=False)  # fmt: skip
     server = uvicorn.Server(config)
     release_waits_on_exit(server, app)  # desks' long-polls must not hold a restart up
     server.run()
@@ -361,6 +370,11 @@ def main(argv: list[str] | None = None) -> int:
             for s in admin.list_staff(data_dir, args.slug):
                 flag = "" if s.active else " (disabled)"
                 print(f"{s.username}\t{s.group}{flag}\t{s.display_name}\t{', '.join(s.permissions)}")
+        elif args.command == "enrollment-code":
+            code = admin.enrollment_code(data_dir, args.slug, uses=args.uses, hours=args.hours)
+            print(f"{code}  (sets up {args.uses} desk(s) of {args.slug!r} within {args.hours:g} hours)")
+        elif args.command == "rotate-card-key":
+            print(f"Member-card key of {args.slug!r} is now version {admin.rotate_card_key(data_dir, args.slug)}.")
         elif args.command == "seed-demo":
             s = admin.seed_demo(data_dir, args.slug, families=args.families, seed=args.seed, today=args.today)
             print(

@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI
 
 import server
 from server.api.routes import audit, auth, health, payments, staff, sync
-from server.api.routes import exports, imports
+from server.api.routes import desks, exports, imports
 from server.api import openapi_doc
 from server.api.body_limits import JsonBodyLimits
 from server.errors import install_error_handlers
@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM) -> FastA
     v1.include_router(auth.router)
     v1.include_router(sync.router)
     v1.include_router(staff.router)
+    v1.include_router(desks.router)
     v1.include_router(audit.router)
     v1.include_router(payments.router)
     v1.include_router(imports.router)

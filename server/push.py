@@ -11,6 +11,7 @@ from server.push_marks import MarkRun, fast
 from server.sessions import plan_after
 from server.tokens import AccessClaims
 from sync.clock import SYSTEM, Clock
+from server.staff_proof import STAFF_UNPROVEN, proven
 from sync.edit_mutations import edited_fields
 from sync.mutations import OUTBOX_DISCARD, Rejected, apply_mutation
 from sync.schema import TYPE_OF_RECORD, Staff
@@ -25,8 +26,12 @@ STAFF_NOT_ALLOWED = "The staff member who made this change is not active on this
 _MESSAGES = {"other_desk": OTHER_DESK, "seq_reused": SEQ_REUSED, "id_reused": ID_REUSED, "staff": STAFF_NOT_ALLOWED}
 
 
-def push(adb: AccountDatabase, token: AccessClaims, mutations: list[Mutation], clock: Clock = SYSTEM) -> list[MutationResult]:
+def push(adb: AccountDatabase, token: AccessClaims, mutations: list[Mutation], signing_key: bytes | None = None,
+         clock: Clock = SYSTEM) -> list[MutationResult]:
     """Apply the batch in one write transaction, each mutation in its own savepoint.
+
+    A mutation naming another staff member than the token's needs a proof that checks under
+    `signing_key` (server.staff_proof); without the key, only the token's own changes pass.
 
     A rejected mutation never blocks the ones after it. An unexpected error rolls back the whole
     batch, so the desk can send it again and nothing is half written.
@@ -40,7 +45,7 @@ def push(adb: AccountDatabase, token: AccessClaims, mutations: list[Mutation], c
         i = 0
         while i < len(mutations):
             if not fast(mutations[i]):
-                results.append(_push_one(db, token, mutations[i], clock))
+                results.append(_push_one(db, token, mutations[i], signing_key, clock))
                 i += 1
                 continue
             # A run of attendance marks and check-ins goes the bulk way (server.push_marks); the ORM's pending
@@ -49,7 +54,7 @@ def push(adb: AccountDatabase, token: AccessClaims, mutations: list[Mutation], c
             while j < len(mutations) and fast(mutations[j]):
                 j += 1
             db.flush()
-            run = MarkRun(db, token, mutations[i:j], messages=_MESSAGES)
+            run = MarkRun(db, token, mutations[i:j], messages=_MESSAGES, proven=lambda m: proven(signing_key, token, m))
             results += [run.push_one(m, lambda m, code, msg: _rejected_unrecorded_in(run, token, m, code, msg))
                         for m in mutations[i:j]]  # fmt: skip
             run.write()
@@ -59,7 +64,7 @@ def push(adb: AccountDatabase, token: AccessClaims, mutations: list[Mutation], c
     return results
 
 
-def _push_one(db: Session, token: AccessClaims, m: Mutation, clock: Clock = SYSTEM) -> MutationResult:
+def _push_one(db: Session, token: AccessClaims, m: Mutation, signing_key: bytes | None, clock: Clock = SYSTEM) -> MutationResult:
     if m.desk_id != token.desk_id:
         # Not remembered: (desk_id, seq) belongs to the other desk, whose own push must still work.
         return _rejected_unrecorded(db, token, m, "forbidden", OTHER_DESK)
@@ -79,6 +84,10 @@ def _push_one(db: Session, token: AccessClaims, m: Mutation, clock: Clock = SYST
     staff = db.get(Staff, m.staff_id)
     if staff is None or not staff.active:
         return _record(db, token, m, Rejected("forbidden", STAFF_NOT_ALLOWED), [])
+    if not proven(signing_key, token, m):
+        # Issue 19: the desk cannot show that this person signed in here. Recorded and audited
+        # under the one whose token pushed it, never under the name it claimed.
+        return _record(db, token, m, Rejected("forbidden", STAFF_UNPROVEN), [], by=token.staff_id)
     refused = permission_refusal(db, token, staff, m.type)  # rechecked here, whatever the desk cached
     if refused is not None:
         return _record(db, token, m, refused, [])
@@ -126,13 +135,15 @@ def _audit_discard(db: Session, token: AccessClaims, m: Mutation) -> None:
 
 
 def _record(db: Session, token: AccessClaims, m: Mutation, rejected: Rejected | None, written: list,
-            changes: dict | None = None) -> MutationResult:  # fmt: skip
+            changes: dict | None = None, by: str | None = None) -> MutationResult:  # fmt: skip
+    """`by`: whom the record names when not the change's staff id (one it could not prove)."""
     usns = [row.usn for row in written if row.usn is not None]
+    claimed = {"claimed_staff_id": m.staff_id} if by is not None else {}
     row = AppliedMutation(
         mutation_id=m.id,
         desk_id=m.desk_id,
         seq=m.seq,
-        staff_id=m.staff_id,
+        staff_id=by or m.staff_id,
         type=m.type,
         status="rejected" if rejected else "applied",
         code=rejected.code if rejected else None,
@@ -145,7 +156,7 @@ def _record(db: Session, token: AccessClaims, m: Mutation, rejected: Rejected | 
     audit(
         db,
         f"mutation.{row.status}",
-        staff_id=m.staff_id,
+        staff_id=row.staff_id,
         desk_id=m.desk_id,
         record_type=TYPE_OF_RECORD.get(type(first)) if first is not None else None,
         record_id=first.id if first is not None else None,
@@ -158,6 +169,7 @@ def _record(db: Session, token: AccessClaims, m: Mutation, rejected: Rejected | 
         made_at=m.made_at.isoformat(),  # the desk's clock; the event's own time is the server's
         source=source_of(db, m.staff_id),
         written=[[TYPE_OF_RECORD.get(type(r)), r.id] for r in written],
+        **claimed,
         **({"changes": changes} if changes is not None else {}),
     )
     # Flush now: the unique constraints, not only the lookups above, make a second copy impossible.

@@ -36,6 +36,7 @@ from sqlmodel import Session
 from server.account_db import AppliedMutation, AuditEvent, ChangeCounter
 from server.audit_chain import canonical_detail, entry_hash
 from server.permissions import permission_refusal
+from server.staff_proof import STAFF_UNPROVEN
 from server.tokens import AccessClaims
 from sync.ids import new_id, utcnow
 from sync.mutations import ATTENDANCE_MARK, CHECK_IN, AttendancePayload, CheckInPayload, Rejected, parse_payload
@@ -139,8 +140,11 @@ class MarkRun:
     """One run of consecutive attendance marks and check-ins of a batch, applied in memory then
     written at once."""
 
-    def __init__(self, db: Session, token: AccessClaims, run: Sequence[Mutation], *, messages: dict[str, str]):
+    def __init__(self, db: Session, token: AccessClaims, run: Sequence[Mutation], *, messages: dict[str, str],
+                 proven: Callable[[Mutation], bool] = lambda m: False):  # fmt: skip
+        """`proven(m)`: whether m may carry its staff id (server.staff_proof.proven)."""
         self.db, self.token, self.messages = db, token, messages
+        self.proven = proven
         self.conn = db.connection()
         self.driver = _driver_of(self.conn.dialect)
         # Touching the counter row takes its lock (as next_usn does), whatever the database; the
@@ -232,6 +236,9 @@ class MarkRun:
         staff = self._staff(m.staff_id)
         if staff is None or not staff.active:
             return self._record(m, Rejected("forbidden", self.messages["staff"]), ())
+        if m.staff_id != self.token.staff_id and not self.proven(m):
+            # Recorded under the one whose token pushed it, never the name it claimed (server.push).
+            return self._record(m, Rejected("forbidden", STAFF_UNPROVEN), (), by=self.token.staff_id)
         key = (m.staff_id, m.type)  # the run is one transaction: the answer holds for all of it
         if key not in self.refusals:
             self.refusals[key] = permission_refusal(self.db, self.token, staff, m.type)
@@ -303,21 +310,23 @@ class MarkRun:
         self.registers[reg_id] = (reg_id, reg_usn, session_id, student_id, status, mark_id, made_at, m.staff_id)
         return written
 
-    def _record(self, m: Mutation, rejected: Rejected | None, written: Sequence[tuple[str, str, int]]) -> MutationResult:
+    def _record(self, m: Mutation, rejected: Rejected | None, written: Sequence[tuple[str, str, int]],
+                by: str | None = None) -> MutationResult:  # fmt: skip
         if rejected is None:
             status, code, message = "applied", None, None
             usn: int | None = written[-1][2] if written else self.usn  # handed out in order: the last is the highest
         else:
             status, code, message, usn = "rejected", rejected.code, rejected.message, None
-        self.applied.append((m.id, m.desk_id, m.seq, m.staff_id, m.type, status, code, message, usn, self.now_value))
+        staff_id = by or m.staff_id
+        self.applied.append((m.id, m.desk_id, m.seq, staff_id, m.type, status, code, message, usn, self.now_value))
         fields = (m.id, m.seq, status, usn, code, message)
         self.by_seq[m.seq] = fields  # a second copy in the same batch is a replay of this one
         self.known_ids.add(m.id)
         first = written[0] if written else None
         detail = {"mutation_id": m.id, "seq": m.seq, "type": m.type, "usn": usn, "code": code,
                   "pushed_by": self.token.staff_id, "made_at": m.made_at.isoformat(), "source": self._source(m.staff_id),
-                  "written": [[w[0], w[1]] for w in written]}  # fmt: skip
-        self.audit(f"mutation.{status}", staff_id=m.staff_id, desk_id=m.desk_id, record_type=first[0] if first else None,
+                  "written": [[w[0], w[1]] for w in written], **({"claimed_staff_id": m.staff_id} if by else {})}  # fmt: skip
+        self.audit(f"mutation.{status}", staff_id=staff_id, desk_id=m.desk_id, record_type=first[0] if first else None,
                    record_id=first[1] if first else None, **detail)  # fmt: skip
         return _result(*fields)
 

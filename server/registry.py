@@ -12,7 +12,7 @@ import os
 import re
 from pathlib import Path
 
-from sqlalchemy import Engine, Index, MetaData, UniqueConstraint, delete, func, text, update
+from sqlalchemy import Engine, Index, MetaData, UniqueConstraint, delete, func, update
 from sqlalchemy.exc import IntegrityError
 from pydantic import NaiveDatetime  # plain DateTime column (SQLModel maps datetime to a tz-aware one)
 from sqlmodel import Field, Session, SQLModel, select
@@ -46,12 +46,45 @@ class Account(RegistryBase, table=True):
 
 
 class Desk(RegistryBase, table=True):
-    # Desk ids are made by desks; keyed with the account so one account can never claim another's.
+    # Keyed with the account so one account can never claim another's. A desk is enrolled
+    # (server.desks): the server accepts its id once, from a manager's sign-in or an enrollment
+    # code, and from then on every sign-in and refresh naming it must prove its credential.
     account_id: str = Field(primary_key=True, max_length=36)
     id: str = Field(primary_key=True, max_length=36)
     name: str = ""
     first_seen: NaiveDatetime = Field(default_factory=utcnow)
     last_seen: NaiveDatetime = Field(default_factory=utcnow)
+    # SHA-256 of the desk's credential (32 random bytes: a key, not a password, so no Argon2).
+    # None: a desk seen before enrollment existed, which a manager's sign-in or its own refresh enrolls.
+    secret_hash: str | None = Field(default=None, max_length=64)
+    enrolled_at: NaiveDatetime | None = None
+    enrolled_by: str | None = Field(default=None, max_length=36)  # the staff member who signed in, or None for a code
+    last_address: str | None = Field(default=None, max_length=64)
+    retired_at: NaiveDatetime | None = None  # refused from then on, whatever it proves
+
+
+class EnrollmentCode(RegistryBase, table=True):
+    """A code the owner made that lets a staff member who may not enroll desks set one up."""
+
+    __tablename__ = "enrollment_code"
+    code_hash: str = Field(primary_key=True, max_length=64)  # SHA-256 of the code, never the code
+    account_id: str = Field(index=True, max_length=36)
+    created_by: str = Field(max_length=36)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    expires_at: NaiveDatetime
+    uses_left: int
+
+
+class RevokedSession(RegistryBase, table=True):
+    """A sign-in (a refresh token family) whose access tokens are refused before they expire:
+    signed out, reused, or its desk retired. Kept until its last access token would have expired;
+    every server process holds the list in memory (server.revocations)."""
+
+    __tablename__ = "revoked_session"
+    session_id: str = Field(primary_key=True, max_length=36)
+    account_id: str = Field(max_length=36)
+    revoked_at: NaiveDatetime = Field(default_factory=utcnow)
+    until: NaiveDatetime = Field(index=True)
 
 
 class DeskCode(RegistryBase, table=True):
@@ -80,6 +113,10 @@ class RefreshToken(RegistryBase, table=True):
     created_at: NaiveDatetime = Field(default_factory=utcnow)
     expires_at: NaiveDatetime
     revoked_at: NaiveDatetime | None = None
+    # The sign-in this token descends from (every rotation keeps it): a reused token revokes the
+    # whole family, and access tokens name it (claim "sid") so that sign-out refuses them at once.
+    # None for tokens issued before families existed (their own hash stands for the family).
+    family_id: str | None = Field(default=None, index=True, max_length=36)
 
 
 class AccountSecret(RegistryBase, table=True):
@@ -89,6 +126,10 @@ class AccountSecret(RegistryBase, table=True):
     __tablename__ = "account_secret"
     account_id: str = Field(primary_key=True, max_length=36)
     card_key: str = Field(max_length=64)  # HMAC key of member-card hashes, urlsafe base64
+    # Rotation (sync.member_cards): the key's version, and the key before it, which desks still
+    # look cards up under (a card found so is stored again under the new key).
+    card_key_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    previous_card_key: str | None = Field(default=None, max_length=64)
 
 
 class AccountPg(RegistryBase, table=True):
@@ -129,6 +170,21 @@ class LoginFailure(RegistryBase, table=True):
     at: float = Field(index=True)  # seconds since the epoch: every process shares this clock
 
 
+def family_of(family_id: str | None, token_hash: str) -> str:
+    """A refresh token's family; one issued before families existed stands for its own."""
+    return family_id or token_hash[:36]
+
+
+def revoke_families(db: Session, account_id: str, families, until: dt.datetime) -> list[str]:
+    """Put sign-ins on the revoked list (server.revocations), in the caller's transaction."""
+    added = []
+    for family in families:
+        if db.get(RevokedSession, family) is None:
+            db.add(RevokedSession(session_id=family, account_id=account_id, until=until))
+            added.append(family)
+    return added
+
+
 def registry_path(data_dir: Path) -> Path:
     return Path(data_dir).expanduser().resolve() / "registry.sqlite"
 
@@ -154,6 +210,9 @@ class Registry:
             where = describe_url(self.url)
             self.engine = pg_engine(self.url)
         self.writer: Engine = writer(self.engine)
+        # How long an access token lives (set from the settings by ServerState): a revoked
+        # sign-in is kept on the list that long.
+        self.access_lifetime = dt.timedelta(days=1)
         self.dialect = self.engine.dialect.name
         # Made, or brought up to date, by its migrations (server/migrations/registry); one query when current.
         try:
@@ -292,101 +351,51 @@ class Registry:
             db.commit()
 
     def touch_desk(self, account_id: str, desk_id: str, name: str) -> str:
-        """Note that the desk signed in; returns its code in the account, made the first time."""
-        with Session(self.writer) as db:  # IMMEDIATE: two desks signing in at once get different numbers
-            code = self._touch_desk(db, account_id, desk_id, name)
-            db.commit()
-            return code
+        """Note that the desk was seen; returns its code in the account, made the first time."""
+        from server.desks import seen  # server.desks builds on this module
 
-    def signed_in(self, account_id: str, desk_id: str, desk_name: str, refresh: RefreshToken) -> tuple[str, str | None]:
-        """What a sign-in writes here, in one write transaction: the desk seen (its code made the
-        first time) and its new refresh token. Returns the desk's code and the account's card key
-        (None when it has none yet: `card_key` makes it). One transaction instead of three: on
-        SQLite each took the file's one write lock and a sync to disk, which sign-ins of every
-        account and every server process queue for (bench/load)."""
-        with Session(self.writer) as db:
-            code = self._touch_desk(db, account_id, desk_id, desk_name)
-            db.add(refresh)
-            secret = db.get(AccountSecret, account_id)
-            card_key = secret.card_key if secret is not None else None
-            db.commit()
-            return code, card_key
-
-    def _touch_desk(self, db: Session, account_id: str, desk_id: str, name: str) -> str:
-        now = utcnow()
-        if self.dialect == "postgresql":  # one numbering per account at a time, as IMMEDIATE gives on SQLite
-            db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"desk_code:{account_id}"})
-        desk = db.get(Desk, (account_id, desk_id))
-        if desk is None:
-            desk = Desk(account_id=account_id, id=desk_id, name=name, first_seen=now)
-        desk.last_seen = now
-        if name:
-            desk.name = name
-        db.add(desk)
-        code = db.get(DeskCode, (account_id, desk_id))
-        if code is None:
-            last = db.exec(select(func.max(DeskCode.number)).where(DeskCode.account_id == account_id)).one()
-            code = DeskCode(account_id=account_id, desk_id=desk_id, number=(last or 0) + 1)
-            db.add(code)
-        return code.code  # read before the commit: after it, reading it would begin another transaction
+        return seen(self, account_id, desk_id, name=name)
 
     def add_refresh_token(self, row: RefreshToken) -> None:
         with Session(self.writer) as db:
             db.add(row)
             db.commit()
 
-    def rotate_refresh_token(self, token_hash: str, desk_id: str, new_row_for) -> RefreshToken | None:
-        """Revoke a live token of this desk and store its successor, in one transaction.
-
-        `new_row_for(old)` makes the successor row. Returns None, changing nothing, when the token is
-        unknown, revoked, expired or belongs to another desk.
-        """
-        now = utcnow()
-        with Session(self.writer) as db:
-            old = db.get(RefreshToken, token_hash, with_for_update=True)  # PostgreSQL: one rotation at a time
-            if old is None or old.revoked_at is not None or old.expires_at <= now or old.desk_id != desk_id:
-                return None
-            db.execute(update(RefreshToken).where(RefreshToken.token_hash == token_hash).values(revoked_at=now))
-            new = new_row_for(old)
-            db.add(new)
-            db.commit()
-            db.refresh(new)
-            return new
-
     def revoke_desk_tokens(self, account_id: str, desk_id: str) -> int:
-        with Session(self.writer) as db:
-            result = db.execute(
-                update(RefreshToken)
-                .where(RefreshToken.account_id == account_id, RefreshToken.desk_id == desk_id)
-                .where(RefreshToken.revoked_at.is_(None))
-                .values(revoked_at=utcnow())
-            )
-            db.commit()
-            return result.rowcount
+        return self._revoke_where(account_id, RefreshToken.desk_id == desk_id)
 
     def revoke_staff_tokens(self, account_id: str, staff_id: str) -> int:
-        """Sign a staff member out of every desk: their refresh tokens stop working now."""
-        with Session(self.writer) as db:
-            result = db.execute(
-                update(RefreshToken)
-                .where(RefreshToken.account_id == account_id, RefreshToken.staff_id == staff_id)
-                .where(RefreshToken.revoked_at.is_(None))
-                .values(revoked_at=utcnow())
-            )
-            db.commit()
-            return result.rowcount
+        """Sign a staff member out of every desk: their refresh and access tokens stop working now."""
+        return self._revoke_where(account_id, RefreshToken.staff_id == staff_id)
 
-    def revoke_refresh_token(self, token_hash: str, desk_id: str) -> RefreshToken | None:
-        """Sign-out: the token stops working; returns its row when it was this desk's and live."""
+    def _revoke_where(self, account_id: str, which) -> int:
+        now = utcnow()
+        live = (RefreshToken.account_id == account_id) & which & RefreshToken.revoked_at.is_(None)
         with Session(self.writer) as db:
-            row = db.get(RefreshToken, token_hash)
-            if row is None or row.desk_id != desk_id or row.revoked_at is not None:
-                return None
-            row.revoked_at = utcnow()
+            rows = db.exec(select(RefreshToken.family_id, RefreshToken.token_hash).where(live)).all()
+            db.execute(update(RefreshToken).where(live).values(revoked_at=now))
+            revoke_families(db, account_id, {family_of(f, h) for f, h in rows}, now + self.access_lifetime)
+            db.commit()
+            return len(rows)
+
+    def card_keys(self, account_id: str) -> tuple[str, list[str]]:
+        """The current member-card key and the one before its last rotation (if any)."""
+        current = self.card_key(account_id)
+        with Session(self.engine) as db:
+            row = db.get(AccountSecret, account_id)
+        return current, [row.previous_card_key] if row is not None and row.previous_card_key else []
+
+    def rotate_card_key(self, account_id: str) -> int:
+        """A new member-card key; the current one becomes the previous (the one before is gone).
+        Returns the new version."""
+        self.card_key(account_id)  # made first when there is none yet
+        with Session(self.writer) as db:
+            row = db.get(AccountSecret, account_id)
+            row.previous_card_key, row.card_key = row.card_key, new_card_key()
+            row.card_key_version += 1
             db.add(row)
             db.commit()
-            db.refresh(row)
-            return row
+            return row.card_key_version
 
     def card_key(self, account_id: str) -> str:
         """The account's member-card key, made on first use (every desk of the account gets it)."""

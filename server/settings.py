@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 from platformdirs import user_data_dir
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -35,6 +35,18 @@ class Settings(BaseSettings):
     live_recheck_seconds: float = Field(default=0.5, gt=0, le=30)
     host: str = "127.0.0.1"
     port: int = 8800
+    # Proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated), e.g. the
+    # nginx in front. Empty: the header is ignored, so no client can pick its own address and
+    # dodge the sign-in limit (server.addresses).
+    trusted_proxies: str = ""
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        from server.addresses import parse_proxies
+
+        parse_proxies(value)  # a typo fails at start-up, not silently at every sign-in
+        return value
     access_token_minutes: int = Field(default=15, ge=1)
     refresh_token_days: int = Field(default=60, ge=1)
     log_level: str = "info"

@@ -11,6 +11,7 @@ from server.account_db import AccountDatabase, AccountDatabases
 from server.login_throttle import LoginThrottle
 from server.pull import RecentPages
 from server.registry import Account, Registry
+from server.revocations import Revocations
 from server.settings import Settings
 from server.tokens import load_signing_key
 from sync.clock import SYSTEM, Clock
@@ -34,6 +35,7 @@ class ServerState:
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
     pages: RecentPages = field(default_factory=RecentPages)  # pull pages asked for by several desks at once
     clock: Clock = SYSTEM  # what now and today are on this server
+    revocations: Revocations | None = None  # sign-ins whose access tokens are refused now (made by open)
     _moving: tuple[float, frozenset[str]] = (float("-inf"), frozenset())
     _moving_lock: threading.Lock = field(default_factory=threading.Lock)
     _accounts: dict[str, tuple[float, Account]] = field(default_factory=dict)
@@ -43,8 +45,9 @@ class ServerState:
         registry = Registry(settings.data_dir, url=settings.registry_url or None, secret_key=settings.secret_key or None)
         # Failed sign-ins are counted in the registry, so every server process counts the same ones.
         throttle = LoginThrottle(store=registry)
+        registry.access_lifetime = dt.timedelta(minutes=settings.access_token_minutes)
         return cls(settings=settings, registry=registry, signing_key=load_signing_key(settings.data_dir), throttle=throttle,
-                   clock=clock)
+                   clock=clock, revocations=Revocations(registry))  # fmt: skip
 
     def account(self, account_id: str) -> Account | None:
         """The registry's row of an account, read at most every ACCOUNT_TTL seconds."""

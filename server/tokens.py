@@ -26,6 +26,9 @@ class AccessClaims:
     account_id: str
     staff_id: str
     desk_id: str
+    # The sign-in (refresh token family) it came from: revoking that refuses this token at once
+    # (server.revocations). "" in tokens made without one (tests' forgeries; old servers').
+    session_id: str = ""
 
 
 def load_signing_key(data_dir: Path) -> bytes:
@@ -54,6 +57,7 @@ def issue_access_token(key: bytes, claims: AccessClaims, lifetime: dt.timedelta,
         "account_id": claims.account_id,
         "staff_id": claims.staff_id,
         "desk_id": claims.desk_id,
+        "sid": claims.session_id,
         "iat": now,
         "exp": now + lifetime,
     }
@@ -69,7 +73,8 @@ def decode_access_token(key: bytes, token: str) -> AccessClaims:
         raise InvalidToken(str(exc)) from None
     if payload["type"] != ACCESS or not all(isinstance(payload[k], str) for k in ("account_id", "staff_id", "desk_id")):
         raise InvalidToken("not an access token")
-    return AccessClaims(payload["account_id"], payload["staff_id"], payload["desk_id"])
+    sid = payload.get("sid", "")
+    return AccessClaims(payload["account_id"], payload["staff_id"], payload["desk_id"], sid if isinstance(sid, str) else "")
 
 
 def new_refresh_token() -> str:

@@ -23,13 +23,14 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
-import keyring
-import keyring.errors
-from keyring.backends import chainer, fail, null
-
+from sync import keyring_store
 from sync.client import ApiClient
+from sync.clock import Clock, SystemClock
+from sync.staff_proof import session_proof
+from sync.desk_credential import DeskCredential
 from sync.offline_signin import OfflineVerifiers, verify_pin
 from sync.staff_client import revoke_refresh_token
 from sync.errors import AuthError, NetworkError, ServerError
@@ -38,7 +39,7 @@ from sync.wire import AccountPublic, StaffPublic, TokenResponse
 
 log = logging.getLogger(__name__)
 
-SERVICE = "Frontdesk"
+SERVICE = keyring_store.SERVICE
 OFFLINE_REFUSED = (
     "Can't reach the server, and this desk can't check that password offline. Only staff who signed in "
     "here in the last few days can sign in without the server: check the password, or sign in when the connection is back."
@@ -55,22 +56,37 @@ class SignedIn:
     offline: bool = False  # resumed from the keyring without reaching the server (tokens renewed later)
     notice: str | None = None  # something to tell the person, in words
     card_key: str | None = None  # the account's member-card key (sync.member_cards); None before a first sign-in
+    old_card_keys: tuple[str, ...] = ()  # the key before its last rotation: cards seen under it are stored anew
     desk_code: str | None = None  # this desk's code in receipt numbers, when the server gave one this time
+    # This session's proof that the person signed in here (sync.staff_proof); None when the desk
+    # holds no key for them (their changes then pass only under their own token).
+    staff_proof: str | None = None
 
 
 class DeskAuth:
     def __init__(
         self, client: ApiClient, server_url: str, account: str, desk_id: str, desk_name: str = "",
-        *, keep_desk_code: Callable[[str], Awaitable[None]] | None = None,
+        *, keep_desk_code: Callable[[str], Awaitable[None]] | None = None, enrollment_code: str | None = None,
+        desk_folder: Path | None = None, clock: Clock | None = None,
     ):  # fmt: skip
         """`keep_desk_code`: where the desk code of each token answer goes (DeskStore.keep_desk_code,
-        into the outbox file), so receipt numbers work offline and after a restart."""
+        into the outbox file), so receipt numbers work offline and after a restart.
+        `enrollment_code`: a code from the owner, for a first sign-in here by someone who may not
+        set desks up. `desk_folder`: where the desk credential goes without a password store."""
         self.client = client
         self.keep_desk_code = keep_desk_code
         self.account = account
         self.desk_id = desk_id
         self.desk_name = desk_name
+        self.enrollment_code = enrollment_code
         self.keyring_key = f"{server_key(server_url)}/{account.lower()}/{desk_id}"
+        # This desk's proof to the server (server.desks), beside the sign-in, never forgotten by a sign-out.
+        self.credential = DeskCredential(f"{self.keyring_key}/desk", desk_folder)
+        self.clock = clock or SystemClock()
+        self.staff_key: str | None = None  # the signed-in person's key at this desk (sync.staff_proof)
+        # Where a new session proof goes when it is made outside a sign-in (a PIN unlock):
+        # DeskSession sets it to the outbox's proofs, so the changes that follow carry it.
+        self.on_session: Callable[[str, str], None] | None = None
         self.current: SignedIn | None = None
         # Set by the desk (desk.boot) to allow offline sign-in; None: a password needs the server.
         self.offline_verifiers: OfflineVerifiers | None = None
@@ -84,10 +100,19 @@ class DeskAuth:
         """Called after every sign-in, resume and sign-out (None), e.g. to set DeskStore.staff_id."""
         self._listeners.append(callback)
 
-    async def login(self, username: str, password: str) -> SignedIn:
-        """Sign in with a password; raises AuthError (wrong password), NetworkError, ..."""
+    async def login(self, username: str, password: str, enrollment_code: str | None = None) -> SignedIn:
+        """Sign in with a password; raises AuthError (wrong password, a desk the server does not
+        know), NetworkError, ... The first sign-in here enrolls the desk when the person may set
+        desks up or brings an `enrollment_code`."""
+        secret = await asyncio.to_thread(self.credential.load_or_make)
         try:
-            tokens = await self.client.login(self.account, username, password, self.desk_id, self.desk_name)
+            tokens = await self.client.login(self.account, username, password, self.desk_id, self.desk_name,
+                                             desk_secret=secret, enrollment_code=enrollment_code or self.enrollment_code)  # fmt: skip
+        except AuthError as exc:
+            if exc.code == "desk_refused":
+                # Retired (or the server lost it): a manager's sign-in here sets the desk up anew.
+                await asyncio.to_thread(self.credential.forget)
+            raise
         except NetworkError:
             # Someone who never signed in here (or long ago) simply needs the server.
             if self.offline_verifiers is None or not await asyncio.to_thread(self.offline_verifiers.knows, username):
@@ -104,13 +129,25 @@ class DeskAuth:
         if cached is None:
             raise AuthError(OFFLINE_REFUSED, code="offline_sign_in")
         self.pin_verifier = cached.pin_verifier
-        self.current = SignedIn(staff=cached.staff, account=cached.account, remembered=False, offline=True, notice=OFFLINE_NOTICE)
+        self.staff_key = cached.staff_key  # unwrapped with the password just checked
+        self.current = SignedIn(staff=cached.staff, account=cached.account, remembered=False, offline=True, notice=OFFLINE_NOTICE,
+                                staff_proof=self._new_proof())  # fmt: skip
         self._notify()
         return self.current
 
     def check_pin(self, pin: str) -> bool:
-        """Whether `pin` unlocks this desk for the signed-in staff member (works offline)."""
-        return self.current is not None and verify_pin(self.pin_verifier, pin)
+        """Whether `pin` unlocks this desk for the signed-in staff member (works offline). An
+        unlock starts a new session, with its own proof (sync.staff_proof)."""
+        ok = self.current is not None and verify_pin(self.pin_verifier, pin)
+        proof = self._new_proof() if ok else None
+        if proof is not None and self.current is not None:
+            self.current = replace(self.current, staff_proof=proof)
+            if self.on_session is not None:
+                self.on_session(self.current.staff.id, proof)
+        return ok
+
+    def _new_proof(self) -> str | None:
+        return session_proof(self.staff_key, self.clock.now()) if self.staff_key else None
 
     @property
     def permissions(self) -> frozenset[str]:
@@ -125,7 +162,8 @@ class DeskAuth:
         self._refresh_token = stored["refresh_token"]
         try:
             async with self._lock:
-                tokens = await self.client.refresh(stored["refresh_token"], self.desk_id)
+                secret = await asyncio.to_thread(self.credential.load)
+                tokens = await self.client.refresh(stored["refresh_token"], self.desk_id, secret)
         except AuthError:
             log.info("stored sign-in for %s was refused; a password is needed", self.keyring_key)
             await self.sign_out()
@@ -134,12 +172,15 @@ class DeskAuth:
             # Work offline as the stored staff member; the first call that reaches the server
             # gets tokens through on_unauthorized.
             self.pin_verifier = stored.get("pin_verifier")
+            self.staff_key = stored.get("staff_key")
             self.current = SignedIn(
                 staff=StaffPublic.model_validate(stored["staff"]),
                 account=AccountPublic.model_validate(stored["account"]),
                 remembered=True,
                 offline=True,
                 card_key=stored.get("card_key"),
+                old_card_keys=tuple(stored.get("old_card_keys") or ()),
+                staff_proof=self._new_proof(),
             )
             self._notify()
             return self.current
@@ -155,6 +196,7 @@ class DeskAuth:
         if self._refresh_token is not None:
             await revoke_refresh_token(self.client, self._refresh_token, self.desk_id)
         self.pin_verifier = None
+        self.staff_key = None
         self.client.access_token = None
         self._refresh_token = None
         self.current = None
@@ -182,7 +224,8 @@ class DeskAuth:
         if self._refresh_token is None:
             raise AuthError("Please sign in again.", code="signed_out")
         try:
-            tokens = await self.client.refresh(self._refresh_token, self.desk_id)
+            secret = await asyncio.to_thread(self.credential.load)
+            tokens = await self.client.refresh(self._refresh_token, self.desk_id, secret)
         except AuthError:
             self.client.access_token = None
             self._refresh_token = None
@@ -193,15 +236,19 @@ class DeskAuth:
     async def _signed_in(self, tokens: TokenResponse) -> SignedIn:
         remembered = await self._keep(tokens)
         self.pin_verifier = tokens.pin_verifier
+        self.staff_key = tokens.staff_key
         self.current = SignedIn(
             staff=tokens.staff, account=tokens.account, remembered=remembered, notice=None if remembered else NO_STORE_MESSAGE,
-            card_key=tokens.card_key, desk_code=tokens.desk_code,
+            card_key=tokens.card_key, old_card_keys=tuple(tokens.old_card_keys), desk_code=tokens.desk_code,
+            staff_proof=self._new_proof(),
         )
         self._notify()
         return self.current
 
     async def _keep(self, tokens: TokenResponse) -> bool:
         """Hold the new tokens; returns whether the keyring has the refresh token."""
+        if tokens.desk_secret:  # the answer that enrolled this desk: its credential, given once
+            await asyncio.to_thread(self.credential.keep, tokens.desk_secret)
         self.client.access_token = tokens.access_token
         self._refresh_token = tokens.refresh_token
         await self._keep_desk_code(tokens.desk_code)
@@ -211,6 +258,8 @@ class DeskAuth:
             "account": tokens.account.model_dump(mode="json"),
             "pin_verifier": tokens.pin_verifier,  # a locked desk unlocks after a restart offline too
             "card_key": tokens.card_key,  # member cards work offline after a restart too
+            "old_card_keys": tokens.old_card_keys,
+            "staff_key": tokens.staff_key,  # their changes made after an offline restart are still proven
         }
         return await asyncio.to_thread(_write, self.keyring_key, entry)
 
@@ -230,37 +279,15 @@ class DeskAuth:
                 log.exception("sign-in listener %r failed", callback)
 
 
-def _secure_backend() -> keyring.backend.KeyringBackend | None:
-    """The OS password store, or None when there is none we should trust with a token."""
-    backend = keyring.get_keyring()
-    inner = backend.backends if isinstance(backend, chainer.ChainerBackend) else [backend]
-    usable = [b for b in inner if not isinstance(b, (fail.Keyring, null.Keyring))]
-    if not usable or any(type(b).__module__.startswith("keyrings.alt") for b in usable):
-        return None  # keyrings.alt keeps secrets in plain or home-made files: not for tokens
-    return backend
-
-
 def _write(key: str, entry: dict) -> bool:
-    backend = _secure_backend()
-    if backend is None:
-        return False
-    value = json.dumps(entry)
-    try:
-        backend.set_password(SERVICE, key, value)
-        return backend.get_password(SERVICE, key) == value  # a store that drops writes is no store
-    except Exception as exc:  # NoKeyringError, a locked store, D-Bus trouble: all mean "not kept"
-        log.warning("could not keep the sign-in in the keyring: %r", exc)
-        return False
+    return keyring_store.put(key, json.dumps(entry))
 
 
 def _read(key: str) -> dict | None:
-    backend = _secure_backend()
-    if backend is None:
-        return None
+    value = keyring_store.get(key)
     try:
-        value = backend.get_password(SERVICE, key)
         entry = json.loads(value) if value else None
-    except Exception as exc:
+    except ValueError as exc:
         log.warning("could not read the sign-in from the keyring: %r", exc)
         return None
     if not isinstance(entry, dict) or not {"refresh_token", "staff", "account"} <= entry.keys():
@@ -269,12 +296,4 @@ def _read(key: str) -> dict | None:
 
 
 def _delete(key: str) -> None:
-    backend = _secure_backend()
-    if backend is None:
-        return
-    try:
-        backend.delete_password(SERVICE, key)
-    except keyring.errors.PasswordDeleteError:
-        pass  # nothing stored
-    except Exception as exc:
-        log.warning("could not remove the sign-in from the keyring: %r", exc)
+    keyring_store.remove(key)

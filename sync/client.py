@@ -5,6 +5,7 @@ through httpx.ASGITransport. Every failure comes out as one of the `sync.errors`
 
     refused, timed out, cut off, unreadable answer  -> NetworkError
     401                                             -> AuthError (after one refresh attempt)
+    403 desk_refused / desk_enrollment_needed       -> AuthError (the server does not know this desk)
     409                                             -> ConflictError (busy: nothing written, send again)
     5xx                                             -> ServerError
     other 4xx                                       -> RejectedError, with the server's message
@@ -74,12 +75,16 @@ class ApiClient:
             raise RejectedError(TOO_OLD, code="protocol")
         return health
 
-    async def login(self, account: str, username: str, password: str, desk_id: str, desk_name: str = "") -> TokenResponse:
-        body = LoginRequest(account=account, username=username, password=password, desk_id=desk_id, desk_name=desk_name)
+    async def login(self, account: str, username: str, password: str, desk_id: str | None, desk_name: str = "", *,
+                    desk_secret: str | None = None, enrollment_code: str | None = None) -> TokenResponse:  # fmt: skip
+        """`desk_secret`: the desk's credential once enrolled; before that, `enrollment_code` lets
+        someone who may not set desks up enroll this one (server.desks)."""
+        body = LoginRequest(account=account, username=username, password=password, desk_id=desk_id, desk_name=desk_name,
+                            desk_secret=desk_secret, enrollment_code=enrollment_code or None)  # fmt: skip
         return await self._call("POST", "/v1/auth/login", TokenResponse, json=body.model_dump(mode="json"), signed=False)
 
-    async def refresh(self, refresh_token: str, desk_id: str) -> TokenResponse:
-        body = RefreshRequest(refresh_token=refresh_token, desk_id=desk_id)
+    async def refresh(self, refresh_token: str, desk_id: str, desk_secret: str | None = None) -> TokenResponse:
+        body = RefreshRequest(refresh_token=refresh_token, desk_id=desk_id, desk_secret=desk_secret)
         return await self._call("POST", "/v1/auth/refresh", TokenResponse, json=body.model_dump(mode="json"), signed=False)
 
     async def push(self, mutations: Sequence[Mutation]) -> PushResponse:
@@ -134,6 +139,10 @@ class ApiClient:
         raise _error_of(response)
 
 
+# The server does not know this desk (server.desks): a sign-in problem, in the server's words.
+DESK_REFUSALS = frozenset({"desk_refused", "desk_enrollment_needed"})
+
+
 def _error_of(response: httpx.Response) -> SyncError:
     status = response.status_code
     code, message = None, None
@@ -142,7 +151,7 @@ def _error_of(response: httpx.Response) -> SyncError:
         code, message = body.error.code, body.error.message
     except ValidationError:
         pass  # a proxy's HTML page, say: the status alone decides
-    if status == 401:
+    if status == 401 or (status == 403 and code in DESK_REFUSALS):
         return AuthError(message or SIGN_IN_MESSAGE, code=code or "auth", status=status)
     if status == UPDATE_REQUIRED_STATUS:
         # Not a refusal of the work: nothing may be set aside as rejected because of it.

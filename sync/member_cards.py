@@ -6,6 +6,11 @@ the desk holds it in memory and in the OS keyring entry of the sign-in, never in
 outbox files. So a copy of an account database, a backup or a desk's cache alone cannot be turned
 back into card numbers by trying every short number, which a plain hash would allow. The server
 never computes a card hash: desks send hashes, and the server only stores them.
+
+Keys rotate (issue 19): each carries a version, and a desk is given the current key and the one
+before it. A swipe is looked up under both; a card found only under the old one is assigned again
+under the new one at that swipe, so no bulk re-hashing is needed (nor possible: the numbers are
+never kept). Only desks whose signed-in staff may check in are given the keys.
 """
 
 from __future__ import annotations

@@ -21,6 +21,9 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from argon2.low_level import Type, hash_secret_raw
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from sync.wire import AccountPublic, StaffPublic, TokenResponse
 
@@ -35,6 +38,7 @@ class CachedSignIn:
     account: AccountPublic
     pin_verifier: str | None
     saved_at: dt.datetime
+    staff_key: str | None = None  # their key at this desk (sync.staff_proof), unwrapped with the password
 
 
 class OfflineVerifiers:
@@ -51,6 +55,9 @@ class OfflineVerifiers:
             "account": tokens.account.model_dump(mode="json"),
             "pin_verifier": tokens.pin_verifier,
             "saved_at": self.clock().isoformat(),
+            # Wrapped under a key made from their password: whoever reads this file cannot
+            # prove changes in their name without it (sync.staff_proof).
+            "staff_key": wrap(password, tokens.staff_key) if tokens.staff_key else None,
         }
         self._save(entries)
 
@@ -70,6 +77,7 @@ class OfflineVerifiers:
             account=AccountPublic.model_validate(entry["account"]),
             pin_verifier=entry.get("pin_verifier"),
             saved_at=saved,
+            staff_key=unwrap(password, entry["staff_key"]) if entry.get("staff_key") else None,
         )
 
     def knows(self, username: str) -> bool:
@@ -96,6 +104,26 @@ class OfflineVerifiers:
         with os.fdopen(fd, "w") as f:
             json.dump(entries, f)
         os.replace(tmp, self.path)
+
+
+def wrap(password: str, secret: str) -> dict[str, str]:
+    """`secret` encrypted (AES-GCM) under an Argon2id key of `password` and a fresh salt."""
+    salt, nonce = os.urandom(16), os.urandom(12)
+    sealed = AESGCM(_password_key(password, salt)).encrypt(nonce, secret.encode(), None)
+    return {"salt": salt.hex(), "nonce": nonce.hex(), "sealed": sealed.hex()}
+
+
+def unwrap(password: str, wrapped: dict[str, str]) -> str | None:
+    try:
+        key = _password_key(password, bytes.fromhex(wrapped["salt"]))
+        return AESGCM(key).decrypt(bytes.fromhex(wrapped["nonce"]), bytes.fromhex(wrapped["sealed"]), None).decode()
+    except (InvalidTag, KeyError, ValueError, TypeError):
+        return None
+
+
+def _password_key(password: str, salt: bytes) -> bytes:
+    return hash_secret_raw(password.encode(), salt, time_cost=_hasher.time_cost, memory_cost=_hasher.memory_cost,
+                           parallelism=_hasher.parallelism, hash_len=32, type=Type.ID)  # fmt: skip
 
 
 def verify_pin(pin_verifier: str | None, pin: str) -> bool:

@@ -87,6 +87,15 @@ mutations = Table(
     Column("usn", Integer, nullable=True),
     UniqueConstraint("desk_id", "seq"),
 )
+# The proof that a mutation's staff member signed in at this desk (sync.staff_proof), beside the
+# mutation rather than a column of it: create_all adds a table to an existing outbox file, never
+# a column, and the outbox is the one file a desk cannot download again.
+mutation_proofs = Table(
+    "mutation_proofs",
+    _metadata,
+    Column("mutation_id", String(36), primary_key=True),
+    Column("proof", String(128), nullable=False),
+)
 
 # Card calls sent and not answered yet (sync.money_desk), each with the abandon to record if the
 # desk gives up on it (sync.card_abandon; no card data). A row still here when the desk starts
@@ -128,6 +137,9 @@ class Outbox:
                 desk_id = new_id()
                 s.execute(meta.insert().values(key="desk_id", value=desk_id))
         self.desk_id: str = desk_id
+        # The proof of each staff member's session at this desk now (sync.staff_proof), set at
+        # every sign-in and unlock; each mutation they make carries it.
+        self.staff_proofs: dict[str, str] = {}
 
     def close(self) -> None:
         self.engine.dispose()
@@ -238,7 +250,11 @@ class Outbox:
             type=type,
             payload=payload,
         )
-        s.execute(mutations.insert().values(**mutation.model_dump(), state=PENDING))
+        proof = self.staff_proofs.get(staff_id)
+        if proof is not None:
+            mutation.staff_proof = proof
+            s.execute(mutation_proofs.insert().values(mutation_id=mutation.id, proof=proof))
+        s.execute(mutations.insert().values(**mutation.model_dump(exclude={"staff_proof"}), state=PENDING))
         return mutation
 
     def retry(self, mutation_id: str, staff_id: str) -> Mutation:
@@ -277,7 +293,7 @@ class Outbox:
 
     def pending(self, limit: int | None = None) -> list[Mutation]:
         """Mutations the server has not answered for yet, oldest (lowest seq) first."""
-        stmt = select(mutations).where(mutations.c.state == PENDING).order_by(mutations.c.seq)
+        stmt = _with_proofs().where(mutations.c.state == PENDING).order_by(mutations.c.seq)
         if limit is not None:
             stmt = stmt.limit(limit)
         with self.engine.connect() as conn:
@@ -285,7 +301,7 @@ class Outbox:
 
     def get(self, ids: Sequence[str]) -> list[Mutation]:
         with self.engine.connect() as conn:
-            rows = conn.execute(select(mutations).where(mutations.c.id.in_(list(ids))).order_by(mutations.c.seq))
+            rows = conn.execute(_with_proofs().where(mutations.c.id.in_(list(ids))).order_by(mutations.c.seq))
             return [_mutation(row) for row in rows.mappings()]
 
     def record_results(self, results: Sequence[MutationResult]) -> list[str]:
@@ -399,6 +415,12 @@ def _set_meta(s: Any, key: str, value: str) -> None:
         s.execute(meta.insert().values(key=key, value=value))
 
 
+def _with_proofs() -> Any:
+    """Mutations with their proofs (sync.staff_proof), when they have one."""
+    return select(mutations, mutation_proofs.c.proof).select_from(
+        mutations.outerjoin(mutation_proofs, mutation_proofs.c.mutation_id == mutations.c.id))
+
+
 def _mutation(row: Any) -> Mutation:
     made_at: dt.datetime = row["made_at"]
     return Mutation(
@@ -409,4 +431,5 @@ def _mutation(row: Any) -> Mutation:
         made_at=made_at,
         type=row["type"],
         payload=row["payload"],
+        staff_proof=row.get("proof"),
     )

@@ -81,6 +81,7 @@ class DeskStore:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.staff_id: str | None = staff_id
         self.card_key: str | None = None  # the account's member-card key, from the sign-in (never in a file here)
+        self.old_card_keys: list[str] = []  # the key before a rotation: cards seen under it are stored anew
         self.writer = Writer()
         self.outbox = Outbox(self.data_dir / OUTBOX_FILE)
         self.cache = Cache(self.data_dir / CACHE_FILE, pending=self.outbox.pending)
@@ -323,19 +324,29 @@ class DeskStore:
 
     def student_by_card(self, number: str) -> str | None:
         """The id of the student a member card was given to, or None (the number is only hashed)."""
-        hashed = card_hash(self._card_key(), number)
+        return self._card_holder(number)[0]
+
+    def _card_holder(self, number: str) -> tuple[str | None, bool]:
+        """(student id, found only under an old key): the current key is tried first, then the
+        one before a rotation (sync.member_cards)."""
+        keys = [self._card_key(), *self.old_card_keys]
         with db.read_session(self.cache.engine) as s:
-            card = s.exec(select(MemberCard).where(MemberCard.card_hash == hashed)).first()
-            return card.student_id if card is not None and s.get(Student, card.student_id) is not None else None
+            for i, key in enumerate(keys):
+                card = s.exec(select(MemberCard).where(MemberCard.card_hash == card_hash(key, number))).first()
+                if card is not None and s.get(Student, card.student_id) is not None:
+                    return card.student_id, i > 0
+        return None, False
 
     async def check_in_by_card(self, number: str, location_id: str, now: dt.datetime | None = None) -> CardCheckIn:
         """A member-card swipe: check its student in to their next class here and return their card.
 
         An unknown card checks no one in (`CardCheckIn.known` is False). Raises as check_in does.
         """
-        student_id = self.student_by_card(number)
+        student_id, old_key = self._card_holder(number)
         if student_id is None:
             return CardCheckIn(card=None, outcome=None)
+        if old_key:  # seen under the key before a rotation: stored again under the new one, now
+            await self.assign_card(number, student_id)
         before = self.student_card(student_id, location_id, now)
         outcome = await self.check_in(student_id, location_id, before.suggested_session_id)
         return CardCheckIn(card=self.student_card(student_id, location_id, now), outcome=outcome)

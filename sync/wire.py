@@ -66,13 +66,19 @@ class LoginRequest(WireModel):
     account: str = Field(min_length=1, max_length=64)
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
-    desk_id: str = Field(min_length=1, max_length=36)
+    # The desk's id and, once enrolled, its credential (server.desks). No id: a new computer, the
+    # server makes one. An id without its credential is refused once the desk is enrolled.
+    desk_id: str | None = Field(default=None, min_length=1, max_length=36)
+    desk_secret: str | None = Field(default=None, min_length=1, max_length=128)
+    # A code the owner made, for someone who may not set desks up themselves.
+    enrollment_code: str | None = Field(default=None, min_length=1, max_length=32)
     desk_name: str = Field(default="", max_length=64)
 
 
 class RefreshRequest(WireModel):
     refresh_token: str = Field(min_length=1, max_length=512)
     desk_id: str = Field(min_length=1, max_length=36)
+    desk_secret: str | None = Field(default=None, min_length=1, max_length=128)  # proved at every refresh
 
 
 class StaffPublic(ResponseModel):
@@ -97,9 +103,18 @@ class TokenResponse(ResponseModel):
     # Argon2 hash of the staff member's quick-unlock PIN, so a locked desk unlocks offline too.
     pin_verifier: str | None = None
     # The account's member-card key (sync.member_cards): desks hash swiped member cards with it.
+    # Only for staff who may check in; None for others.
     card_key: str | None = None
+    old_card_keys: list[str] = []  # the key before its last rotation (a lookup tries it too)
     # This desk's short code in the account ("D3"), for receipt numbers (sync.ledger.receipt_number).
     desk_code: str | None = None
+    desk_id: str | None = None  # the desk the tokens are bound to (the server's, at enrollment)
+    # The desk's credential, only in the answer that enrolled it: kept in the OS keyring, proved
+    # at every sign-in and refresh from then on.
+    desk_secret: str | None = None
+    # This staff member's key at this desk (sync.staff_proof): the desk proves with it that
+    # changes made offline, or while another's token pushes, are really theirs.
+    staff_key: str | None = None
 
 
 class Mutation(WireModel):
@@ -112,6 +127,9 @@ class Mutation(WireModel):
     made_at: UtcDateTime  # desk clock, UTC; informative only, never used for order
     type: str = Field(min_length=1, max_length=64)
     payload: dict[str, Any]
+    # Proof that staff_id signed in at this desk (sync.staff_proof); needed when it is not the
+    # staff member whose token pushes the change.
+    staff_proof: str | None = Field(default=None, max_length=128)
 
 
 class PushRequest(WireModel):

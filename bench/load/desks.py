@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import random
+import secrets
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -84,6 +85,7 @@ class Desk:
         self.rates = rates
         self.stop = stop
         self.id = new_id()
+        self.secret = secrets.token_urlsafe(32)  # this desk's credential (sync.desk_credential), proved at each sign-in
         self.name = f"{account.slug} desk {number}"
         self.seq = 0
         self.cursor = 0
@@ -137,7 +139,8 @@ class Desk:
     async def sign_in(self) -> bool:
         r = await self._call("login", "POST", "/v1/auth/login", json={
             "account": self.account.slug, "username": self.account.username, "password": self.account.password,
-            "desk_id": self.id, "desk_name": self.name})  # fmt: skip
+            "desk_id": self.id, "desk_name": self.name, "desk_secret": self.secret,
+            "enrollment_code": self.account.enrollment_code})  # fmt: skip
         if r is None:
             return False
         body = r.json()

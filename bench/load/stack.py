@@ -40,6 +40,7 @@ class Account:
     slug: str
     username: str = "alex"
     password: str = PASSWORD
+    enrollment_code: str = ""  # alex (front desk) sets each desk up with the owner's code (server.desks)
 
 
 @dataclass
@@ -89,6 +90,7 @@ def make_data(stack: ExitStack, kind: str, root: Path, accounts: int, families: 
         admin.create_account(data_dir, account.slug, name=account.slug.title(), placement=placement)
         admin.seed_demo(data_dir, account.slug, families=families, seed=hash(account.slug) % 1000)
         admin.add_staff(data_dir, account.slug, account.username, account.password, group="front-desk")
+        account.enrollment_code = admin.enrollment_code(data_dir, account.slug, uses=100_000, hours=24 * 7)
 
     from server.registry import Registry
 

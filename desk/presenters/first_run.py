@@ -49,12 +49,13 @@ class FirstRun:
         self.server_url = url
         return f"Connected to {url} (protocol {health.protocol}; this app speaks {PROTOCOL_VERSION})."
 
-    async def sign_in(self, account: str, username: str, password: str, desk_name: str = "") -> DeskSession:
+    async def sign_in(self, account: str, username: str, password: str, desk_name: str = "", setup_code: str = "") -> DeskSession:
         """Raises SyncError in words (wrong password, unknown account, no connection)."""
         if not (account.strip() and username.strip() and password):
             raise RejectedError("Fill in the account, your user name and your password.")
         self.flow.config = replace(self.flow.config, desk_name=desk_name.strip() or self.default_desk_name())
-        self.session = await self.flow.attempt(self.server_url, account.strip().lower(), username.strip(), password)
+        self.session = await self.flow.attempt(self.server_url, account.strip().lower(), username.strip(), password,
+                                               enrollment_code=setup_code.strip() or None)  # fmt: skip
         return self.session
 
     async def download(self) -> None:

@@ -64,9 +64,12 @@ class FirstRunWindow(QWidget):
         self.username = _field("User name", presenter.config.username, "")
         self.password = _field("Password", "", "")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        # Only for staff who may not set desks up: the owner makes the code (server.desks).
+        self.setup_code = _field("Setup code", "", "only if the owner gave you one")
         self._page("Sign in to your account", [("Account", self.account), ("Desk name", self.desk_name),
-                   ("User name", self.username), ("Password", self.password)],
-                   "Sign in as the owner or a manager. The account's classes and students are then downloaded.")
+                   ("User name", self.username), ("Password", self.password), ("Setup code", self.setup_code)],
+                   "Sign in as the owner or a manager, or enter the setup code the owner gave you. "
+                   "The account's classes and students are then downloaded.")
         # 3. Location
         self.locations = QListWidget()
         self.locations.setObjectName("setupList")
@@ -107,7 +110,7 @@ class FirstRunWindow(QWidget):
                    "Swipe a member card or any card now to check the swiper works. No card is charged or kept. "
                    "No swiper? Just finish.")
 
-        for field in (self.server, self.account, self.desk_name, self.username, self.password):
+        for field in (self.server, self.account, self.desk_name, self.username, self.password, self.setup_code):
             field.returnPressed.connect(self.go_next)  # Enter goes on, as in any form at the desk
         buttons = QHBoxLayout()
         buttons.addWidget(self.back)
@@ -168,7 +171,7 @@ class FirstRunWindow(QWidget):
 
         async def sign_in_and_download() -> None:
             await self.presenter.sign_in(self.account.text(), self.username.text(), self.password.text(),
-                                         self.desk_name.text())  # fmt: skip
+                                         self.desk_name.text(), self.setup_code.text())  # fmt: skip
             self._say("Signed in. Downloading the account's classes and students…", "neutral")
             await self.presenter.download()
 
@@ -265,6 +268,8 @@ class FirstRunWindow(QWidget):
                     "this computer's internet connection, then try again.")
         elif report.kind == "auth":
             text = f"{report.text} Check them and try again." if report.text else "Wrong account, user name or password."
+            if report.code in ("desk_enrollment_needed", "desk_refused"):
+                text = report.text  # about this computer, not what was typed
         self._say(text, "red")
 
     def _say(self, text: str, tone: str) -> None:

@@ -17,7 +17,8 @@ from desk.errors import ErrorReport
 from desk.ops import Op
 from desk.widgets.common import label
 
-Attempt = Callable[[str, str, str, str], Awaitable[Any]]  # (server, account, username, password)
+# (server, account, username, password), and enrollment_code= when a setup code was entered (desk.boot.SignInFlow)
+Attempt = Callable[..., Awaitable[Any]]
 
 
 class SignInWindow(QWidget):
@@ -40,6 +41,8 @@ class SignInWindow(QWidget):
         self.username = self._field("User name", username, "")
         self.password = self._field("Password", "", "")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        # Shown once the server says this computer is not a desk yet (server.desks): the owner's code sets it up.
+        self.setup_code = self._field("Setup code", "", "the code the owner gave you")
         self.error = label("", "signInError", wrap=True)
         self.error.setAccessibleName("Sign-in problem")
         self.error.hide()
@@ -62,6 +65,9 @@ class SignInWindow(QWidget):
             name.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
             name.setBuddy(field)
             form.addRow(name, field)
+        form.addRow(label("Setup code"), self.setup_code)
+        form.setRowVisible(self.setup_code, False)
+        self._form = form
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 36, 40, 32)
         layout.setSpacing(16)
@@ -110,7 +116,9 @@ class SignInWindow(QWidget):
         self.button.setEnabled(False)
         self.button.setText("Signing in…")
         self.error.hide()
-        Op(self, lambda: self.attempt(server, values[1], values[2], values[3]), doing="signing in").success(
+        # Passed only when given, so an attempt without set-up codes keeps its four arguments.
+        code = {"enrollment_code": self.setup_code.text().strip()} if self.setup_code.text().strip() else {}
+        Op(self, lambda: self.attempt(server, values[1], values[2], values[3], **code), doing="signing in").success(
             self._succeeded
         ).failure(lambda _exc: self._ready_again()).run()
 
@@ -130,6 +138,10 @@ class SignInWindow(QWidget):
         if report.kind == "network":
             text = (f"Can't reach the server at {self.server.text().strip()}. "
                     "Check the server address and this computer's internet connection, then try again.")
+        elif report.code in ("desk_enrollment_needed", "desk_refused"):
+            text = report.text  # about this computer, not what was typed
+            self._form.setRowVisible(self.setup_code, True)
+            self.setup_code.setFocus()
         elif report.kind == "auth":
             text = f"{report.text} Check them and try again." if report.text else "Wrong account, user name or password."
         else:

@@ -49,10 +49,19 @@ def _state(request: Request) -> ServerState:
 async def get_token(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> AccessClaims:
     if credentials is None:
         raise auth_error("Please sign in first.")
+    state = _state(request)
     try:
-        return decode_access_token(_state(request).signing_key, credentials.credentials)
+        claims = decode_access_token(state.signing_key, credentials.credentials)
     except InvalidToken:
         raise auth_error() from None
+    # A signed-out (or reused, or retired desk's) sign-in is refused at once: a set lookup here,
+    # the list read again in a thread at most every second (server.revocations).
+    revocations = state.revocations
+    if revocations.stale():
+        await run_in_threadpool(revocations.reload)
+    if revocations.revoked(claims.session_id):
+        raise auth_error()
+    return claims
 
 
 TokenDep = Annotated[AccessClaims, Depends(get_token)]

@@ -14,6 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
 
+from server.addresses import client_address
 from server.account_db import HEAD, AccountDatabase, StaffGrant, audit, head_or_moved
 from server.api.deps import AccountDbDep, TokenDep
 from server.auth import STAFF_INACTIVE
@@ -57,7 +58,7 @@ def refused(request: Request, token: AccessClaims, adb: AccountDatabase, staff: 
             method=request.method,
             path=request.url.path,
             permission=wanted,
-            address=request.client.host if request.client else None,
+            address=client_address(request, request.app.state.frontdesk.settings.trusted_proxies),
         )
         w.commit()
     return ApiError(403, "forbidden", refusal(wanted[0]))

@@ -13,6 +13,7 @@ from desk.widgets.main_window import MainWindow
 from sync.clock import Clock
 from tests.helpers.clock import pinned_clock
 from tests.helpers.waits import until
+from tests.helpers.enrollment import code_for
 
 # Quick rounds, so a test sees the desk come back within a second or two of the server.
 FAST_ENGINE = {"pull_interval": 1.0, "backoff_min": 0.1, "backoff_max": 0.5}
@@ -27,7 +28,8 @@ def config_for(server_url: str, account: dict, data_dir: Path, location: str | N
     """A desk on the tests' pinned clock (tests.helpers.clock), unless given another."""
     return DeskConfig(server_url=server_url, account=account["slug"], username=account["username"],
                       data_dir=data_dir, location_code=location, desk_name="test desk", engine_options=FAST_ENGINE,
-                      clock=clock or pinned_clock())
+                      clock=clock or pinned_clock(),
+                      enrollment_code=code_for(server_url, account["slug"]))  # alex may not set desks up
 
 
 @contextlib.asynccontextmanager

@@ -44,7 +44,7 @@ async def test_wrong_then_right_password_signs_in_and_remembers_the_desk(qtbot, 
     try:
         assert session.signed.staff.username == "alex"
         assert session.store.staff_id == account["staff_id"]
-        assert session.signed.remembered and memory_keyring.items  # the next start needs no password
+        assert session.signed.remembered and memory_keyring.sign_ins()  # the next start needs no password
         assert not window.isVisible()
     finally:
         await session.close()
@@ -80,5 +80,29 @@ async def test_without_a_password_store_the_desk_says_sign_in_next_time(qtbot, l
             "This computer has no password store, so you will need to sign in again next time.")
         assert window.toast.isVisible()
         window.close()
+    finally:
+        await session.close()
+
+
+async def test_a_computer_that_is_not_a_desk_yet_asks_for_the_owners_setup_code(qtbot, live_server, account, tmp_path, memory_keyring):
+    import dataclasses
+
+    from tests.helpers.enrollment import code_for
+
+    config = dataclasses.replace(config_for(live_server.url, account, tmp_path / "desk"), enrollment_code="")
+    task = asyncio.ensure_future(signed_in_session(config, password=None))
+    await until(sign_in_window, what="the sign-in window")
+    window = sign_in_window()
+    assert not window.setup_code.isVisible()  # not asked for until the server says so
+    await type_password_and_enter(qtbot, window, account["password"])
+    await until(lambda: window.error.isVisible(), what="the error")
+    assert "not set up as a desk" in window.error.text() and "Check them" not in window.error.text()
+    assert window.setup_code.isVisible() and not task.done()
+
+    qtbot.keyClicks(window.setup_code, code_for(live_server.url, "acme").lower())  # as typed
+    await type_password_and_enter(qtbot, window, account["password"])
+    session = await asyncio.wait_for(task, 10)
+    try:
+        assert session.signed.staff.username == "alex" and session.auth.credential.load()
     finally:
         await session.close()

@@ -59,7 +59,7 @@ async def test_sign_out_revokes_keeps_unsent_work_and_it_is_sent_after_the_next_
     try:
         await until(lambda: main_window() is not None and sessions, what="the main window")
         window, session = main_window(), sessions[0]
-        [stored] = memory_keyring.items.values()
+        [stored] = memory_keyring.sign_ins().values()
         refresh_token = json.loads(stored)["refresh_token"]
         button = window.sign_out_button
         assert button.isVisible() and button.accessibleName() == "Sign out"
@@ -76,7 +76,7 @@ async def test_sign_out_revokes_keeps_unsent_work_and_it_is_sent_after_the_next_
         assert main_window() is None and not run.done()
         notice = sign_in_window().notice
         assert notice.isVisible() and "1 change not sent yet stays on this computer" in notice.text()
-        assert memory_keyring.items == {}  # nothing left for the next start to resume with
+        assert memory_keyring.sign_ins() == {}  # nothing left for the next start to resume with
         assert await refused(live_server.url, refresh_token, session.store.desk_id)
         assert session.auth.current is None
 
@@ -106,7 +106,7 @@ async def test_the_lock_screen_signs_out_too(qtbot, live_server, account, tmp_pa
         assert lock.screen.sign_out_button.isVisible()
         qtbot.mouseClick(lock.screen.sign_out_button, Qt.MouseButton.LeftButton)
         await until(sign_in_window, what="the sign-in window after signing out")
-        assert memory_keyring.items == {} and sessions[0].auth.current is None
+        assert memory_keyring.sign_ins() == {} and sessions[0].auth.current is None
         assert "Alex" in sign_in_window().notice.text() and "reached the server" in sign_in_window().notice.text()
         sign_in_window().close()  # closing the window is "not now"
         assert await asyncio.wait_for(run, 10) == 1

@@ -29,6 +29,7 @@ from sync.errors import SyncError
 from sync.outbox import mutations as outbox_table
 from sync.schema import Attendance, AttendanceMark, CheckIn, ClassSession, Student
 from sync.store import DeskStore
+from tests.helpers.enrollment import own_secret
 
 STATUSES = ("present", "absent", "late")
 
@@ -62,7 +63,8 @@ def recorded(store: DeskStore) -> dict[str, list[str]]:
 async def sign_in(client: ApiClient, store: DeskStore, cfg: dict) -> None:
     while True:  # the server may be down or the proxy cutting: keep trying, like staff would
         try:
-            tokens = await client.login(cfg["account"], cfg["username"], cfg["password"], store.desk_id, cfg["name"])
+            tokens = await client.login(cfg["account"], cfg["username"], cfg["password"], store.desk_id, cfg["name"],
+                                        desk_secret=own_secret(store.data_dir), enrollment_code=cfg["enrollment_code"])  # fmt: skip
         except SyncError:
             await asyncio.sleep(0.3)
             continue

@@ -11,6 +11,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.helpers.enrollment import code_for
 from tests.helpers.server_process import REPO_ROOT
 from tests.helpers.waits import wait_for
 from tests.sync.conftest import server_rows
@@ -19,7 +20,8 @@ from tests.sync.conftest import server_rows
 class DeskProcess:
     def __init__(self, name: str, config: dict, workdir: Path):
         self.name = name
-        self.config = {**config, "name": name}
+        # A code to enroll it with (the desk's credential is in its folder: tests.helpers.enrollment.own_secret).
+        self.config = {"enrollment_code": code_for(config["server_url"], config["account"]), **config, "name": name}
         self.workdir = workdir
         self.config_path = workdir / f"desk-{name}.json"
         self.log_path = workdir / f"desk-{name}.log"

@@ -25,6 +25,8 @@ import random
 import threading
 from typing import Literal
 
+from tests.helpers.enrollment import alias
+
 Fault = Literal["cut_request", "cut_response", "truncate_response", "stall", "refuse"]
 CHAOS_FAULTS: tuple[Fault, ...] = ("cut_request", "cut_response", "truncate_response", "stall", "refuse")
 
@@ -89,6 +91,7 @@ class FaultProxy:
             asyncio.start_server(self._handle, "127.0.0.1", 0), self._loop
         ).result(10)
         self.port = self._server.sockets[0].getsockname()[1]
+        alias(self.url, f"http://127.0.0.1:{self.target_port}")  # the same server's enrollment codes
         return self
 
     def stop(self) -> None:

@@ -27,6 +27,11 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
         if self.items.pop((service, username), None) is None:
             raise keyring.errors.PasswordDeleteError(username)
 
+    def sign_ins(self) -> dict[tuple[str, str], str]:
+        """The sign-in entries: all but the desks' credentials (".../desk", sync.desk_credential),
+        which a sign-out leaves in place."""
+        return {k: v for k, v in self.items.items() if not k[1].endswith("/desk")}
+
 
 @pytest.fixture
 def memory_keyring() -> Iterator[MemoryKeyring]:

@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 
 from tests.helpers.clock import pinned_clock, pinned_today
+from tests.helpers.enrollment import register_server
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 15.0
@@ -102,6 +103,7 @@ class ServerProcess:
     def start(self) -> ServerProcess:
         if self.proc is not None and self.proc.poll() is None:
             raise RuntimeError("server already running")
+        register_server(self.url, self.data_dir)  # its enrollment codes (tests.helpers.enrollment)
         env = {**os.environ, **self.env}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
         cmd = [
@@ -182,7 +184,10 @@ class ThreadedServer:
     def start(self) -> ThreadedServer:
         import uvicorn
 
-        config = uvicorn.Config(self.app, log_level="warning", lifespan="on", access_log=False)
+        register_server(self.url, self.app.state.frontdesk.settings.data_dir)  # tests.helpers.enrollment
+
+        # proxy_headers off as `serve` has it (server.addresses decides whom to believe).
+        config = uvicorn.Config(self.app, log_level="warning", lifespan="on", access_log=False, proxy_headers=False)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._sock]}, name=f"uvicorn-{self.port}", daemon=True

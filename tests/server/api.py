@@ -8,20 +8,27 @@ from pathlib import Path
 import httpx
 
 from sync.ids import new_id, utcnow
+from tests.helpers.enrollment import desk_fields, remember
 
 PASSWORD = "correct horse"
 
 
 def login(client: httpx.Client, *, account="acme", username="alex", password=PASSWORD, desk_id=None) -> dict:
+    """Sign in at a desk: a new one (enrolled with a code, tests.helpers.enrollment) or one this
+    test process enrolled before (its credential proved)."""
     desk_id = desk_id or new_id()
+    desk = desk_fields(client.base_url, account, desk_id)
     r = client.post(
         "/v1/auth/login",
-        json={"account": account, "username": username, "password": password, "desk_id": desk_id, "desk_name": "Desk 1"},
+        json={"account": account, "username": username, "password": password, "desk_name": "Desk 1", **desk},
     )
     assert r.status_code == 200, r.text
     body = r.json()
+    assert body["desk_id"] == desk_id
+    remember(client.base_url, account, body)
     return {
         "desk_id": desk_id,
+        "desk_secret": body.get("desk_secret") or desk.get("desk_secret"),
         "staff_id": body["staff"]["id"],
         "access_token": body["access_token"],
         "refresh_token": body["refresh_token"],

@@ -47,5 +47,5 @@ def test_a_staff_member_of_one_account_cannot_sign_in_to_another(client, beta):
 
 
 def test_a_refresh_token_stays_with_its_account(client, session, beta):
-    r = client.post("/v1/auth/refresh", json={"refresh_token": session["refresh_token"], "desk_id": session["desk_id"]})
+    r = client.post("/v1/auth/refresh", json={"refresh_token": session["refresh_token"], "desk_id": session["desk_id"], "desk_secret": session["desk_secret"]})
     assert r.json()["account"]["slug"] == "acme"

@@ -4,7 +4,6 @@ so that `frontdesk-server verify-audit` names the first entry changed behind the
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sqlite3
 
 import pytest
@@ -207,7 +206,7 @@ def test_backup_records_the_chain_head_of_each_account_copy(server_account, db_p
 def test_a_chain_rewritten_whole_since_a_backup_shows_against_its_manifest(server_account, db_path, client, capsys):
     """Whoever rewrites every hash and the counter's head too passes a plain verify, not one against a backup."""
     from server import backup
-    from server.audit_chain import GENESIS, canonical_detail, entry_hash
+    from server.audit_chain import GENESIS, entry_hash
 
     data_dir = str(server_account["data_dir"])
     made = backup.backup(server_account["data_dir"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 
+import httpx
 import jwt
 import pytest
 
@@ -63,43 +64,66 @@ def test_failed_logins_are_rate_limited(client):
     assert other.status_code == 401
 
 
+def _refresh(client, s: dict, token: str | None = None, **change) -> httpx.Response:
+    body = {"refresh_token": token or s["refresh_token"], "desk_id": s["desk_id"], "desk_secret": s["desk_secret"], **change}
+    return client.post("/v1/auth/refresh", json=body)
+
+
 def test_refresh_rotates_the_token(client):
     s = login(client)
-    r = client.post("/v1/auth/refresh", json={"refresh_token": s["refresh_token"], "desk_id": s["desk_id"]})
+    r = _refresh(client, s)
     assert r.status_code == 200, r.text
     fresh = r.json()
     assert fresh["refresh_token"] != s["refresh_token"]
     assert fresh["staff"]["id"] == s["staff_id"]
+    assert fresh["desk_secret"] is None  # the credential is handed out once, at enrollment
+    headers = {"Authorization": f"Bearer {fresh['access_token']}"}
+    assert client.get("/v1/sync/pull", params={"limit": 1}, headers=headers).status_code == 200
+    # The successor works in turn.
+    r = _refresh(client, s, fresh["refresh_token"])
+    assert r.status_code == 200
+
+
+def test_a_refresh_token_used_twice_revokes_its_whole_family(client, db_path):
+    s = login(client)
+    fresh = _refresh(client, s).json()
     headers = {"Authorization": f"Bearer {fresh['access_token']}"}
     assert client.get("/v1/sync/pull", params={"limit": 1}, headers=headers).status_code == 200
 
-    again = client.post("/v1/auth/refresh", json={"refresh_token": s["refresh_token"], "desk_id": s["desk_id"]})
+    again = _refresh(client, s)  # the old one again: someone else holds a copy of this sign-in
     assert again.status_code == 401
     assert again.json()["error"]["code"] == "auth"
-    # The successor still works.
-    r = client.post("/v1/auth/refresh", json={"refresh_token": fresh["refresh_token"], "desk_id": s["desk_id"]})
-    assert r.status_code == 200
+    # Every token of the family is dead now: the successor, and its access token at once.
+    assert _refresh(client, s, fresh["refresh_token"]).status_code == 401
+    assert client.get("/v1/sync/pull", params={"limit": 1}, headers=headers).status_code == 401
+    assert client.get("/v1/sync/pull", params={"limit": 1}, headers=s["headers"]).status_code == 401
+    assert query(db_path, "SELECT count(*) FROM audit_event WHERE action = 'refresh.reused'") == [(1,)]
+    # Another sign-in at the same desk is a family of its own, untouched.
+    other = login(client, desk_id=s["desk_id"])
+    assert _refresh(client, other).status_code == 200
 
 
-def test_refresh_is_bound_to_the_desk(client):
+def test_refresh_is_bound_to_the_desk_and_its_credential(client):
     s = login(client)
-    r = client.post("/v1/auth/refresh", json={"refresh_token": s["refresh_token"], "desk_id": new_id()})
-    assert r.status_code == 401
-    assert r.json()["error"]["code"] == "auth"
+    other = login(client)
+    for change in ({"desk_id": new_id()}, {"desk_id": other["desk_id"], "desk_secret": other["desk_secret"]},
+                   {"desk_secret": other["desk_secret"]}, {"desk_secret": None}):  # fmt: skip
+        r = _refresh(client, s, **change)
+        assert r.status_code == 401, change
+        assert r.json()["error"]["code"] == "auth"
     # A wrong-desk attempt does not use the token up.
-    r = client.post("/v1/auth/refresh", json={"refresh_token": s["refresh_token"], "desk_id": s["desk_id"]})
-    assert r.status_code == 200
+    assert _refresh(client, s).status_code == 200
 
 
 def test_refresh_refuses_unknown_and_expired_tokens(client, server_data_dir):
     s = login(client)
-    r = client.post("/v1/auth/refresh", json={"refresh_token": "not-a-token", "desk_id": s["desk_id"]})
+    r = _refresh(client, s, "not-a-token")
     assert r.status_code == 401
     con = sqlite3.connect(server_data_dir / "registry.sqlite")
     with con:
         con.execute("UPDATE refresh_token SET expires_at = '2000-01-01 00:00:00.000000'")
     con.close()
-    r = client.post("/v1/auth/refresh", json={"refresh_token": s["refresh_token"], "desk_id": s["desk_id"]})
+    r = _refresh(client, s)
     assert r.status_code == 401
 
 

@@ -64,7 +64,8 @@ def test_malformed_json_is_400_invalid_json(client, session):
     "body",
     [
         {},
-        {"account": "acme", "username": "alex", "password": "x"},
+        {"account": "acme", "username": "alex"},  # no password (a desk id may be left out: the server makes one)
+        {"account": "acme", "username": "alex", "password": "x", "desk_id": ""},
         {"account": "acme", "username": "alex", "password": 5, "desk_id": "d"},
         {"account": "", "username": "alex", "password": "x", "desk_id": "d"},
         {"account": "acme", "username": "alex", "password": "x" * 300, "desk_id": "d"},

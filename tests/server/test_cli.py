@@ -124,6 +124,6 @@ def test_serve_survives_sigkill_and_restart(demo_dir):
         assert push(client, s, [m]).json()["results"] == [first]
         pulled = client.get("/v1/sync/pull", params={"after": first["usn"] - 1}, headers=s["headers"]).json()
         assert [(c["type"], c["id"]) for c in pulled["changes"]] == [("check_in", m["payload"]["check_in_id"])]
-        r = client.post("/v1/auth/refresh", json={"refresh_token": s["refresh_token"], "desk_id": s["desk_id"]})
+        r = client.post("/v1/auth/refresh", json={"refresh_token": s["refresh_token"], "desk_id": s["desk_id"], "desk_secret": s["desk_secret"]})
         assert r.status_code == 200
     assert server.proc.poll() is not None

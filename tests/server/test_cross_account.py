@@ -136,7 +136,7 @@ def test_account_b_reaches_nothing_of_account_a(two):
         assert r.json()["results"][0]["status"] == "rejected"
 
     # A's tokens and desk from B's side; A's usernames with B's password and the other way round.
-    r = attempt("POST", "/v1/auth/refresh", json={"refresh_token": a["refresh_token"], "desk_id": b["desk_id"]})
+    r = attempt("POST", "/v1/auth/refresh", json={"refresh_token": a["refresh_token"], "desk_id": b["desk_id"], "desk_secret": b["desk_secret"]})
     assert r.status_code == 401
     r = attempt("POST", "/v1/auth/logout", json={"refresh_token": a_alex_token(two), "desk_id": b["desk_id"]})
     assert r.status_code == 204
@@ -155,7 +155,7 @@ def test_account_b_reaches_nothing_of_account_a(two):
     assert table_counts(two["a_db"]) == before  # nothing of A changed
     assert query(two["a_db"], "SELECT display_name, active FROM staff WHERE id = ?", a["staff_id"]) == [("Olga", 1)]
     # A still works: its alex is signed in (B's sign-out with A's token changed nothing).
-    r = client.post("/v1/auth/refresh", json={"refresh_token": two["a_alex"]["refresh_token"], "desk_id": two["a_alex"]["desk_id"]})
+    r = client.post("/v1/auth/refresh", json={"refresh_token": two["a_alex"]["refresh_token"], "desk_id": two["a_alex"]["desk_id"], "desk_secret": two["a_alex"]["desk_secret"]})
     assert r.status_code == 200
 
 

@@ -307,7 +307,11 @@ def test_a_create_all_database_of_the_newest_models_is_only_stamped(tmp_path, en
 
 def test_a_registry_from_before_migrations_is_recognised(tmp_path, engines):
     engine = engines(f"sqlite:///{tmp_path / 'registry.sqlite'}")
-    create_all(engine, REGISTRY, only=tables_at(REGISTRY, FIRST))
+    # The first revision's tables as they were then: some have grown columns since (desk,
+    # refresh_token: r_identity), so create_all of today's models would not be that registry.
+    with writer(engine).begin() as conn:
+        migrate.upgrade_to(conn, REGISTRY, FIRST)
+        conn.execute(text(f"DROP TABLE {migrate.VERSION_TABLE}"))
     with engine.begin() as conn:
         conn.execute(
             text("INSERT INTO account (id, slug, name, db_location, created_at) VALUES ('a1', 'old', 'Old Gym', 'accounts/a1.sqlite', '2026-01-01 00:00:00')")

@@ -15,7 +15,7 @@ def test_each_desk_gets_its_own_code_and_keeps_it(client, server_data_dir):
     first, second = login(client), login(client)
     assert (first["body"]["desk_code"], second["body"]["desk_code"]) == ("D1", "D2")
     assert login(client, desk_id=first["desk_id"])["body"]["desk_code"] == "D1"  # signing in again
-    r = client.post("/v1/auth/refresh", json={"refresh_token": second["refresh_token"], "desk_id": second["desk_id"]})
+    r = client.post("/v1/auth/refresh", json={"refresh_token": second["refresh_token"], "desk_id": second["desk_id"], "desk_secret": second["desk_secret"]})
     assert r.status_code == 200 and r.json()["desk_code"] == "D2"
     assert receipt_number("DT", first["body"]["desk_code"], 42) == "DT-D1-000042"
     rows = query(server_data_dir / "registry.sqlite", "SELECT desk_id, number FROM desk_code ORDER BY number")

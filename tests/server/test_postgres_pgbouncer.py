@@ -87,7 +87,7 @@ def test_a_registry_in_postgresql(tmp_path, monkeypatch):
             desk = login(client)
             assert desk["body"]["desk_code"] == "D1"
             assert login(client)["body"]["desk_code"] == "D2"
-            refreshed = client.post("/v1/auth/refresh", json={"refresh_token": desk["refresh_token"], "desk_id": desk["desk_id"]})
+            refreshed = client.post("/v1/auth/refresh", json={"refresh_token": desk["refresh_token"], "desk_id": desk["desk_id"], "desk_secret": desk["desk_secret"]})
             assert refreshed.status_code == 200
         engine = pg_engine(url)
         try:

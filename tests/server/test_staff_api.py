@@ -17,7 +17,7 @@ def owner(client, server_account):
 
 
 def _refresh(client, s):
-    return client.post("/v1/auth/refresh", json={"refresh_token": s["refresh_token"], "desk_id": s["desk_id"]})
+    return client.post("/v1/auth/refresh", json={"refresh_token": s["refresh_token"], "desk_id": s["desk_id"], "desk_secret": s["desk_secret"]})
 
 
 def test_an_owner_adds_a_coach_who_can_then_sign_in_with_a_pin(client, owner):

@@ -15,6 +15,7 @@ import pytest_asyncio
 from sync.client import ApiClient
 from sync.store import DeskStore
 from tests.helpers.clock import pinned_clock
+from tests.helpers.enrollment import code_for, own_secret
 from tests.helpers.server_process import account_db_path
 from tests.sync.data import World, world
 
@@ -66,8 +67,10 @@ def desks(tmp_path: Path) -> Iterator[Callable[[str], DeskStore]]:
 
 
 async def sign_in(client: ApiClient, store: DeskStore, account: dict) -> None:
-    """Sign the desk in with a password (no keyring involved) and record writes in alex's name."""
-    tokens = await client.login(account["slug"], account["username"], account["password"], store.desk_id, "Test desk")
+    """Sign the desk in with a password (no keyring involved) and record writes in alex's name.
+    The desk brings its own credential and, for its first sign-in, an enrollment code."""
+    tokens = await client.login(account["slug"], account["username"], account["password"], store.desk_id, "Test desk",
+                                desk_secret=own_secret(store.data_dir), enrollment_code=code_for(client.base_url, account["slug"]))  # fmt: skip
     client.access_token = tokens.access_token
     store.staff_id = tokens.staff.id
 

@@ -17,19 +17,22 @@ from sync.auth import NO_STORE_MESSAGE, SERVICE, DeskAuth, SignedIn
 from sync.client import ApiClient
 from sync.errors import AuthError
 from sync.store import DeskStore
+from tests.helpers.enrollment import code_for
 from tests.helpers.server_process import free_port
 from tests.helpers.keyrings import MemoryKeyring
 
 
 def desk_auth(http: httpx.AsyncClient, url: str, store: DeskStore, server_url: str | None = None) -> DeskAuth:
-    """A desk's sign-in as the app builds it at start (a new one = a restarted desk)."""
-    return DeskAuth(ApiClient(http, url), server_url or url, "acme", store.desk_id, "Front 1")
+    """A desk's sign-in as the app builds it at start (a new one = a restarted desk); alex may
+    not set desks up, so the desk has an enrollment code for its first sign-in."""
+    return DeskAuth(ApiClient(http, url), server_url or url, "acme", store.desk_id, "Front 1",
+                    enrollment_code=code_for(server_url or url, "acme"), desk_folder=store.data_dir)  # fmt: skip
 
 
 def stored(backend: MemoryKeyring) -> dict:
-    [(service, _key)] = backend.items.keys()
+    [(service, _key)] = backend.sign_ins().keys()
     assert service == SERVICE
-    return json.loads(next(iter(backend.items.values())))
+    return json.loads(next(iter(backend.sign_ins().values())))
 
 
 def expired_token(server_account: dict, desk_id: str) -> str:
@@ -59,8 +62,9 @@ async def test_login_keeps_the_refresh_token_in_the_keyring_only(live_server, se
     assert (signed.staff.id, signed.account.slug, signed.remembered, signed.notice) == (
         server_account["staff_id"], "acme", True, None)  # fmt: skip
     assert heard == [signed] and auth.signed_in
-    [(_, key)] = memory_keyring.items.keys()
+    [(_, key)] = memory_keyring.sign_ins().keys()
     assert "acme" in key and store.desk_id in key and "127.0.0.1" in key
+    assert memory_keyring.items[(SERVICE, f"{key}/desk")] == auth.credential.load()  # the desk's proof, beside it
     entry = stored(memory_keyring)
     assert entry["staff"]["id"] == server_account["staff_id"]
     access = auth.client.access_token
@@ -80,7 +84,7 @@ async def test_the_next_start_signs_in_from_the_keyring_without_a_password(live_
     assert (await restarted.client.pull(0, limit=1)).changes
     assert stored(memory_keyring)["refresh_token"] != first_refresh  # rotated, and the new one kept
     with pytest.raises(AuthError):
-        await restarted.client.refresh(first_refresh, store.desk_id)  # the server refuses a used one
+        await restarted.client.refresh(first_refresh, store.desk_id, restarted.credential.load())  # the server refuses a used one
 
 
 @pytest.mark.asyncio
@@ -88,14 +92,14 @@ async def test_nothing_stored_or_a_refused_token_means_a_password_is_needed(live
     store = desks("a")
     assert await desk_auth(http, live_server.url, store).resume() is None
     await desk_auth(http, live_server.url, store).login("alex", "correct horse")
-    key = next(iter(memory_keyring.items))
+    key = next(iter(memory_keyring.sign_ins()))
     entry = json.loads(memory_keyring.items[key])
     memory_keyring.items[key] = json.dumps({**entry, "refresh_token": "revoked-or-made-up"})
     heard: list[SignedIn | None] = []
     auth = desk_auth(http, live_server.url, store)
     auth.subscribe(heard.append)
     assert await auth.resume() is None
-    assert memory_keyring.items == {} and heard == [None]
+    assert memory_keyring.sign_ins() == {} and heard == [None]
 
 
 @pytest.mark.asyncio
@@ -125,7 +129,7 @@ async def test_when_the_server_refuses_the_refresh_the_desk_must_sign_in_again(l
     auth.client.access_token = expired_token(server_account, store.desk_id)
     with pytest.raises(AuthError):
         await auth.client.pull(0)
-    assert memory_keyring.items == {} and auth.client.access_token is None
+    assert memory_keyring.sign_ins() == {} and auth.client.access_token is None
 
 
 @pytest.mark.asyncio
@@ -147,7 +151,7 @@ async def test_wrong_password_stores_nothing(live_server, desks, http, memory_ke
     auth = desk_auth(http, live_server.url, desks("a"))
     with pytest.raises(AuthError, match="Wrong account, username or password"):
         await auth.login("alex", "nope")
-    assert memory_keyring.items == {} and not auth.signed_in
+    assert memory_keyring.sign_ins() == {} and not auth.signed_in
 
 
 @pytest.mark.asyncio
@@ -155,8 +159,10 @@ async def test_sign_out_forgets_everything(live_server, desks, http, memory_keyr
     store = desks("a")
     auth = desk_auth(http, live_server.url, store)
     await auth.login("alex", "correct horse")
+    secret = auth.credential.load()
     await auth.sign_out()
-    assert memory_keyring.items == {} and auth.client.access_token is None and not auth.signed_in
+    assert memory_keyring.sign_ins() == {} and auth.client.access_token is None and not auth.signed_in
+    assert list(memory_keyring.items.values()) == [secret]  # the desk stays enrolled: only its credential is left
     assert await desk_auth(http, live_server.url, store).resume() is None
     await auth.sign_out()  # twice is harmless
 
@@ -197,7 +203,7 @@ async def test_without_a_password_store_the_sign_in_lasts_this_run_and_no_file_h
     await auth.refresh()  # the refresh token is kept in memory for the run
     assert (await auth.client.pull(0, limit=1)).changes
     if isinstance(backend, _PlaintextLike):
-        assert backend.items == {}  # never handed a token
+        assert backend.items == {}  # never handed a token, nor the desk's credential
     assert await desk_auth(http, live_server.url, store).resume() is None  # next start: password again
     store.close()
     assert files_containing(tmp_path, auth.client.access_token, auth._refresh_token) == []

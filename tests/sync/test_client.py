@@ -17,6 +17,7 @@ from sync.errors import (
 )
 from sync.ids import new_id, utcnow
 from sync.wire import PROTOCOL_HEADER, Mutation
+from tests.helpers.enrollment import code_for
 from tests.helpers.server_process import free_port
 
 
@@ -36,8 +37,9 @@ async def test_health_login_push_pull_over_loopback(live_server, server_account,
     client = ApiClient(http, live_server.url)
     assert (await client.health()).protocol == 1
     desk_id = new_id()
-    tokens = await client.login("acme", "alex", "correct horse", desk_id, "Front 1")
+    tokens = await client.login("acme", "alex", "correct horse", desk_id, "Front 1", enrollment_code=code_for(live_server.url, "acme"))
     assert tokens.staff.id == server_account["staff_id"] and tokens.account.slug == "acme"
+    assert tokens.desk_id == desk_id and tokens.desk_secret  # enrolled now: the credential the server made, once
     client.access_token = tokens.access_token
 
     page = await client.pull(0, limit=50)

@@ -53,12 +53,13 @@ async def test_without_the_long_poll_the_desks_still_catch_up_by_periodic_pulls(
 async def test_a_server_told_to_stop_answers_the_long_polls_instead_of_waiting_for_them(server_account, http):
     import asyncio
 
+    from tests.helpers.enrollment import code_for
     from tests.helpers.server_process import ServerProcess
 
     with ServerProcess(server_account["data_dir"]) as server:
         tokens = (await http.post(f"{server.url}/v1/auth/login", json={
             "account": "acme", "username": server_account["username"], "password": server_account["password"],
-            "desk_id": "desk-live"})).json()  # fmt: skip
+            "desk_id": "desk-live", "enrollment_code": code_for(server.url, "acme")})).json()  # fmt: skip
         waiting = asyncio.ensure_future(http.get(
             f"{server.url}/v1/sync/wait", params={"after": 10**9, "timeout": 25},
             headers={"Authorization": f"Bearer {tokens['access_token']}"}, timeout=40))  # fmt: skip

@@ -12,6 +12,7 @@ from sync.errors import AuthError
 from sync.member_cards import card_hash, new_card_key
 from sync.mutations import CARD_ASSIGN
 from sync.store import DeskStore
+from tests.helpers.enrollment import code_for
 from tests.sync.conftest import FAST, server_rows
 from tests.sync.data import CHICAGO, DAY, World
 from tests.sync.test_engine import engines, picks  # noqa: F401 - fixture
@@ -73,7 +74,7 @@ async def test_a_card_assigned_at_one_desk_checks_in_at_another(live_server, ser
         store = desks(name)
         client = ApiClient(http, live_server.url)
         tokens = await client.login(server_account["slug"], server_account["username"], server_account["password"],
-                                    store.desk_id, f"Desk {name}")
+                                    store.desk_id, f"Desk {name}", enrollment_code=code_for(client.base_url, server_account["slug"]))
         client.access_token = tokens.access_token
         store.staff_id, store.card_key = tokens.staff.id, tokens.card_key
         engine = SyncEngine(store, client, **FAST)

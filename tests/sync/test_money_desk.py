@@ -29,6 +29,7 @@ from sync.money_desk import CardInput, CardNotConfirmed, DeclinedError, MoneyDes
 from sync.schema import Family, LedgerEntry, Location
 from sync.store import DeskStore
 from tests.fixtures.cards import DECLINE_INSUFFICIENT_FUNDS, VISA_2, magtek
+from tests.helpers.enrollment import code_for
 from tests.helpers.fault_proxy import FaultProxy
 from tests.helpers.server_process import ThreadedServer
 from tests.sync.conftest import FAST, server_rows
@@ -76,7 +77,8 @@ async def open_desk(desks, http, proxy, memory_keyring) -> AsyncIterator:
     async def open_(account: dict, name: str = "a") -> Desk:
         store = desks(name)
         client = ApiClient(http, proxy.url)
-        auth = DeskAuth(client, proxy.url, account["slug"], store.desk_id, f"Desk {name}", keep_desk_code=store.keep_desk_code)
+        auth = DeskAuth(client, proxy.url, account["slug"], store.desk_id, f"Desk {name}", keep_desk_code=store.keep_desk_code,
+                        enrollment_code=code_for(proxy.url, account["slug"]), desk_folder=store.data_dir)  # fmt: skip
         signed = await auth.login(account["username"], account["password"])
         store.staff_id = signed.staff.id
         engine = SyncEngine(store, client, **FAST)

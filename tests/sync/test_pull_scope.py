@@ -21,6 +21,7 @@ from sync.engine import SyncEngine
 from sync.permissions import BUILTIN_GROUPS, RECORD_VIEW, visible_types
 from sync.schema import RECORD_TYPES, Family
 from sync.wire import MAX_PULL_PAGE
+from tests.helpers.enrollment import code_for
 from tests.helpers.server_process import ThreadedServer, account_db_path
 from tests.sync.conftest import FAST, sign_in
 
@@ -111,7 +112,8 @@ async def test_each_group_pulls_only_what_it_may_see(staffed, http):
         pulled = {}
         for username, group in (("alex", "front-desk"), ("cory", "coach"), ("kiki", "kiosk")):
             client = ApiClient(http, server.url)
-            tokens = await client.login("acme", username, PASSWORD, f"desk-{username}", "Test desk")
+            tokens = await client.login("acme", username, PASSWORD, f"desk-{username}", "Test desk",
+                                        enrollment_code=code_for(client.base_url, "acme"))  # fmt: skip
             client.access_token = tokens.access_token
             seen, types = await pull_everything(client)
             visible = visible_types(BUILTIN_GROUPS[group])

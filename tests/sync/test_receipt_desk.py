@@ -17,6 +17,7 @@ from sync.errors import RejectedError
 from sync.money_desk import MoneyDesk
 from sync.receipt_desk import ReceiptDesk
 from sync.schema import Family, Location
+from tests.helpers.enrollment import code_for
 from tests.helpers.fault_proxy import FaultProxy
 from tests.helpers.server_process import ThreadedServer
 from tests.helpers.smtp import smtp_inbox
@@ -36,7 +37,8 @@ async def test_a_receipt_emailed_offline_is_sent_when_the_desk_is_back(server_ac
     with ThreadedServer(settings=settings) as server, FaultProxy(server.port) as proxy:
         store = desks("a")
         client = ApiClient(http, proxy.url)
-        auth = DeskAuth(client, proxy.url, "acme", store.desk_id, "Desk a", keep_desk_code=store.keep_desk_code)
+        auth = DeskAuth(client, proxy.url, "acme", store.desk_id, "Desk a", keep_desk_code=store.keep_desk_code,
+                        enrollment_code=code_for(proxy.url, "acme"), desk_folder=store.data_dir)  # fmt: skip
         store.staff_id = (await auth.login(server_account["username"], server_account["password"])).staff.id
         engine = SyncEngine(store, client, **FAST)
         try:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from server import auth
+from server.addresses import client_address
 from server.api.deps import StateDep
 from server.errors import error_responses
 from sync.wire import LoginRequest, RefreshRequest, TokenResponse
@@ -14,13 +15,18 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 @router.post(
     "/login",
     response_model=TokenResponse,
-    responses=error_responses(400, 401, 422, 429, 500),
+    responses=error_responses(400, 401, 403, 422, 429, 500),
     summary="Sign a staff member in at a desk",
 )
 def login(state: StateDep, body: LoginRequest, request: Request) -> TokenResponse:
     """Account slug, username and password give a short-lived access token and a refresh token
-    bound to the desk. Any failure is the same 401 `bad_credentials`, whichever part was wrong."""
-    return auth.login(state, body, request.client.host if request.client else None)
+    bound to the desk. Any failure is the same 401 `bad_credentials`, whichever part was wrong.
+
+    The desk proves its credential (`desk_secret`); a new computer is enrolled when the staff
+    member may set desks up or brings an enrollment code, and the answer carries its credential
+    once. With a right password: 403 `desk_refused` for a desk id without its credential (or a
+    retired desk), 403 `desk_enrollment_needed` for a new computer nobody may enroll."""
+    return auth.login(state, body, client_address(request, state.settings.trusted_proxies))
 
 
 @router.post(

@@ -71,7 +71,9 @@ def push(request: Request, token: TokenDep, adb: AccountDbDep, body: PushRequest
     # The token's staff member is checked in the push's own transaction (server.push): one
     # thread hop for the request, not a read of its own first.
     try:
-        results = push_mutations(adb, token, body.mutations, request.app.state.frontdesk.clock)
+        # The server's key checks the proofs of changes made by staff other than the token's (server.staff_proof).
+        results = push_mutations(adb, token, body.mutations, request.app.state.frontdesk.signing_key,
+                                 request.app.state.frontdesk.clock)
         # Committed: the other desks may pull now, up to the change number of the push's last write.
         bell_of(request.app).ring(token.account_id, max((r.usn for r in results if r.usn is not None), default=None))
         if any(m.type == RECEIPT_EMAIL for m in body.mutations):
