@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, select
 
 from server.account_db import AccountBase, AccountDatabase, AppliedMutation, AuditEvent, audit, next_usn, reserve_usns
-from server.migrate import model_tables
+from server.model_tables import model_tables
 from server.migrations import ACCOUNT, REGISTRY
 from server.registry import RegistryBase
 
