@@ -7,9 +7,9 @@ import json
 import random
 from importlib import resources
 
-from sync.ids import new_id
-from sync.schema import Family, Location, Student, record_to_wire
-from sync.wire import Change
+from sync.core.ids import new_id
+from sync.core.schema import Family, Location, Student, record_to_wire
+from sync.core.wire import Change
 
 
 def names() -> dict[str, list[str]]:

@@ -21,9 +21,9 @@ from sqlmodel import select
 import server.push as push_module
 from server.account_db import AccountDatabase, audit
 from server.tokens import AccessClaims
-from sync.ids import new_id, utcnow
-from sync.schema import ClassSession, Student
-from sync.wire import Mutation
+from sync.core.ids import new_id, utcnow
+from sync.core.schema import ClassSession, Student
+from sync.core.wire import Mutation
 from tests.helpers.server_process import account_db_path, make_account
 
 COUNT = int(os.environ.get("BENCH_PERMISSIONS", "5000"))

@@ -27,7 +27,7 @@ from reportlab.pdfgen.canvas import Canvas  # noqa: E402
 
 from printing import spooler  # noqa: E402
 from printing.receipt import render_receipt  # noqa: E402
-from printing.receipt_data import PaymentMethod, ReceiptData, ReceiptLine  # noqa: E402
+from sync.core.receipt_data import PaymentMethod, ReceiptData, ReceiptLine  # noqa: E402
 
 
 def receipt(items: int) -> ReceiptData:

@@ -25,11 +25,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from bench.dataset import account_changes  # noqa: E402
 from bench.search_typing import PAGE, percentile  # noqa: E402
-from sync.ids import new_id, utcnow  # noqa: E402
-from sync.member_cards import card_hash, member_card_id, new_card_key  # noqa: E402
-from sync.schema import ClassSchedule, ClassSession, Enrollment, MemberCard, Staff, record_to_wire  # noqa: E402
+from sync.core.ids import new_id, utcnow  # noqa: E402
+from sync.core.member_cards import card_hash, member_card_id, new_card_key  # noqa: E402
+from sync.core.schema import ClassSchedule, ClassSession, Enrollment, MemberCard, Staff, record_to_wire  # noqa: E402
 from sync.store import DeskStore  # noqa: E402
-from sync.wire import Change  # noqa: E402
+from sync.core.wire import Change  # noqa: E402
 
 CARDS = 400
 

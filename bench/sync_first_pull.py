@@ -30,8 +30,8 @@ from pathlib import Path
 from bench.dataset import account_changes
 from sync.cache import CHECKPOINT_PAGES, Cache
 from sync.pull_apply import parse_page
-from sync.schema import RECORD_TYPES, Attendance, record_to_wire
-from sync.wire import Change, PullResponse
+from sync.core.schema import RECORD_TYPES, Attendance, record_to_wire
+from sync.core.wire import Change, PullResponse
 
 PAGE = 5000
 

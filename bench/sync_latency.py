@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from sync.client import ApiClient
 from sync.engine import SyncEngine
-from sync.schema import ClassSession, Location, Student
+from sync.core.schema import ClassSession, Location, Student
 from sync.store import DeskStore
 from tests.helpers.enrollment import code_for
 from tests.helpers.server_process import ServerProcess, make_account

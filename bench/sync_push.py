@@ -28,11 +28,11 @@ from sqlmodel import Session, select
 from sync import db
 from sync.client import ApiClient
 from sync.engine import SyncEngine
-from sync.ids import new_id
-from sync.mutations import ATTENDANCE_MARK
-from sync.schema import ClassSession, Student
+from sync.core.ids import new_id
+from sync.core.mutations import ATTENDANCE_MARK
+from sync.core.schema import ClassSession, Student
 from sync.store import DeskStore
-from sync.wire import MAX_PUSH_BATCH
+from sync.core.wire import MAX_PUSH_BATCH
 from tests.helpers.enrollment import code_for
 from tests.helpers.server_process import ServerProcess, account_db_path, make_account
 

@@ -21,12 +21,12 @@ import httpx
 
 from sync.auth import DeskAuth, SignedIn
 from sync.client import ApiClient
-from sync.clock import SYSTEM, Clock
+from sync.core.clock import SYSTEM, Clock
 from sync.engine import SyncEngine
 from sync.offline_signin import OfflineVerifiers
 from sync.paths import desk_data_dir
 from sync.store import DeskStore
-from sync.wire import Health
+from sync.core.wire import Health
 
 OFFLINE_FILE = "offline_signin.json"
 # Short enough that a sign-in to a wrong address answers within seconds.
@@ -70,7 +70,7 @@ class DeskSession:
                              keep_desk_code=self.store.keep_desk_code, enrollment_code=config.enrollment_code or None,
                              desk_folder=self.store.data_dir)  # fmt: skip
         self.auth.subscribe(self._signed)
-        # Each session's proof goes beside every change the person makes (sync.staff_proof).
+        # Each session's proof goes beside every change the person makes (sync.core.staff_proof).
         self.auth.on_session = self.store.outbox.staff_proofs.__setitem__
         # Staff who signed in here before may sign in while the server is out of reach (sync.offline_signin).
         self.auth.offline_verifiers = OfflineVerifiers(self.store.data_dir / OFFLINE_FILE, days=config.offline_days,

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from desk.logs import current_log_file, read_tail, redact
-from sync.wire import PROTOCOL_VERSION, Health
+from sync.core.wire import PROTOCOL_VERSION, Health
 
 HIDDEN = "[hidden]"
 SECRET_WORDS = ("token", "secret", "password", "passwd", "key")

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from PySide6.QtGui import QShortcut
 from PySide6.QtWidgets import QMainWindow, QWidget
 
-from sync.permissions import (
+from sync.core.permissions import (
     ATTENDANCE_VIEW, AUDIT_VIEW, CHECK_IN, CLASSES_MANAGE, DATA_IMPORT, LEDGER_VIEW, REPORTS_RUN, SETTINGS_MANAGE,
     STAFF_MANAGE, attendance_level, expand,
 )

@@ -94,9 +94,9 @@ class SelfTest:
         return f"card data removed; the desk's log goes to {_platform_log_dir()}"
 
     def local_files(self) -> str:
-        from sync.schema import Location, record_to_wire
+        from sync.core.schema import Location, record_to_wire
         from sync.store import DeskStore
-        from sync.wire import Change
+        from sync.core.wire import Change
 
         store = DeskStore(self._desk_dir(), staff_id="self-test")
         try:
@@ -240,7 +240,7 @@ def _nothing() -> str:
 
 
 def sample_receipt():
-    from printing.receipt_data import PaymentMethod, ReceiptData, ReceiptLine
+    from sync.core.receipt_data import PaymentMethod, ReceiptData, ReceiptLine
 
     return ReceiptData(
         business_name="Self-test Gymnastics", location_name="Front desk", location_address="1 Main St\nSpringfield",

@@ -25,7 +25,7 @@ from typing import Literal
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from sync.ids import utcnow
+from sync.core.ids import utcnow
 
 log = logging.getLogger("frontdesk.desk")
 CONFIG_DIR_ENV = "FRONTDESK_CONFIG_DIR"

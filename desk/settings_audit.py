@@ -1,4 +1,4 @@
-"""Every save of this desk's settings becomes a `desk.settings` change in the outbox (sync.settings_audit),
+"""Every save of this desk's settings becomes a `desk.settings` change in the outbox (sync.core.settings_audit),
 so the account's audit log shows who changed which setting, from what to what, even offline.
 
     audit = SettingsAudit(settings_store, desk_store, on_error=window.notify)
@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from desk.settings import DeskSettings, SettingsStore
 from sync.errors import SyncError
-from sync.settings_audit import DESK_SETTINGS, setting_changes
+from sync.core.settings_audit import DESK_SETTINGS, setting_changes
 from sync.store import DeskStore
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from reportlab.pdfgen.canvas import Canvas
 from printing.fonts import fonts
 from printing.money import balance_words, format_money
 from printing.page import page_size_for
-from printing.receipt_data import Layout, ReceiptData
+from sync.core.receipt_data import Layout, ReceiptData
 from printing.receipt_page import render_page_receipt
 from printing.text_fit import center, pair, wrap
 

@@ -14,7 +14,7 @@ from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Tabl
 from printing.fonts import fonts
 from printing.money import balance_words, format_money  # one wording for both layouts
 from printing.page import page_size_for
-from printing.receipt_data import ReceiptData
+from sync.core.receipt_data import ReceiptData
 from printing.text_fit import printable
 
 INK = colors.HexColor("#1f2937")

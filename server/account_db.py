@@ -22,7 +22,7 @@ from server.migrations import ACCOUNT
 from server.pg_admin import pg_engine
 from server.private_files import private_sqlite
 from server.sqlite import sqlite_engine, writer
-from sync.ids import new_id, utcnow
+from sync.core.ids import new_id, utcnow
 
 
 class AccountBase(SQLModel):
@@ -46,7 +46,7 @@ class StaffPin(AccountBase, table=True):
 
 
 class CustomGroup(AccountBase, table=True):
-    """A user group an owner or manager made, beside the built-in ones (sync.permissions)."""
+    """A user group an owner or manager made, beside the built-in ones (sync.core.permissions)."""
 
     __tablename__ = "staff_group"
     name: str = Field(primary_key=True, max_length=64)

@@ -14,7 +14,7 @@ from server.account_db import AccountDatabase, audit
 from server.private_files import private_dir
 from server.placement import Placement, least_loaded, place_on
 from server.registry import SLUG_RE, Account, Registry
-from sync.ids import new_id
+from sync.core.ids import new_id
 
 
 class AdminError(Exception):

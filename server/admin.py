@@ -15,8 +15,8 @@ from server.seed import SeedSummary, ensure_sessions, seed_demo
 from server.setup import (
     SetUp, add_class, add_closure, add_location, add_program, add_room, change_session, class_today, setting_up,
 )  # fmt: skip
-from sync.ids import new_id
-from sync.schema import STAFF_GROUPS, Staff
+from sync.core.ids import new_id
+from sync.core.schema import STAFF_GROUPS, Staff
 
 __all__ = [
     "AccountInfo",
@@ -109,7 +109,7 @@ def edit_staff(
 ):
     """Change a staff member; disabling signs them out of every desk at once."""
     from server import staff as ops
-    from sync.wire_staff import StaffUpdate
+    from sync.core.wire_staff import StaffUpdate
 
     body = StaffUpdate(group=group, display_name=display_name, grants=grants, active=active)
     return _run_staff(data_dir, slug, lambda db, actor: ops.update(db, actor, ops.by_username(db, username).id, body))
@@ -189,7 +189,7 @@ def enrollment_code(data_dir: str | os.PathLike, slug: str, *, uses: int = 1, ho
 
 
 def rotate_card_key(data_dir: str | os.PathLike, slug: str) -> int:
-    """A new member-card key for the account (sync.member_cards); returns its version. Desks look
+    """A new member-card key for the account (sync.core.member_cards); returns its version. Desks look
     cards up under it and the one before, and store a card anew under it at its next swipe."""
     from server.registry import Registry
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from server.account_db import AuditEvent
-from sync.schema import Attendance, AttendanceMark, CheckIn, ClassSchedule, ClassSession, Family, Location, Staff, Student
+from sync.core.schema import Attendance, AttendanceMark, CheckIn, ClassSchedule, ClassSession, Family, Location, Staff, Student
 
 _CHUNK = 500
 _HELD = ("check_in", "attendance_mark", "attendance")  # records that name a student and a class

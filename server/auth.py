@@ -17,11 +17,11 @@ from server.permissions import permissions_of
 from server.registry import Account, RefreshToken
 from server.state import ServerState
 from server.tokens import AccessClaims, hash_refresh_token, issue_access_token, new_refresh_token
-from sync.ids import new_id, utcnow
-from sync.permissions import CHECK_IN
-from sync.schema import Staff
-from sync.wire import AccountPublic, LoginRequest, RefreshRequest, StaffPublic, TokenResponse
-from sync.wire_staff import LogoutRequest
+from sync.core.ids import new_id, utcnow
+from sync.core.permissions import CHECK_IN
+from sync.core.schema import Staff
+from sync.core.wire import AccountPublic, LoginRequest, RefreshRequest, StaffPublic, TokenResponse
+from sync.core.wire_staff import LogoutRequest
 
 log = logging.getLogger("frontdesk.server.auth")
 

@@ -42,8 +42,8 @@ from server.registry import (
     family_of,
     revoke_families,
 )
-from sync.ids import new_id, utcnow
-from sync.permissions import SETTINGS_MANAGE, STAFF_MANAGE
+from sync.core.ids import new_id, utcnow
+from sync.core.permissions import SETTINGS_MANAGE, STAFF_MANAGE
 
 # Who may set a computer up as a desk by signing in there: managers and the owner (they may
 # manage staff, so they are trusted with the desks staff work at).

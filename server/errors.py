@@ -1,4 +1,4 @@
-"""Every error leaves the server as {"error": {"code", "message"}} (sync.wire.ErrorResponse)."""
+"""Every error leaves the server as {"error": {"code", "message"}} (sync.core.wire.ErrorResponse)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sync.wire import ErrorResponse
+from sync.core.wire import ErrorResponse
 
 log = logging.getLogger("frontdesk.server")
 

@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from server.importing.existing import class_label
 from server.importing.fields import ROSTER_COLUMNS
-from sync.schema import (
+from sync.core.schema import (
     Alert, Attendance, ClassSchedule, ClassSession, Contact, Enrollment, Family, LedgerEntry, Location, Staff, Student,
 )
 

@@ -18,7 +18,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from sync.waits import wait_set
+from sync.core.waits import wait_set
 
 RECHECK = 0.5
 RELAYED_RECHECK = 5.0  # when another process's changes are announced (LISTEN), looking is only a safety net

@@ -1,6 +1,6 @@
 """The server's mail queue: receipts asked for by email are sent here, off the request path.
 
-A desk's "email this receipt" arrives as a pushed change (sync.receipt_mutations) that records a
+A desk's "email this receipt" arrives as a pushed change (sync.core.receipt_mutations) that records a
 ReceiptEmail row, "queued". After the push commits, the push route kicks this queue for the
 account; the queue sends on a worker thread and writes the outcome on the row (sent, or failed
 with words for the desk), with a new change number, and rings the account's bell so every desk
@@ -25,10 +25,10 @@ from sqlmodel import col, select
 from server.account_db import audit, next_usn
 from server.mailer import MailError, receipt_message, send
 from server.state import ServerState
-from sync.ids import utcnow
-from sync.receipts import NoReceipt, receipt_data
-from sync.schema import ReceiptEmail
-from sync.waits import wait_set
+from sync.core.ids import utcnow
+from sync.core.receipts import NoReceipt, receipt_data
+from sync.core.schema import ReceiptEmail
+from sync.core.waits import wait_set
 
 log = logging.getLogger("frontdesk.server.mail")
 MAX_ATTEMPTS = 3

@@ -14,7 +14,7 @@ from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 
 from printing.receipt import receipt_lines
-from printing.receipt_data import ReceiptData
+from sync.core.receipt_data import ReceiptData
 from printing.receipt_page import render_page_receipt
 from server.settings import Settings
 

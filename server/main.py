@@ -23,7 +23,7 @@ from server.payments.choice import Gateways
 from server.payments.reconcile import CardSweeper
 from server.settings import Settings
 from server.state import ServerState
-from sync.clock import SYSTEM, Clock
+from sync.core.clock import SYSTEM, Clock
 
 
 def create_app(settings: Settings | None = None, clock: Clock = SYSTEM) -> FastAPI:

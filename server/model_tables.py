@@ -10,13 +10,13 @@ from sqlalchemy import MetaData, Table
 from server.account_db import AccountBase
 from server.migrations import ACCOUNT, REGISTRY
 from server.registry import RegistryBase
-from sync.schema import SHARED_TABLES
+from sync.core.schema import SHARED_TABLES
 
 # Every module that puts a table in an account database or in the registry. A module that adds a
 # table to AccountBase or RegistryBase must be named here, or `revision` would miss it
 # (tests/server/test_migrations.py imports every server module to check).
 MODEL_MODULES: dict[str, tuple[str, ...]] = {
-    ACCOUNT: ("sync.schema", "server.account_db", "server.payments.attempts", "server.importing.stored"),
+    ACCOUNT: ("sync.core.schema", "server.account_db", "server.payments.attempts", "server.importing.stored"),
     REGISTRY: ("server.registry", "server.importing.job_rows", "server.payments.choice"),
 }
 

@@ -15,7 +15,7 @@ import logging
 
 from server.sessions import plan_sessions
 from server.state import ServerState
-from sync.clock import SYSTEM, Clock
+from sync.core.clock import SYSTEM, Clock
 
 log = logging.getLogger("frontdesk.server.nightly")
 CHECK_SECONDS = 600.0

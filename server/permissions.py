@@ -10,9 +10,9 @@ from sqlmodel import Session, select
 
 from server.account_db import AuditEvent, CustomGroup, StaffGrant
 from server.tokens import AccessClaims
-from sync.mutations import Rejected
-from sync.permissions import BUILTIN_GROUPS, PERMISSIONS, expand, mutation_allowed, mutation_permission
-from sync.schema import Staff
+from sync.core.mutations import Rejected
+from sync.core.permissions import BUILTIN_GROUPS, PERMISSIONS, expand, mutation_allowed, mutation_permission
+from sync.core.schema import Staff
 
 
 def group_permissions(db: Session, group: str) -> frozenset[str]:

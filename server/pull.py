@@ -10,8 +10,8 @@ from sqlalchemy import bindparam, literal, union_all
 from sqlmodel import Session, col, select
 
 from server.account_db import Tombstone, current_usn
-from sync.schema import RECORD_TYPES, record_to_wire
-from sync.wire import Change, PullResponse
+from sync.core.schema import RECORD_TYPES, record_to_wire
+from sync.core.wire import Change, PullResponse
 
 _USN_TABLES = [cls.__table__ for cls in RECORD_TYPES.values()] + [Tombstone.__table__]  # type: ignore[attr-defined]
 _TOMBSTONES = len(_USN_TABLES) - 1

@@ -10,14 +10,14 @@ from server.permissions import permission_refusal, source_of
 from server.push_marks import MarkRun, fast
 from server.sessions import plan_after
 from server.tokens import AccessClaims
-from sync.clock import SYSTEM, Clock
+from sync.core.clock import SYSTEM, Clock
 from server.staff_proof import STAFF_UNPROVEN, proven
-from sync.edit_mutations import edited_fields
-from sync.mutations import OUTBOX_DISCARD, Rejected, apply_mutation
-from sync.schema import TYPE_OF_RECORD, Staff
-from sync.settings_audit import DESK_SETTINGS
-from sync.setup_mutations import edited_fields as setup_edited_fields
-from sync.wire import Mutation, MutationResult
+from sync.core.edit_mutations import edited_fields
+from sync.core.mutations import OUTBOX_DISCARD, Rejected, apply_mutation
+from sync.core.schema import TYPE_OF_RECORD, Staff
+from sync.core.settings_audit import DESK_SETTINGS
+from sync.core.setup_mutations import edited_fields as setup_edited_fields
+from sync.core.wire import Mutation, MutationResult
 
 OTHER_DESK = "This change was made on another desk and cannot be sent from this one."
 SEQ_REUSED = "This desk sent a different change under a number it had already used; it was not recorded."

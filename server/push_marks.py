@@ -1,6 +1,6 @@
 """The fast path of push for a run of attendance marks and check-ins: the bulk of a day's work.
 
-It means exactly what `sync.mutations` means for an attendance mark or a check-in and what
+It means exactly what `sync.core.mutations` means for an attendance mark or a check-in and what
 `server.push` records for it, but reads what the run refers to with a few queries up front and writes the run's rows with
 one executemany per table at the end, instead of ~16 ORM statements per mutation (profiled: the
 ORM's identity map, flushes and savepoints were ~95% of the server's time). The rows are built as
@@ -38,10 +38,10 @@ from server.audit_chain import canonical_detail, entry_hash
 from server.permissions import permission_refusal
 from server.staff_proof import STAFF_UNPROVEN
 from server.tokens import AccessClaims
-from sync.ids import new_id, utcnow
-from sync.mutations import ATTENDANCE_MARK, CHECK_IN, AttendancePayload, CheckInPayload, Rejected, parse_payload
-from sync.schema import Attendance, AttendanceMark, CheckIn, Staff, attendance_id
-from sync.wire import Mutation, MutationResult
+from sync.core.ids import new_id, utcnow
+from sync.core.mutations import ATTENDANCE_MARK, CHECK_IN, AttendancePayload, CheckInPayload, Rejected, parse_payload
+from sync.core.schema import Attendance, AttendanceMark, CheckIn, Staff, attendance_id
+from sync.core.wire import Mutation, MutationResult
 
 _counter = ChangeCounter.__table__
 
@@ -252,7 +252,7 @@ class MarkRun:
         return self._record(m, None, written)
 
     def _check_in(self, m: Mutation) -> tuple[tuple[str, str, int], ...]:
-        """As sync.mutations._check_in: the arrival (once), and with a class its mark."""
+        """As sync.core.mutations._check_in: the arrival (once), and with a class its mark."""
         p = parse_payload(m)  # raises Rejected with pydantic's words
         assert isinstance(p, CheckInPayload)
         if p.student_id not in self.students:

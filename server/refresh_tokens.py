@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from server import desks
 from server.registry import Desk, RefreshToken, Registry, family_of, revoke_families
-from sync.ids import utcnow
+from sync.core.ids import utcnow
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ from server.migrations import REGISTRY
 from server.pg_admin import pg_engine, with_password
 from server.private_files import private_dir, private_sqlite
 from server.sqlite import sqlite_engine, writer
-from sync.ids import new_id, utcnow
-from sync.member_cards import new_card_key
+from sync.core.ids import new_id, utcnow
+from sync.core.member_cards import new_card_key
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 # The registry's database: a URL (PostgreSQL, shared by servers on several machines) or, by
@@ -89,7 +89,7 @@ class RevokedSession(RegistryBase, table=True):
 
 class DeskCode(RegistryBase, table=True):
     """A desk's short code in its account ("D1", "D2", ...), handed out when it first signs in;
-    receipt numbers made offline carry it (sync.ledger.receipt_number), so it is unique per account.
+    receipt numbers made offline carry it (sync.core.ledger.receipt_number), so it is unique per account.
     A table of its own, so the tables desks already had stay as they were."""
 
     __tablename__ = "desk_code"
@@ -120,13 +120,13 @@ class RefreshToken(RegistryBase, table=True):
 
 
 class AccountSecret(RegistryBase, table=True):
-    """Per-account secrets kept here, apart from the account's own database (sync.member_cards
+    """Per-account secrets kept here, apart from the account's own database (sync.core.member_cards
     says why for the member-card key): a copy of an account database alone reveals nothing."""
 
     __tablename__ = "account_secret"
     account_id: str = Field(primary_key=True, max_length=36)
     card_key: str = Field(max_length=64)  # HMAC key of member-card hashes, urlsafe base64
-    # Rotation (sync.member_cards): the key's version, and the key before it, which desks still
+    # Rotation (sync.core.member_cards): the key's version, and the key before it, which desks still
     # look cards up under (a card found so is stored again under the new key).
     card_key_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     previous_card_key: str | None = Field(default=None, max_length=64)

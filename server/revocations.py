@@ -20,7 +20,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from server.registry import Registry, RevokedSession
-from sync.ids import utcnow
+from sync.core.ids import utcnow
 
 RECHECK = 1.0  # seconds a process trusts its list
 PRUNE_EVERY = 600.0  # seconds between deletions of rows whose tokens have all expired

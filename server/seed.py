@@ -23,9 +23,9 @@ from server.accounts import AdminError, open_account
 from server.seed_ledger import ledger
 from server.sessions import WINDOW_DAYS, plan_sessions
 from server.setup import SetUp
-from sync.clock import PinnedClock
-from sync.ids import new_id
-from sync.schema import (
+from sync.core.clock import PinnedClock
+from sync.core.ids import new_id
+from sync.core.schema import (
     RECORD_TYPES,
     Alert,
     ClassSchedule,

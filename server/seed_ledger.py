@@ -11,9 +11,9 @@ import datetime as dt
 import random
 from zoneinfo import ZoneInfo
 
-from sync.ids import new_id
-from sync.ledger import receipt_number
-from sync.schema import ClassSchedule, Enrollment, LedgerAllocation, LedgerEntry, Location, Student
+from sync.core.ids import new_id
+from sync.core.ledger import receipt_number
+from sync.core.schema import ClassSchedule, Enrollment, LedgerAllocation, LedgerEntry, Location, Student
 
 # Monthly tuition by program (cents), looked up from the start of the class's name.
 TUITION = [("Parent & Tot", 7_500), ("Preschool", 8_500), ("Tiny", 8_500), ("Mini Movers", 8_500), ("Gymnastics", 12_000),

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, col, or_, select
 
 from server.account_db import Tombstone, audit, reserve_usns
-from sync.class_times import Meeting, days, local_span, meetings_of
-from sync.clock import Clock, local_now, zone
-from sync.ids import new_id
-from sync.schema import (
+from sync.core.class_times import Meeting, days, local_span, meetings_of
+from sync.core.clock import Clock, local_now, zone
+from sync.core.ids import new_id
+from sync.core.schema import (
     Attendance,
     CheckIn,
     ClassSchedule,
@@ -36,7 +36,7 @@ from sync.schema import (
     Location,
     SyncedRecord,
 )
-from sync.setup_mutations import families_enrolled
+from sync.core.setup_mutations import families_enrolled
 
 WINDOW_DAYS = 63  # nine weeks: at least eight ahead on every night of the week
 GONE = "No longer on the class's schedule"
@@ -197,7 +197,7 @@ def families_of(db: Session, sessions: Iterable[ClassSession]) -> dict[str, list
 
 def plan_after(db: Session, mutation_type: str, written: list[SyncedRecord], clock: Clock) -> Plan:
     """After an applied set-up change: plan the sessions it touches."""
-    from sync.setup_mutations import PLANS_SESSIONS
+    from sync.core.setup_mutations import PLANS_SESSIONS
 
     if mutation_type not in PLANS_SESSIONS or not written:
         return Plan()

@@ -1,6 +1,6 @@
 """Setting a school up from Python and the admin command line: the same changes a desk makes.
 
-Every change here is a set-up mutation (sync.setup_mutations) applied by the same applier the
+Every change here is a set-up mutation (sync.core.setup_mutations) applied by the same applier the
 server runs for a desk's push, then the session planner (server.sessions), in one transaction,
 audited as `admin.<type>`. `SetUp` works inside a caller's transaction (the demo seed uses it);
 the functions below open the account for one change each.
@@ -26,7 +26,7 @@ from sqlmodel import Session, col, or_, select
 from server.account_db import audit, next_usn
 from server.accounts import AdminError, open_account
 from server.sessions import Plan, families_of, plan_after, plan_sessions
-from sync.class_times import (
+from sync.core.class_times import (
     BadTimes,
     format_times,
     meeting,
@@ -34,10 +34,10 @@ from sync.class_times import (
     time_of,
     weekday_of,
 )
-from sync.clock import SYSTEM, Clock, local_now
-from sync.ids import new_id
-from sync.mutations import Rejected
-from sync.schema import (
+from sync.core.clock import SYSTEM, Clock, local_now
+from sync.core.ids import new_id
+from sync.core.mutations import Rejected
+from sync.core.schema import (
     ClassSchedule,
     ClassSession,
     Enrollment,
@@ -48,7 +48,7 @@ from sync.schema import (
     Staff,
     Student,
 )
-from sync.setup_mutations import ADDS, PAYLOADS, apply_setup
+from sync.core.setup_mutations import ADDS, PAYLOADS, apply_setup
 
 
 @dataclass(frozen=True)

@@ -129,9 +129,9 @@ def _families(out) -> None:
 
 def _list_sessions(data_dir: Path, args: argparse.Namespace) -> None:
     from server import setup
-    from sync.class_times import clock_words
-    from sync.clock import zone
-    from sync.schema import ClassSchedule, ClassSession, Location
+    from sync.core.class_times import clock_words
+    from sync.core.clock import zone
+    from sync.core.schema import ClassSchedule, ClassSession, Location
 
     with setup.setting_up(data_dir, args.slug) as s:
         location = s.db.get(Location, s.location_id(args.location))

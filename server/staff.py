@@ -19,10 +19,10 @@ from sqlmodel import Session, delete, select
 from server.account_db import CustomGroup, StaffCredential, StaffGrant, StaffPin, audit, next_usn
 from server.errors import ApiError
 from server.permissions import grants_of, group_exists, group_permissions, permissions_of
-from sync.ids import new_id, utcnow
-from sync.permissions import ALL_PERMISSIONS, BUILTIN_GROUP_LABELS, BUILTIN_GROUPS, PERMISSIONS, expand
-from sync.schema import Staff
-from sync.wire_staff import GroupCreate, GroupDetail, GroupUpdate, StaffCreate, StaffDetail, StaffUpdate
+from sync.core.ids import new_id, utcnow
+from sync.core.permissions import ALL_PERMISSIONS, BUILTIN_GROUP_LABELS, BUILTIN_GROUPS, PERMISSIONS, expand
+from sync.core.schema import Staff
+from sync.core.wire_staff import GroupCreate, GroupDetail, GroupUpdate, StaffCreate, StaffDetail, StaffUpdate
 
 
 @dataclass(frozen=True)

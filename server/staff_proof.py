@@ -1,4 +1,4 @@
-"""The server's side of sync.staff_proof: the key per account, desk and staff member, derived
+"""The server's side of sync.core.staff_proof: the key per account, desk and staff member, derived
 from the server's signing key (so nothing is stored, and no desk can derive another's), and the
 check of a pushed change's proof."""
 
@@ -9,8 +9,8 @@ import hashlib
 import hmac
 
 from server.tokens import AccessClaims
-from sync.staff_proof import checks
-from sync.wire import Mutation
+from sync.core.staff_proof import checks
+from sync.core.wire import Mutation
 
 STAFF_UNPROVEN = (
     "The staff member who made this change never signed in at this desk (the desk could not show it); "

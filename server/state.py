@@ -14,8 +14,8 @@ from server.registry import Account, Registry
 from server.revocations import Revocations
 from server.settings import Settings
 from server.tokens import load_signing_key
-from sync.clock import SYSTEM, Clock
-from sync.ids import utcnow
+from sync.core.clock import SYSTEM, Clock
+from sync.core.ids import utcnow
 
 # How long a process trusts its list of accounts being moved; `move-account` waits longer than
 # this before it stops the old database, so every process refuses the account's requests by then.

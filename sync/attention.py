@@ -1,6 +1,6 @@
 """Money matters that need a person, read from the cache, beside the refused changes in "needs
 attention" (sync.store.DeskStore.rejected): a receipt email the server could not send, and a
-card charge the server could not cancel after the desk gave up on it (sync.card_abandon).
+card charge the server could not cancel after the desk gave up on it (sync.core.card_abandon).
 
 They are facts the server wrote back, not changes of this desk, so they are listed on every desk
 that sees money, for as long as they stand: a failed email until it is sent again (a newer
@@ -13,12 +13,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from sync.card_abandon import status_text
+from sync.core.card_abandon import status_text
 from sync.ledger_words import amount_text
-from sync.receipt_mutations import RECEIPT_EMAIL, ReceiptEmailPayload
-from sync.schema import CardAbandon, Family, LedgerEntry, ReceiptEmail
+from sync.core.receipt_mutations import RECEIPT_EMAIL, ReceiptEmailPayload
+from sync.core.schema import CardAbandon, Family, LedgerEntry, ReceiptEmail
 from sync.views import RejectedView
-from sync.ids import new_id
+from sync.core.ids import new_id
 
 EMAIL_FAILED = "email_failed"
 CARD_NEEDS_HAND = "card_needs_attention"

@@ -28,14 +28,14 @@ from pathlib import Path
 
 from sync import keyring_store
 from sync.client import ApiClient
-from sync.clock import Clock, SystemClock
-from sync.staff_proof import session_proof
+from sync.core.clock import Clock, SystemClock
+from sync.core.staff_proof import session_proof
 from sync.desk_credential import DeskCredential
 from sync.offline_signin import OfflineVerifiers, verify_pin
 from sync.staff_client import revoke_refresh_token
 from sync.errors import AuthError, NetworkError, ServerError
 from sync.paths import server_key
-from sync.wire import AccountPublic, StaffPublic, TokenResponse
+from sync.core.wire import AccountPublic, StaffPublic, TokenResponse
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +55,10 @@ class SignedIn:
     remembered: bool  # the sign-in is in the OS keyring: the next start needs no password
     offline: bool = False  # resumed from the keyring without reaching the server (tokens renewed later)
     notice: str | None = None  # something to tell the person, in words
-    card_key: str | None = None  # the account's member-card key (sync.member_cards); None before a first sign-in
+    card_key: str | None = None  # the account's member-card key (sync.core.member_cards); None before a first sign-in
     old_card_keys: tuple[str, ...] = ()  # the key before its last rotation: cards seen under it are stored anew
     desk_code: str | None = None  # this desk's code in receipt numbers, when the server gave one this time
-    # This session's proof that the person signed in here (sync.staff_proof); None when the desk
+    # This session's proof that the person signed in here (sync.core.staff_proof); None when the desk
     # holds no key for them (their changes then pass only under their own token).
     staff_proof: str | None = None
 
@@ -83,7 +83,7 @@ class DeskAuth:
         # This desk's proof to the server (server.desks), beside the sign-in, never forgotten by a sign-out.
         self.credential = DeskCredential(f"{self.keyring_key}/desk", desk_folder)
         self.clock = clock or SystemClock()
-        self.staff_key: str | None = None  # the signed-in person's key at this desk (sync.staff_proof)
+        self.staff_key: str | None = None  # the signed-in person's key at this desk (sync.core.staff_proof)
         # Where a new session proof goes when it is made outside a sign-in (a PIN unlock):
         # DeskSession sets it to the outbox's proofs, so the changes that follow carry it.
         self.on_session: Callable[[str, str], None] | None = None
@@ -137,7 +137,7 @@ class DeskAuth:
 
     def check_pin(self, pin: str) -> bool:
         """Whether `pin` unlocks this desk for the signed-in staff member (works offline). An
-        unlock starts a new session, with its own proof (sync.staff_proof)."""
+        unlock starts a new session, with its own proof (sync.core.staff_proof)."""
         ok = self.current is not None and verify_pin(self.pin_verifier, pin)
         proof = self._new_proof() if ok else None
         if proof is not None and self.current is not None:

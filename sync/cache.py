@@ -28,9 +28,9 @@ from sqlmodel import Session, SQLModel
 from sync import db, pull_apply
 from sync.ledger_local import undo_ledger_effects
 from sync.local_effects import undo_local_effects
-from sync.mutations import Rejected, apply_mutation
-from sync.schema import RECORD_TYPES, SHARED_TABLES
-from sync.wire import Change, Mutation
+from sync.core.mutations import Rejected, apply_mutation
+from sync.core.schema import RECORD_TYPES, SHARED_TABLES
+from sync.core.wire import Change, Mutation
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ sync_state = Table(
     Column("schema_version", String, nullable=False),
 )
 # How far each record type is complete: a type the signed-in staff member may not see is not
-# pulled (sync.permissions.RECORD_VIEW), so it stays behind the main cursor until someone who
+# pulled (sync.core.permissions.RECORD_VIEW), so it stays behind the main cursor until someone who
 # may see it signs in here and the engine fills in what it missed. No row: complete up to 0.
 type_cursor = Table(
     "type_cursor",

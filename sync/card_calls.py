@@ -10,7 +10,7 @@ sync.money_desk sends card payments, voids and refunds through `card_call`:
   (nothing was sent: "No connection" stays true);
 - no answer in time, Cancel (`cancel` set), a failed connection after something may have been
   sent, a server failure, or this coroutine cancelled (the window closed): the call is given up
-  on by its key (sync.card_abandon, through the outbox, pushed at once) and CardNotConfirmed
+  on by its key (sync.core.card_abandon, through the outbox, pushed at once) and CardNotConfirmed
   says so in the words the desk shows until the server answers what became of it.
 """
 
@@ -21,11 +21,11 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import httpx
 
-from sync.card_abandon import NOT_CONFIRMED, NOT_CONFIRMED_CHANGE, AbandonPayload
+from sync.core.card_abandon import NOT_CONFIRMED, NOT_CONFIRMED_CHANGE, AbandonPayload
 from sync.errors import NetworkError, ServerError
 from sync.payments_client import with_retries
 from sync.store import DeskStore
-from sync.wire_payments import PaymentAnswer
+from sync.core.wire_payments import PaymentAnswer
 
 # The hard limit of one card call, retries included, in seconds: after it the desk stops waiting
 # (some acquirers take a timeout reversal only within about 30 seconds).

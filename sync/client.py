@@ -1,4 +1,4 @@
-"""ApiClient: the desk's side of the /v1 HTTP contract (sync.wire), on an injected httpx.AsyncClient.
+"""ApiClient: the desk's side of the /v1 HTTP contract (sync.core.wire), on an injected httpx.AsyncClient.
 
 Injecting the AsyncClient is the seam for tests: the real server over loopback, or in-process
 through httpx.ASGITransport. Every failure comes out as one of the `sync.errors` kinds:
@@ -35,7 +35,7 @@ from sync.errors import (
     SyncError,
 )
 from sync.pull_apply import parse_page
-from sync.wire import (
+from sync.core.wire import (
     DEFAULT_PULL_PAGE,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sync.client import ApiClient
-from sync.wire_desks import (
+from sync.core.wire_desks import (
     DeskList,
     DeskPublic,
     EnrollmentCodeRequest,

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from sync.money_views import DrawerExpected
 from sync.queries import zone_of
-from sync.schema import LedgerEntry
+from sync.core.schema import LedgerEntry
 
 _MONEY_METHODS = ("cash", "check", "card_present", "card_keyed", "terminal")
 

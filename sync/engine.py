@@ -30,12 +30,12 @@ from typing import Any
 
 from sync.client import ApiClient
 from sync.errors import AuthError, NetworkError, RejectedError, ServerError, SyncError
-from sync.clock import utc_naive
-from sync.schema import RECORD_TYPES
+from sync.core.clock import utc_naive
+from sync.core.schema import RECORD_TYPES
 from sync.store import DeskStore
 from sync.views import SyncStatus
-from sync.waits import wait_set
-from sync.wire import DEFAULT_PULL_PAGE, MAX_PULL_PAGE, MAX_PUSH_BATCH, Mutation, MutationResult, PullResponse
+from sync.core.waits import wait_set
+from sync.core.wire import DEFAULT_PULL_PAGE, MAX_PULL_PAGE, MAX_PUSH_BATCH, Mutation, MutationResult, PullResponse
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sync import db
-from sync.contact_fields import clean_phone
-from sync.edit_mutations import ALERT_ADD, CONTACT_ADD
+from sync.core.contact_fields import clean_phone
+from sync.core.edit_mutations import ALERT_ADD, CONTACT_ADD
 from sync.errors import RejectedError
 from sync.family_file import (
     ChildKey,
@@ -30,9 +30,9 @@ from sync.family_file import (
     family_file,
     likely_duplicates,
 )
-from sync.family_mutations import EMERGENCY, FAMILY_CREATE, STUDENT_ADD, STUDENT_MOVE
-from sync.ids import new_id
-from sync.schema import Contact, Family, Student
+from sync.core.family_mutations import EMERGENCY, FAMILY_CREATE, STUDENT_ADD, STUDENT_MOVE
+from sync.core.ids import new_id
+from sync.core.schema import Contact, Family, Student
 from sync.store import DeskStore
 
 Part = Literal["family", "guardian", "student", "note"]

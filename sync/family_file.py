@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, col, or_, select
 
-from sync.contact_fields import phone_text, same_phone
-from sync.family_mutations import EMERGENCY
+from sync.core.contact_fields import phone_text, same_phone
+from sync.core.family_mutations import EMERGENCY
 from sync.queries import NotFound
-from sync.schema import Alert, Contact, Family, Student
+from sync.core.schema import Alert, Contact, Family, Student
 from sync.search import age_on
 
 
@@ -64,7 +64,7 @@ class StudentRecord:
 @dataclass(frozen=True)
 class NoteRecord:
     id: str
-    kind: str  # sync.schema.ALERT_KINDS
+    kind: str  # sync.core.schema.ALERT_KINDS
     text: str
     active: bool  # False: resolved
     student_id: str | None

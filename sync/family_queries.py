@@ -1,6 +1,6 @@
 """The family screen's data from the cache: guardians, students, alerts and the ledger.
 
-The ledger is worked out by sync.ledger from the family's rows, pending ones (usn None) last,
+The ledger is worked out by sync.core.ledger from the family's rows, pending ones (usn None) last,
 exactly as the server will order them once they arrive. Each line is shown in its location's
 time zone, and what staff may still do to it (void or refund) is judged on that location's
 business day: a payment taken in Chicago at 7 PM is still "today" there after UTC midnight.
@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, or_, select
 
-from sync.ledger import correction_for
-from sync.ledger_mutations import family_ledger
-from sync.card_abandon import status_text
+from sync.core.ledger import correction_for
+from sync.core.ledger_mutations import family_ledger
+from sync.core.card_abandon import status_text
 from sync.ledger_words import amount_text, method_text
 from sync.money_views import FamilyStudentView, FamilyView, GuardianView, LedgerRow, OpenCharge
 from sync.queries import NotFound, local
-from sync.schema import Alert, ALERT_SEVERITY, CardAbandon, Contact, Family, LedgerEntry, Location, Staff, Student
+from sync.core.schema import Alert, ALERT_SEVERITY, CardAbandon, Contact, Family, LedgerEntry, Location, Staff, Student
 from sync.search import age_on, sort_alerts
 from sync.views import AlertView
 
@@ -123,7 +123,7 @@ def _rows(s: Session, ledger, zone: ZoneInfo, now: dt.datetime) -> tuple[LedgerR
 
 
 def _with_attempts(s: Session, family_id: str, rows: tuple[LedgerRow, ...], zone: ZoneInfo) -> tuple[LedgerRow, ...]:
-    """The ledger with the card calls the desk gave up on (sync.card_abandon), each after the
+    """The ledger with the card calls the desk gave up on (sync.core.card_abandon), each after the
     lines made before it: "Card payment of 45.00: cancelling…", then cancelled or needs attention.
     They move no money (amount 0); a reversed charge shows as its payment and its void."""
     attempts = s.exec(select(CardAbandon).where(CardAbandon.family_id == family_id).order_by(CardAbandon.made_at)).all()

@@ -13,7 +13,7 @@ import httpx
 
 from sync.client import ApiClient
 from sync.errors import AuthError
-from sync.wire_imports import ExportFormat, ImportOptions, JobStatus, PreviewAnswer, UploadAnswer
+from sync.core.wire_imports import ExportFormat, ImportOptions, JobStatus, PreviewAnswer, UploadAnswer
 
 # A big file takes the server a few seconds per step; the desk's usual 15 s would cut it off.
 LONG = httpx.Timeout(180.0, connect=5.0)

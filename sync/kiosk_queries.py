@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from sync import db
 from sync.queries import enrolled_on, sessions_on, zone_of
-from sync.schema import Attendance, CheckIn, Contact, Enrollment, Family, Student
+from sync.core.schema import Attendance, CheckIn, Contact, Enrollment, Family, Student
 from sync.search import alerts_for
 from sync.store import DeskStore
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from sync import ledger_mutations as lm
-from sync.mutations import Rejected, parse_payload
-from sync.schema import DrawerCount, LedgerAllocation, LedgerEntry
-from sync.wire import Mutation
+from sync.core import ledger_mutations as lm
+from sync.core.mutations import Rejected, parse_payload
+from sync.core.schema import DrawerCount, LedgerAllocation, LedgerEntry
+from sync.core.wire import Mutation
 
 
 def undo_ledger_effects(s: Session, mutation: Mutation) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sync import ledger_mutations as lm
-from sync.schema import CARD_METHODS, Family, LedgerEntry
-from sync.wire import Mutation
+from sync.core import ledger_mutations as lm
+from sync.core.schema import CARD_METHODS, Family, LedgerEntry
+from sync.core.wire import Mutation
 
 METHOD_WORDS = {
     "cash": "Cash",

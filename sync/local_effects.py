@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from sync import family_mutations
-from sync.mutations import AttendancePayload, CheckInPayload, Rejected, parse_payload
-from sync.schema import Attendance, AttendanceMark, CheckIn, attendance_id
-from sync.wire import Mutation
+from sync.core import family_mutations
+from sync.core.mutations import AttendancePayload, CheckInPayload, Rejected, parse_payload
+from sync.core.schema import Attendance, AttendanceMark, CheckIn, attendance_id
+from sync.core.wire import Mutation
 
 
 def undo_local_effects(s: Session, mutation: Mutation) -> None:

@@ -10,7 +10,7 @@ are recorded through the store's outbox (offline too). Card payments, and voids 
 card payments, need the gateway: they go to the server at once, with an idempotency key made
 here before the first attempt, and are refused offline with words for the desk.
 
-Receipt numbers are made here (sync.ledger.receipt_number): location code, this desk's code
+Receipt numbers are made here (sync.core.ledger.receipt_number): location code, this desk's code
 from the server, and a counter kept in the outbox file, so they are unique offline too.
 """
 
@@ -28,15 +28,15 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from sync import db, drawer, family_queries, family_search
-from sync import ledger_mutations as lm
+from sync.core import ledger_mutations as lm
 from sync import money_input as mi
-from sync.card_abandon import AbandonPayload
+from sync.core.card_abandon import AbandonPayload
 from sync.card_calls import CARD_TIME_LIMIT, CardNotConfirmed, card_call  # noqa: F401 (CardNotConfirmed: the desk's)
 from sync.client import ApiClient
-from sync.clock import utc_naive
+from sync.core.clock import utc_naive
 from sync.errors import NetworkError, SyncError
-from sync.ids import new_id
-from sync.ledger import correction_for, receipt_number
+from sync.core.ids import new_id
+from sync.core.ledger import correction_for, receipt_number
 from sync.ledger_words import amount_text, card_text
 from sync.money_views import (
     CorrectionOutcome,
@@ -46,7 +46,7 @@ from sync.money_views import (
     PaymentOutcome,
 )
 from sync.payments_client import RETRY_DELAYS, PaymentsApi
-from sync.schema import (
+from sync.core.schema import (
     CARD_METHODS,
     CHARGE_CATEGORIES,
     RECORDED_METHODS,
@@ -57,7 +57,7 @@ from sync.schema import (
     Staff,
 )
 from sync.store import DeskStore
-from sync.wire_payments import (
+from sync.core.wire_payments import (
     CardPaymentRequest,
     CardRefundRequest,
     CardVoidRequest,
@@ -400,7 +400,7 @@ class MoneyDesk:
         return self._correction(refund_id, "refund", entry.family_id, mutation.payload["receipt_no"], True)
 
     def card_call_status(self, key: str) -> str | None:
-        """What became of a card call this desk gave up on (sync.card_abandon: cancelling,
+        """What became of a card call this desk gave up on (sync.core.card_abandon: cancelling,
         not_charged, cancelled, done, needs_attention), as the cache knows it; None: not given up."""
         with db.read_session(self.store.cache.engine) as s:
             row = s.get(CardAbandon, key)

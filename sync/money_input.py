@@ -10,10 +10,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from sync.errors import RejectedError
-from sync.ids import new_id
-from sync.ledger import MAX_CENTS, LedgerSummary, allocate
+from sync.core.ids import new_id
+from sync.core.ledger import MAX_CENTS, LedgerSummary, allocate
 from sync.ledger_words import amount_text
-from sync.wire_payments import CardData
+from sync.core.wire_payments import CardData
 
 
 def rejected(message: str, code: str = "invalid") -> RejectedError:

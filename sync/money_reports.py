@@ -1,7 +1,7 @@
 """Money reports over the desk's cache: family statement, end of day (bank deposit) and drawer counts.
 
 Like sync.reports they read only the local cache, so they work offline and say how current they
-are; every figure comes from sync.ledger, the same arithmetic the family screen and the server
+are; every figure comes from sync.core.ledger, the same arithmetic the family screen and the server
 use, so a statement never disagrees with the balance on screen. Integer cents throughout.
 """
 
@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from sync.ledger import summarize
+from sync.core.ledger import summarize
 from sync.queries import NotFound
-from sync.schema import DrawerCount, Family, LedgerAllocation, LedgerEntry, Location, Staff
+from sync.core.schema import DrawerCount, Family, LedgerAllocation, LedgerEntry, Location, Staff
 
 METHOD_WORDS = {
     "cash": "Cash", "check": "Check", "card_present": "Card (swiped)", "card_keyed": "Card (keyed)",

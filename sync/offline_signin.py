@@ -25,7 +25,7 @@ from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from sync.wire import AccountPublic, StaffPublic, TokenResponse
+from sync.core.wire import AccountPublic, StaffPublic, TokenResponse
 
 DEFAULT_DAYS = 7
 _hasher = PasswordHasher()
@@ -38,7 +38,7 @@ class CachedSignIn:
     account: AccountPublic
     pin_verifier: str | None
     saved_at: dt.datetime
-    staff_key: str | None = None  # their key at this desk (sync.staff_proof), unwrapped with the password
+    staff_key: str | None = None  # their key at this desk (sync.core.staff_proof), unwrapped with the password
 
 
 class OfflineVerifiers:
@@ -56,7 +56,7 @@ class OfflineVerifiers:
             "pin_verifier": tokens.pin_verifier,
             "saved_at": self.clock().isoformat(),
             # Wrapped under a key made from their password: whoever reads this file cannot
-            # prove changes in their name without it (sync.staff_proof).
+            # prove changes in their name without it (sync.core.staff_proof).
             "staff_key": wrap(password, tokens.staff_key) if tokens.staff_key else None,
         }
         self._save(entries)

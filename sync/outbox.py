@@ -42,8 +42,8 @@ from sqlalchemy.exc import OperationalError
 
 from sync import db
 from sync.errors import StorageError
-from sync.ids import new_id, utcnow
-from sync.wire import Mutation, MutationResult
+from sync.core.ids import new_id, utcnow
+from sync.core.wire import Mutation, MutationResult
 
 PENDING, APPLIED, REJECTED = "pending", "applied", "rejected"
 # A rejected mutation that staff dealt with: sent again as a new mutation, or let go (audited by
@@ -87,7 +87,7 @@ mutations = Table(
     Column("usn", Integer, nullable=True),
     UniqueConstraint("desk_id", "seq"),
 )
-# The proof that a mutation's staff member signed in at this desk (sync.staff_proof), beside the
+# The proof that a mutation's staff member signed in at this desk (sync.core.staff_proof), beside the
 # mutation rather than a column of it: create_all adds a table to an existing outbox file, never
 # a column, and the outbox is the one file a desk cannot download again.
 mutation_proofs = Table(
@@ -98,7 +98,7 @@ mutation_proofs = Table(
 )
 
 # Card calls sent and not answered yet (sync.money_desk), each with the abandon to record if the
-# desk gives up on it (sync.card_abandon; no card data). A row still here when the desk starts
+# desk gives up on it (sync.core.card_abandon; no card data). A row still here when the desk starts
 # again is a call the desk was killed in the middle of: it is given up on then.
 card_calls = Table(
     "card_calls",
@@ -137,7 +137,7 @@ class Outbox:
                 desk_id = new_id()
                 s.execute(meta.insert().values(key="desk_id", value=desk_id))
         self.desk_id: str = desk_id
-        # The proof of each staff member's session at this desk now (sync.staff_proof), set at
+        # The proof of each staff member's session at this desk now (sync.core.staff_proof), set at
         # every sign-in and unlock; each mutation they make carries it.
         self.staff_proofs: dict[str, str] = {}
 
@@ -416,7 +416,7 @@ def _set_meta(s: Any, key: str, value: str) -> None:
 
 
 def _with_proofs() -> Any:
-    """Mutations with their proofs (sync.staff_proof), when they have one."""
+    """Mutations with their proofs (sync.core.staff_proof), when they have one."""
     return select(mutations, mutation_proofs.c.proof).select_from(
         mutations.outerjoin(mutation_proofs, mutation_proofs.c.mutation_id == mutations.c.id))
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from sync.client import ApiClient
 from sync.errors import ConflictError, NetworkError, ServerError, SyncError
-from sync.wire_payments import CardData, CardPaymentRequest, CardRefundRequest, CardVoidRequest, PaymentAnswer
+from sync.core.wire_payments import CardData, CardPaymentRequest, CardRefundRequest, CardVoidRequest, PaymentAnswer
 
 RETRY_DELAYS = (0.5, 1.5)  # seconds before the 2nd and 3rd attempt of a card call
 GATEWAY_UNREACHABLE = "gateway_unreachable"  # the server's code when the card service did not answer it

@@ -4,7 +4,7 @@ A first pull brings every row of the account (100k students and a million attend
 big school), so what the cache does per row is what a first pull costs (bench.sync_first_pull):
 
 - Rows: the client reads a page with `parse_page`, which validates each row for its record type
-  as the JSON is read (the same fields and checks as `sync.schema.record_from_wire`) and turns it
+  as the JSON is read (the same fields and checks as `sync.core.schema.record_from_wire`) and turns it
   into the parameters SQLite stores, in the same pass (`Pulled`): the conversions are those of
   SQLAlchemy's bind processors, without their per-value overhead (tests/sync/test_pull_apply.py
   holds them equal). A model object per row, or a loop over its columns, cost as much as reading
@@ -36,8 +36,8 @@ from sqlalchemy.dialects import sqlite
 from sqlmodel import Session
 from typing_extensions import TypedDict  # pydantic reads a TypedDict from here before Python 3.12
 
-from sync.schema import RECORD_TYPES
-from sync.wire import Change, PullResponse
+from sync.core.schema import RECORD_TYPES
+from sync.core.wire import Change, PullResponse
 
 _DIALECT = sqlite.dialect()
 
@@ -175,7 +175,7 @@ def row(type_name: str, change: Change) -> dict:
 @functools.cache
 def _model(type_name: str) -> type[BaseModel]:
     """A plain pydantic twin of a record class: the same fields and checks as
-    `sync.schema.record_from_wire`, without SQLModel's machinery (about ten times faster)."""
+    `sync.core.schema.record_from_wire`, without SQLModel's machinery (about ten times faster)."""
     cls = RECORD_TYPES[type_name]
     return create_model(f"{cls.__name__}Row", **{n: (f.annotation, f) for n, f in cls.model_fields.items()})  # type: ignore[call-overload]
 
@@ -219,7 +219,7 @@ def _plan(type_name: str) -> tuple[str, Callable[[Sequence[Change | Pulled]], li
 def _pulled(type_name: str) -> Any:
     """The schema of one change of a record type, read into a `Pulled`.
 
-    Its row has the record's fields and checks (those of `sync.schema.record_from_wire`; its id
+    Its row has the record's fields and checks (those of `sync.core.schema.record_from_wire`; its id
     and usn are the change's own), read into a dict, then made into the row's parameters by one
     generated function: a model per row, and a loop over the columns per row, each cost about as
     much as reading the row.

@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import Session, col, or_, select
 
-from sync.contact_fields import phone_text, region_of_zone
-from sync.kiosk_referrals import referrals_on
-from sync.schema import (
+from sync.core.contact_fields import phone_text, region_of_zone
+from sync.core.kiosk_referrals import referrals_on
+from sync.core.schema import (
     Attendance,
     CheckIn,
     ClassSchedule,
@@ -181,7 +181,7 @@ def suggest(choices: Sequence[SessionChoice], now_utc: dt.datetime) -> str | Non
 
 
 def _guardians(s: Session, family_id: str, region: str) -> tuple[GuardianView, ...]:
-    """Phones as the location's country writes them (stored as E.164: sync.contact_fields)."""
+    """Phones as the location's country writes them (stored as E.164: sync.core.contact_fields)."""
     rows = s.exec(select(Contact).where(Contact.family_id == family_id)).all()
     rows = sorted(rows, key=lambda c: (not c.is_primary, c.last_name.casefold(), c.first_name.casefold()))
     return tuple(

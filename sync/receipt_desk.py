@@ -1,7 +1,7 @@
 """Receipts at the desk: the receipt of a payment or refund to print, and emailing it.
 
     receipts = ReceiptDesk(store, business_name="Springfield Gymnastics")
-    data = receipts.receipt(entry_id)              # printing.receipt_data.ReceiptData, from the cache
+    data = receipts.receipt(entry_id)              # sync.core.receipt_data.ReceiptData, from the cache
     email_id = await receipts.email(entry_id)      # queued: offline too; the server sends it
     receipts.emails(entry_id)                      # how each request went (queued, sent, failed)
 
@@ -17,12 +17,12 @@ from dataclasses import dataclass
 
 from sqlmodel import col, select
 
-from printing.receipt_data import ReceiptData
+from sync.core.receipt_data import ReceiptData
 from sync import db
-from sync.ids import new_id
-from sync.receipt_mutations import RECEIPT_EMAIL, ReceiptEmailPayload
-from sync.receipts import receipt_data
-from sync.schema import ReceiptEmail
+from sync.core.ids import new_id
+from sync.core.receipt_mutations import RECEIPT_EMAIL, ReceiptEmailPayload
+from sync.core.receipts import receipt_data
+from sync.core.schema import ReceiptEmail
 from sync.store import DeskStore
 
 
@@ -49,7 +49,7 @@ class ReceiptDesk:
         self.currency = currency
 
     def receipt(self, entry_id: str, *, copy: bool = False) -> ReceiptData:
-        """Raises sync.receipts.NoReceipt (a LookupError) when the entry has no receipt."""
+        """Raises sync.core.receipts.NoReceipt (a LookupError) when the entry has no receipt."""
         with db.read_session(self.store.cache.engine) as s:
             return receipt_data(s, entry_id, business_name=self.business_name, currency=self.currency, copy=copy)
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from sync.queries import NotFound, local, zone_of
-from sync.schema import Attendance, CheckIn, ClassSchedule, ClassSession, Enrollment, Family, Location, Student
+from sync.core.schema import Attendance, CheckIn, ClassSchedule, ClassSession, Enrollment, Family, Location, Student
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import unicodedata
 
 from sqlalchemy import Connection, text
 
-from sync.schema import ALERT_SEVERITY
+from sync.core.schema import ALERT_SEVERITY
 from sync.views import AlertView, StudentHit
 
 MAX_WORDS = 8  # more words than any name has; keeps a pasted paragraph from becoming a huge query

@@ -7,7 +7,7 @@
     week = setup.week(loc, age=6, weekday=1)
 
 Every change goes through the store's outbox (offline too) as a set-up mutation
-(sync.setup_mutations), applied to the cache at once by the same applier the server runs; a
+(sync.core.setup_mutations), applied to the cache at once by the same applier the server runs; a
 refusal comes back as RejectedError with the applier's words and writes nothing. Sessions are
 planned by the server: a class added offline gets its sessions at the next sync.
 """
@@ -21,9 +21,9 @@ from typing import Any
 from sqlmodel import col, or_, select
 
 from sync import db
-from sync.class_times import Meeting, meetings_of, times_words
-from sync.ids import new_id
-from sync.schema import (
+from sync.core.class_times import Meeting, meetings_of, times_words
+from sync.core.ids import new_id
+from sync.core.schema import (
     ClassSchedule,
     ClassSession,
     Closure,
@@ -33,7 +33,7 @@ from sync.schema import (
     Room,
     Staff,
 )
-from sync.setup_mutations import families_enrolled
+from sync.core.setup_mutations import families_enrolled
 from sync.store import DeskStore
 
 KINDS = ("location", "room", "program", "class", "closure")
@@ -52,7 +52,7 @@ class ClassRow:
     room_id: str | None
     room: str
     level: str
-    times: str  # stored form (sync.class_times)
+    times: str  # stored form (sync.core.class_times)
     when: str  # in words: "Mon, Wed 4:00 PM (60 min)"
     meetings: tuple[Meeting, ...]
     age_min: int | None

@@ -15,7 +15,7 @@ import httpx
 
 from sync.client import ApiClient
 from sync.errors import SyncError
-from sync.wire_staff import (
+from sync.core.wire_staff import (
     AuditPage,
     GroupCreate,
     GroupDetail,

@@ -23,13 +23,13 @@ from sqlmodel import select
 
 from sync import attention, db, queries, search
 from sync.cache import Cache
-from sync.card_abandon import PAYMENT_ABANDON
-from sync.clock import SYSTEM, Clock, utc_naive
+from sync.core.card_abandon import PAYMENT_ABANDON
+from sync.core.clock import SYSTEM, Clock, utc_naive
 from sync.errors import AuthError, RejectedError
-from sync.ids import new_id
+from sync.core.ids import new_id
 from sync.ledger_words import money_summary
-from sync.member_cards import card_hash
-from sync.mutations import (
+from sync.core.member_cards import card_hash
+from sync.core.mutations import (
     ATTENDANCE_MARK,
     CARD_ASSIGN,
     CHECK_IN,
@@ -40,8 +40,8 @@ from sync.mutations import (
     Rejected,
 )
 from sync.outbox import Outbox
-from sync.receipt_mutations import RECEIPT_EMAIL
-from sync.schema import (
+from sync.core.receipt_mutations import RECEIPT_EMAIL
+from sync.core.schema import (
     ATTENDANCE_STATUSES,
     CheckIn,
     ClassSchedule,
@@ -60,7 +60,7 @@ from sync.views import (
     StudentCard,
     StudentHit,
 )
-from sync.wire import Mutation
+from sync.core.wire import Mutation
 from sync.writer import Writer
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ class DeskStore:
         # A crash between the outbox append and the cache commit (or a rebuilt cache) left pending
         # work out of the cache; the appliers are idempotent, so applying all of it again is safe.
         self.writer.run_sync(self.cache.reapply, self.outbox.pending())
-        # Card calls this desk was stopped in the middle of: given up on now (sync.card_abandon).
+        # Card calls this desk was stopped in the middle of: given up on now (sync.core.card_abandon).
         for key in self.outbox.card_calls_under_way():
             self.writer.run_sync(self._abandon_card_call, key, "desk_stopped")
 
@@ -328,7 +328,7 @@ class DeskStore:
 
     def _card_holder(self, number: str) -> tuple[str | None, bool]:
         """(student id, found only under an old key): the current key is tried first, then the
-        one before a rotation (sync.member_cards)."""
+        one before a rotation (sync.core.member_cards)."""
         keys = [self._card_key(), *self.old_card_keys]
         with db.read_session(self.cache.engine) as s:
             for i, key in enumerate(keys):
@@ -406,8 +406,8 @@ class DeskStore:
             return reports.enrollment_history(s, student_id)
 
     def kiosk_referrals(self, location_id: str, day: dt.date) -> list[Any]:
-        """The families the kiosk sent to the front desk at a location on a day (sync.kiosk_referrals)."""
-        from sync.kiosk_referrals import referrals_on
+        """The families the kiosk sent to the front desk at a location on a day (sync.core.kiosk_referrals)."""
+        from sync.core.kiosk_referrals import referrals_on
 
         with db.read_session(self.cache.engine) as s:
             return referrals_on(s, location_id, day)

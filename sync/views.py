@@ -20,7 +20,7 @@ class LocationView:
 
 @dataclass(frozen=True)
 class AlertView:
-    kind: str  # medical, allergy, waiver, balance, note (sync.schema.ALERT_KINDS) or "birthday"
+    kind: str  # medical, allergy, waiver, balance, note (sync.core.schema.ALERT_KINDS) or "birthday"
     severity: str  # red, amber, blue
     text: str
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from sync.ids import new_id, utcnow
+from sync.core.ids import new_id, utcnow
 
 WAIT_SECONDS = 20.0
 

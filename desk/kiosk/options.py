@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sync.schema import ALERT_KINDS
+from sync.core.schema import ALERT_KINDS
 
 
 @dataclass(frozen=True)

@@ -27,12 +27,12 @@ from desk.kiosk.options import KioskOptions
 from desk.presenters.formatting import clock, session_title
 from devices.cards import ID_CARD, IdCard, MemberSwipe, PaymentCard, Swipe
 from sync.errors import AuthError, SyncError
-from sync.clock import Clock
-from sync.ids import new_id
-from sync.kiosk_referrals import KIOSK_REFERRAL
-from sync.kiosk_referrals import payload_for as referral_payload
+from sync.core.clock import Clock
+from sync.core.ids import new_id
+from sync.core.kiosk_referrals import KIOSK_REFERRAL
+from sync.core.kiosk_referrals import payload_for as referral_payload
 from sync.kiosk_queries import PHONE_DIGITS, KioskChild, KioskClass, KioskFamily
-from sync.mutations import CHECK_IN, CheckInPayload
+from sync.core.mutations import CHECK_IN, CheckInPayload
 from sync.views import CheckInOutcome, LocationView
 
 log = logging.getLogger("frontdesk.kiosk")
@@ -280,7 +280,7 @@ class KioskPresenter:
         self.reload_children()
         for child in self.children:
             if child.blocked:
-                # No check-in for the child; the front desks are told who and why (sync.kiosk_referrals).
+                # No check-in for the child; the front desks are told who and why (sync.core.kiosk_referrals).
                 log.info("kiosk: student %s (%s) sent to the front desk: %s",
                          child.student_id, child.first_name, ", ".join(sorted(child.blocked_by)))
                 self._refer(child)

@@ -9,8 +9,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from desk.presenters.audit_words import local_time, sentence
-from sync.contact_fields import phone_text
-from sync.wire_staff import AuditEntry
+from sync.core.contact_fields import phone_text
+from sync.core.wire_staff import AuditEntry
 
 COLUMNS = ("Day", "What happened", "Details")
 SHOWN = 80  # characters of one value in the details column; the CSV export has them whole

@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from desk.presenters.formatting import clock
-from sync.wire_staff import AuditEntry
+from sync.core.wire_staff import AuditEntry
 
 # A pushed change: what its staff member did (after their name), and what it is called (a refusal).
 # {student}, {class}, {location}, {status}, {family} are the entry's names, or words that stand in.

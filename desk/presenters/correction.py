@@ -1,7 +1,7 @@
 """The void / refund dialog's logic: which correction applies to a ledger line, how much, and why.
 
 A void undoes a line on its own business day (or a charge, any day); a refund gives back part or
-all of a payment after that. sync.ledger decides which one a line may still have (LedgerRow.correction);
+all of a payment after that. sync.core.ledger decides which one a line may still have (LedgerRow.correction);
 the reason is required because it goes in the audit log.
 """
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sync.wire_desks import DeskPublic, EnrollmentCodeResponse
+from sync.core.wire_desks import DeskPublic, EnrollmentCodeResponse
 
 COLUMNS = ("Desk", "Code", "Last seen (UTC)", "From", "State")
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 from desk.presenters.formatting import age_text, now_at
 from desk.presenters.money_text import KIND_WORDS, balance_words, money, when_text
-from sync.contact_fields import phone_text, region_of_zone
+from sync.core.contact_fields import phone_text, region_of_zone
 from sync.money_desk import MoneyDesk
 from sync.money_views import CorrectionOutcome, FamilyHit, FamilyView, LedgerRow, PaymentOutcome
-from sync.permissions import ALL_PERMISSIONS, CHARGE_POST, LEDGER_REFUND, LEDGER_VIEW, LEDGER_VOID, PAYMENT_TAKE, expand
+from sync.core.permissions import ALL_PERMISSIONS, CHARGE_POST, LEDGER_REFUND, LEDGER_VIEW, LEDGER_VOID, PAYMENT_TAKE, expand
 from sync.views import LocationView
 
 SEARCH_LIMIT = 20

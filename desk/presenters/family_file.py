@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 
 from desk.presenters import family_forms as forms
 from desk.presenters.family import FamilyPresenter
-from sync.contact_fields import phone_text, region_of_zone
+from sync.core.contact_fields import phone_text, region_of_zone
 from sync.family_desk import FamilyDesk
 from sync.family_file import DuplicateHit, FamilyFile
 from sync.money_views import FamilyHit
-from sync.permissions import FAMILY_ADD, FAMILY_EDIT, STUDENT_MOVE
+from sync.core.permissions import FAMILY_ADD, FAMILY_EDIT, STUDENT_MOVE
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from desk.presenters.payment import FormProblem
-from sync.contact_fields import clean_email, clean_phone, phone_text
+from sync.core.contact_fields import clean_email, clean_phone, phone_text
 from sync.family_desk import FamilyDesk, GuardianDraft, NewFamily, Part, StudentDraft
 from sync.family_file import DuplicateHit, GuardianRecord, NoteRecord, StudentRecord
 

@@ -18,8 +18,8 @@ from desk.presenters.receipt_output import PrintOutcome, ReceiptOutput
 from desk.settings import DeskSettings, SettingsStore
 from sync.errors import RejectedError, SyncError
 from sync.views import LocationView
-from sync.wire import Health
-from sync.wire import PROTOCOL_VERSION
+from sync.core.wire import Health
+from sync.core.wire import PROTOCOL_VERSION
 
 def normalized_url(text: str) -> str:
     """What people type ("desk.example.com", "localhost:8800/") as a server address."""

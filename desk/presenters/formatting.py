@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sync.clock import Clock, local_now
+from sync.core.clock import Clock, local_now
 
 
 def clock(moment: dt.datetime) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sync.imports_client import ImportApi
-from sync.wire_imports import ExportFormat, ImportOptions, ImportProblem, JobStatus, PreviewAnswer, UploadAnswer
+from sync.core.wire_imports import ExportFormat, ImportOptions, ImportProblem, JobStatus, PreviewAnswer, UploadAnswer
 
 MAX_FILE_BYTES = 30 * 1024 * 1024  # as the server (server.importing.reading.MAX_BYTES)
 POLL_S = 0.25

@@ -1,7 +1,7 @@
 """How money reads at the desk: one place, so the family screen and its dialogs say it alike.
 
 Amounts are integer cents in and text out (printing.money does the currency); what people type
-comes back through sync.ledger.parse_money, never through a float.
+comes back through sync.core.ledger.parse_money, never through a float.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import datetime as dt
 
 from desk.presenters.formatting import clock
 from printing.money import format_money
-from sync.ledger import MoneyError, parse_money
+from sync.core.ledger import MoneyError, parse_money
 
 
 def money(cents: int, currency: str = "USD") -> str:

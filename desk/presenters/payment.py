@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from desk.presenters.formatting import now_at
 from desk.presenters.money_text import amount_field_text, balance_words, day_text, money, typed_money
 from devices.cards import PaymentCard, pan_ok
-from sync.card_abandon import NOT_CONFIRMED
+from sync.core.card_abandon import NOT_CONFIRMED
 from sync.money_desk import CardInput, CardNotConfirmed, MoneyDesk
 from sync.money_views import FamilyView, PaymentOutcome
 from sync.views import LocationView
@@ -49,7 +49,7 @@ RECEIPT_CHOICES = (("print", "Print", "P"), ("email", "Email", "E"), ("none", "N
 
 SWIPE_NOW = "Swipe the card now."
 ASKING = "Asking the card network…"
-# A card attempt the desk gave up on, by what the server said of it (sync.card_abandon).
+# A card attempt the desk gave up on, by what the server said of it (sync.core.card_abandon).
 GIVEN_UP_WORDS: dict[str, tuple[str, str]] = {
     "cancelling": (NOT_CONFIRMED, "amber"),
     "not_charged": ("Not charged: the server confirmed the card was not charged. Cancelled; you may take another payment.", "ok"),

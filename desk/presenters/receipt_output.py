@@ -16,7 +16,7 @@ from desk.settings import DeskSettings
 from printing.errors import PrintError
 from printing.printer import print_pdf_async
 from printing.receipt import render_receipt
-from printing.receipt_data import PaymentMethod, ReceiptData, ReceiptLine
+from sync.core.receipt_data import PaymentMethod, ReceiptData, ReceiptLine
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class ReceiptSender:
         self.output = output
 
     async def send(self, entry_id: str, choice: str, *, copy: bool = False) -> PrintOutcome:
-        from sync.receipts import NoReceipt
+        from sync.core.receipts import NoReceipt
 
         try:
             data = self.receipts.receipt(entry_id, copy=copy)

@@ -75,7 +75,7 @@ class RosterPresenter:
         self.session_index = -1
         self.rows: list[RosterRow] = []
         self.cursor = -1
-        # Attendance "view" (sync.permissions): the register shows, marks are not taken here.
+        # Attendance "view" (sync.core.permissions): the register shows, marks are not taken here.
         self.can_mark = True
 
     def day(self) -> dt.date:

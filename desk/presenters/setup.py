@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from desk.presenters.formatting import now_at
-from sync.class_times import (
+from sync.core.class_times import (
     WEEKDAY_NAMES,
     WEEKDAY_SHORT,
     BadTimes,
@@ -29,7 +29,7 @@ from sync.class_times import (
     weekday_of,
 )
 from sync.errors import RejectedError
-from sync.ledger import MoneyError, parse_money
+from sync.core.ledger import MoneyError, parse_money
 from sync.ledger_words import amount_text
 from sync.setup_desk import ClassRow, SetUpDesk, WeekEntry
 from sync.views import LocationView

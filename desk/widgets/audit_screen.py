@@ -17,7 +17,7 @@ from desk.ops import Op
 from desk.presenters.audit_log import ACTION_FILTERS, COLUMNS, day_start, export_csv, row
 from desk.widgets.common import label
 from sync.staff_client import StaffApi
-from sync.wire_staff import AuditEntry, AuditPage
+from sync.core.wire_staff import AuditEntry, AuditPage
 
 PAGE = 200
 

@@ -19,7 +19,7 @@ from desk.ops import Op
 from desk.presenters.desks import COLUMNS, code_words, may_retire, retire_question, row
 from desk.widgets.common import label
 from sync.desks_client import DesksApi
-from sync.wire_desks import DeskPublic
+from sync.core.wire_desks import DeskPublic
 
 
 class DesksScreen(QWidget):

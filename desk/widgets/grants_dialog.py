@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QCheckBox, QDialog, QDialogButtonBox, QVBoxLayout, QWidget
 
 from desk.widgets.common import label
-from sync.wire_staff import StaffDetail
+from sync.core.wire_staff import StaffDetail
 
 
 class GrantsDialog(QDialog):

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLineEdit, QVBoxLayout, QWidget
 
 from desk.widgets.common import label
-from sync.wire_staff import GroupCreate, GroupDetail, GroupUpdate
+from sync.core.wire_staff import GroupCreate, GroupDetail, GroupUpdate
 
 
 def group_name_from(words: str) -> str:

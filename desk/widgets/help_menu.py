@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QMenu, QMessageBox, QPushButton, QWidget
 from desk.diagnostics import about_lines, diagnostics_report
 from desk.ops import Op
 from sync.errors import SyncError
-from sync.wire import Health
+from sync.core.wire import Health
 
 if TYPE_CHECKING:
     from desk.boot import DeskSession

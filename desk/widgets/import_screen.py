@@ -23,7 +23,7 @@ from desk.presenters.imports import ACCEPT_WORDS, BALANCE_PER, DATE_ORDERS, MONE
 from desk.widgets.common import label, set_tone
 from desk.widgets.import_tables import ColumnsTable, MappingTable, ProblemsTable
 from sync.views import LocationView
-from sync.wire_imports import JobStatus, PreviewAnswer, UploadAnswer
+from sync.core.wire_imports import JobStatus, PreviewAnswer, UploadAnswer
 
 Notify = Callable[[str, str], None]
 AskPath = Callable[[Callable[[Path], None]], None]

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from desk.ops import Op
 from desk.presenters.setup import computer_zone, meetings_words, zones
 from desk.widgets.common import label, set_tone
-from sync.class_times import WEEKDAY_SHORT, parse_hours
+from sync.core.class_times import WEEKDAY_SHORT, parse_hours
 from sync.errors import SyncError
 from sync.setup_desk import ClassRow
 

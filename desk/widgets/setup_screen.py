@@ -263,7 +263,7 @@ class SetUpScreen(QWidget):
     def set_permissions(self, permissions: frozenset[str]) -> None:
         """Mirror of the server's rule: classes and programs with classes.manage, locations, rooms
         and closures with setup.manage; a tab the person may not change is shown read-only."""
-        from sync.permissions import CLASSES_MANAGE, SETUP_MANAGE
+        from sync.core.permissions import CLASSES_MANAGE, SETUP_MANAGE
 
         for kind, tab in self.lists.items():
             allowed = (CLASSES_MANAGE if kind in ("class", "program") else SETUP_MANAGE) in permissions

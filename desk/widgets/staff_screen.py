@@ -18,7 +18,7 @@ from desk.widgets.common import label
 from desk.widgets.grants_dialog import GrantsDialog
 from desk.widgets.group_dialog import GroupDialog
 from sync.staff_client import StaffApi
-from sync.wire_staff import GroupCreate, GroupDetail, GroupUpdate, StaffCreate, StaffDetail, StaffUpdate
+from sync.core.wire_staff import GroupCreate, GroupDetail, GroupUpdate, StaffCreate, StaffDetail, StaffUpdate
 
 COLUMNS = ("Name", "User name", "Group", "Status", "PIN")
 

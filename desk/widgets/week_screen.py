@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from desk.presenters.setup import SetUpPresenter, WeekCell
 from desk.widgets.common import label
-from sync.class_times import WEEKDAY_NAMES
+from sync.core.class_times import WEEKDAY_NAMES
 from sync.errors import SyncError
 from sync.views import LocationView
 

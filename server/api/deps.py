@@ -17,7 +17,7 @@ from server.registry import Account
 from server.settings import Settings
 from server.state import ServerState
 from server.tokens import AccessClaims, InvalidToken, decode_access_token
-from sync.schema import Staff
+from sync.core.schema import Staff
 
 # auto_error=False: a missing token must get our error shape, not FastAPI's own 403.
 _bearer = HTTPBearer(auto_error=False, description="Access token from /v1/auth/login or /v1/auth/refresh")

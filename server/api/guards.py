@@ -20,9 +20,9 @@ from server.api.deps import AccountDbDep, TokenDep
 from server.auth import STAFF_INACTIVE
 from server.errors import ApiError, auth_error
 from server.permissions import group_permissions, refusal
-from sync.permissions import expand
+from sync.core.permissions import expand
 from server.tokens import AccessClaims
-from sync.schema import Staff
+from sync.core.schema import Staff
 
 
 # The staff row, their grants and the account's change number in one statement: on PostgreSQL

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from server.importing.fields import FIELDS
 from server.importing.reading import Table
-from sync.wire_imports import ImportColumn
+from sync.core.wire_imports import ImportColumn
 
 SAMPLES = 3
 _SAMPLE_SCAN = 500  # rows looked at for samples: enough to find three values in a sparse column

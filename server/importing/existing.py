@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from sync.schema import Alert, ClassSchedule, Contact, Enrollment, Family, LedgerEntry, Location, Student
+from sync.core.schema import Alert, ClassSchedule, Contact, Enrollment, Family, LedgerEntry, Location, Student
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 

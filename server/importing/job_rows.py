@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session
 
 from server.registry import Registry, RegistryBase
-from sync.ids import utcnow
+from sync.core.ids import utcnow
 
 TICK_S = 0.5  # progress written, and cancel looked for, at most this often
 HEARTBEAT_S = 5.0  # a running job's row is touched at least this often, even with no progress

@@ -35,9 +35,9 @@ from server.importing.reading import FileProblem
 from server.importing.stored import MAX_UPLOADS_PER_ACCOUNT, UPLOAD_TTL_S, keep_upload, load_upload, new_upload
 from server.importing.writing import write_plan
 from server.registry import Registry
-from sync.clock import Clock, SystemClock
-from sync.ids import new_id
-from sync.wire_imports import ImportCounts, ImportOptions, JobStatus
+from sync.core.clock import Clock, SystemClock
+from sync.core.ids import new_id
+from sync.core.wire_imports import ImportCounts, ImportOptions, JobStatus
 
 __all__ = ["Busy", "ImportJobs", "MAX_UPLOADS_PER_ACCOUNT", "UPLOAD_TTL_S", "new_upload"]
 log = logging.getLogger("frontdesk.server.imports")

@@ -27,9 +27,9 @@ from pydantic_core import PydanticUndefined
 
 from server.importing.existing import Existing, digits, key
 from server.importing.rows import Problem, RowData
-from sync.ids import new_id
-from sync.schema import Alert, Contact, Enrollment, Family, LedgerEntry, Student
-from sync.wire_imports import BalancePer, ImportCounts  # what a plan counts is what the preview and the job answer
+from sync.core.ids import new_id
+from sync.core.schema import Alert, Contact, Enrollment, Family, LedgerEntry, Student
+from sync.core.wire_imports import BalancePer, ImportCounts  # what a plan counts is what the preview and the job answer
 
 Progress = Callable[[str, int, int], None]  # (what is being done, done, total)
 PROGRESS_EVERY = 2000

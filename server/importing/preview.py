@@ -20,8 +20,8 @@ from server.importing.people import is_people_list, read_people
 from server.importing.plan import Plan, Progress, Who, make_plan
 from server.importing.reading import FileProblem, Table, read_table
 from server.importing.rows import Reading, read_rows
-from sync.clock import Clock, SystemClock
-from sync.wire_imports import MAX_PROBLEMS, ImportField, ImportOptions, ImportProblem, PreviewAnswer, UploadAnswer
+from sync.core.clock import Clock, SystemClock
+from sync.core.wire_imports import MAX_PROBLEMS, ImportField, ImportOptions, ImportProblem, PreviewAnswer, UploadAnswer
 
 NAME_FIELDS = ("family_name", "guardian_last_name", "guardian_name", "student_last_name", "student_name", "person_last_name",
                "person_name")  # fmt: skip

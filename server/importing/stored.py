@@ -17,7 +17,7 @@ from sqlmodel import Field
 
 from server.account_db import AccountBase, AccountDatabase
 from server.importing.preview import Upload
-from sync.ids import new_id, utcnow
+from sync.core.ids import new_id, utcnow
 
 UPLOAD_TTL_S = 3 * 3600
 MAX_UPLOADS_PER_ACCOUNT = 5

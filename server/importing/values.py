@@ -15,7 +15,7 @@ from typing import Literal
 
 import email_validator
 
-from sync.ledger import MoneyError, parse_money
+from sync.core.ledger import MoneyError, parse_money
 
 DateOrder = Literal["mdy", "dmy"]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # cells a spreadsheet could run (server.exporting escapes them)

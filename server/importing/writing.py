@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from server.account_db import reserve_usns
 from server.importing.plan import Cancelled, Plan, Progress
-from sync.schema import RECORD_TYPES
+from sync.core.schema import RECORD_TYPES
 
 CHUNK = 2000
 

@@ -1,6 +1,6 @@
 """Alembic histories of the server's databases, run by server.migrate (no alembic.ini).
 
-- account/: every account database (the shared record tables of sync.schema and the server's
+- account/: every account database (the shared record tables of sync.core.schema and the server's
   own tables on AccountBase.metadata, the change counter among them).
 - registry/: the registry database (RegistryBase.metadata).
 

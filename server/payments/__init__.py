@@ -1,6 +1,6 @@
 """Card payments on the server: the gateway interface, the sandbox gateway, and the card routes'
 work (server.api.routes.payments is the HTTP side). Cash, check, terminal and credit payments
-are not here: they are outbox mutations (sync.ledger_mutations), applied by server.push."""
+are not here: they are outbox mutations (sync.core.ledger_mutations), applied by server.push."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Card calls the desk gave up on: the tombstone per key, and the timeout reversal.
 
 A desk that stopped waiting for a card call pushes PAYMENT_ABANDON for the call's key
-(sync.card_abandon); its applier writes a CardAbandon row, "cancelling". From then on:
+(sync.core.card_abandon); its applier writes a CardAbandon row, "cancelling". From then on:
 
 - a copy of the call that arrives late (still in a socket buffer, a retry) is refused here,
   before the card service is asked (`late_call`), and remembered as a decline, so it stays refused;
@@ -31,11 +31,11 @@ from sqlmodel import Session, col, select
 from server.account_db import AccountDatabase, audit, next_usn
 from server.payments.attempts import UNDER_WAY, UNKNOWN, CardAttempt
 from server.payments.gateway import Gateway, GatewayResult, GatewayUnreachable
-from sync.clock import SYSTEM, Clock
-from sync.ids import new_id
-from sync.ledger_mutations import CardResult, RefundPayload, VoidPayload, made_by, write_refund, write_void
-from sync.mutations import Rejected
-from sync.schema import CardAbandon, LedgerEntry, Location
+from sync.core.clock import SYSTEM, Clock
+from sync.core.ids import new_id
+from sync.core.ledger_mutations import CardResult, RefundPayload, VoidPayload, made_by, write_refund, write_void
+from sync.core.mutations import Rejected
+from sync.core.schema import CardAbandon, LedgerEntry, Location
 
 log = logging.getLogger("frontdesk.server.payments")
 

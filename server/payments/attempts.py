@@ -19,7 +19,7 @@ from sqlmodel import Field, Session
 
 from server.account_db import AccountBase
 from server.payments.gateway import GatewayResult
-from sync.ids import utcnow
+from sync.core.ids import utcnow
 
 
 class CardAttempt(AccountBase, table=True):

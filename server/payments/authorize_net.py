@@ -34,7 +34,7 @@ import httpx
 
 from server.payments.cards import read_card
 from server.payments.gateway import DECLINE_MESSAGES, GatewayResult, GatewayUnreachable, declined
-from sync.wire_payments import CardData
+from sync.core.wire_payments import CardData
 
 log = logging.getLogger("frontdesk.server.payments")
 

@@ -29,11 +29,11 @@ from server.payments.flow import (
 )
 from server.payments.gateway import Gateway, GatewayResult, GatewayUnreachable
 from server.permissions import source_of
-from sync.ledger import correction_for
-from sync.ledger_mutations import CardResult, RefundPayload, VoidPayload, family_ledger, made_by, write_refund, write_void
-from sync.mutations import Rejected
-from sync.schema import CARD_METHODS, LedgerEntry
-from sync.wire_payments import CardRefundRequest, CardVoidRequest, PaymentAnswer
+from sync.core.ledger import correction_for
+from sync.core.ledger_mutations import CardResult, RefundPayload, VoidPayload, family_ledger, made_by, write_refund, write_void
+from sync.core.mutations import Rejected
+from sync.core.schema import CARD_METHODS, LedgerEntry
+from sync.core.wire_payments import CardRefundRequest, CardVoidRequest, PaymentAnswer
 
 NOT_FOUND = "That payment is not on file."
 NOT_CARD = ("This is not a card payment, so the card service has nothing to do with it: "

@@ -42,10 +42,10 @@ from server.payments.flow import (
 )
 from server.payments.gateway import Gateway, GatewayResult, GatewayUnreachable
 from server.permissions import source_of
-from sync.ledger_mutations import CardResult, PaymentPayload, made_by, write_payment
-from sync.mutations import Rejected
-from sync.schema import CARD_METHODS, CardAbandon, LedgerEntry
-from sync.wire_payments import CardPaymentRequest, PaymentAnswer
+from sync.core.ledger_mutations import CardResult, PaymentPayload, made_by, write_payment
+from sync.core.mutations import Rejected
+from sync.core.schema import CARD_METHODS, CardAbandon, LedgerEntry
+from sync.core.wire_payments import CardPaymentRequest, PaymentAnswer
 
 log = logging.getLogger("frontdesk.server.payments")
 UNDONE = "The payment could not be recorded, so the card charge was cancelled and nothing was charged. {why}"

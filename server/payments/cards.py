@@ -14,7 +14,7 @@ from typing import Literal
 
 from devices.cards import PaymentCard, brand_of, pan_ok
 from devices.tracks import parse_swipe
-from sync.wire_payments import CardData
+from sync.core.wire_payments import CardData
 
 UNREADABLE_SWIPE = "The card could not be read. Swipe it again, or type the card number."
 BAD_NUMBER = "The card number is not valid. Check it, or ask for another card."

@@ -20,7 +20,7 @@ from sqlmodel import Field, Session
 
 from server.payments.gateway import Gateway
 from server.registry import Registry, RegistryBase
-from sync.ids import utcnow
+from sync.core.ids import utcnow
 
 
 class AccountGateway(RegistryBase, table=True):

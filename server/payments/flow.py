@@ -16,10 +16,10 @@ from server.errors import ApiError
 from server.payments.attempts import CardAttempt
 from server.payments.gateway import GatewayUnreachable
 from server.permissions import source_of
-from sync.mutations import Rejected
-from sync.schema import LedgerAllocation, LedgerEntry, record_to_wire
-from sync.wire import Change
-from sync.wire_payments import PaymentAnswer
+from sync.core.mutations import Rejected
+from sync.core.schema import LedgerAllocation, LedgerEntry, record_to_wire
+from sync.core.wire import Change
+from sync.core.wire_payments import PaymentAnswer
 
 KEY_REUSED = "This payment number was already used for something else; nothing was charged. Please start again."
 

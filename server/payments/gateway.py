@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from sync.wire_payments import CardData, DeclineCode
+from sync.core.wire_payments import CardData, DeclineCode
 
 UNREACHABLE = (
     "The card service did not answer. Try again in a moment (the card will not be charged twice), "

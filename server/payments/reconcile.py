@@ -33,8 +33,8 @@ from server.payments.abandon import has_abandons, settle_abandoned
 from server.payments.attempts import UNDER_WAY, CardAttempt
 from server.payments.gateway import Gateway, GatewayResult, GatewayUnreachable
 from server.state import ServerState
-from sync.ids import utcnow
-from sync.schema import CardAbandon
+from sync.core.ids import utcnow
+from sync.core.schema import CardAbandon
 
 log = logging.getLogger("frontdesk.server.payments")
 

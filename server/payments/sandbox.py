@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 
 from server.payments.cards import CardUnusable, read_card
 from server.payments.gateway import DECLINE_MESSAGES, GatewayResult, GatewayUnreachable, declined
-from sync.wire_payments import CardData
+from sync.core.wire_payments import CardData
 
 FILE_NAME = "gateway-sandbox.sqlite3"
 FAULT_ENV = "FRONTDESK_SANDBOX_FAULT"

@@ -10,7 +10,7 @@ from desk import ops
 from desk.app import first_sync, open_main_window
 from desk.boot import DeskConfig, DeskSession
 from desk.widgets.main_window import MainWindow
-from sync.clock import Clock
+from sync.core.clock import Clock
 from tests.helpers.clock import pinned_clock
 from tests.helpers.waits import until
 from tests.helpers.enrollment import code_for

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
-from sync.clock import PinnedClock
+from sync.core.clock import PinnedClock
 from sync.views import (
     AlertView, CheckInOutcome, LocationView, RejectedView, RosterRow, SessionChoice, SessionView, StudentCard,
     StudentHit,

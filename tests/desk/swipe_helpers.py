@@ -10,7 +10,7 @@ from pathlib import Path
 from desk.kem_filter import KemSwipeFilter
 from desk.swipe_handling import install_swiper
 from desk.widgets.main_window import MainWindow
-from sync.member_cards import new_card_key
+from sync.core.member_cards import new_card_key
 from sync.store import DeskStore
 from tests.desk.desk_helpers import ops_done, until
 from tests.helpers.keys import type_text

@@ -21,7 +21,7 @@ from desk.logs import CARD_REMOVED, setup_logging, stop_logging
 from desk.widgets.help_menu import COPIED
 from desk.widgets.main_window import MainWindow
 from sync.store import DeskStore
-from sync.wire import PROTOCOL_VERSION
+from sync.core.wire import PROTOCOL_VERSION
 from tests.desk.desk_helpers import config_for, ops_done, signed_in_desk, until
 from tests.fixtures import cards as tc
 from tests.sync.data import world

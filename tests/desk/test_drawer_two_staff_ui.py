@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from desk.presenters.drawer import DESK, MINE, DrawerPresenter
 from desk.widgets.drawer_dialog import DrawerDialog
 from sync.money_desk import MoneyDesk
-from sync.schema import Staff
+from sync.core.schema import Staff
 from sync.store import DeskStore
 from sync.views import LocationView
 from tests.sync.data import change, world

@@ -275,7 +275,7 @@ async def test_ctrl_f_on_a_student_card_opens_the_family(qtbot, live_server, acc
 async def test_the_screen_and_its_actions_show_only_to_who_may_use_them(qtbot, styled_app):
     from desk.permission_view import apply_permissions
     from desk.widgets.main_window import MainWindow
-    from sync.permissions import BUILTIN_GROUPS, LEDGER_VIEW
+    from sync.core.permissions import BUILTIN_GROUPS, LEDGER_VIEW
     from tests.desk.fakes import FakeStore
     from tests.desk.presenters.money_fakes import NOW, FakeMoney
 

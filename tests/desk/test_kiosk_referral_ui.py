@@ -6,7 +6,7 @@ import pytest
 
 from desk.presenters.formatting import now_at
 from desk.widgets.main_window import MainWindow
-from sync.kiosk_referrals import KIOSK_REFERRAL, payload_for
+from sync.core.kiosk_referrals import KIOSK_REFERRAL, payload_for
 from sync.views import SyncStatus
 from tests.sync.test_kiosk_queries import filled_store
 

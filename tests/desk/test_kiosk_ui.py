@@ -29,7 +29,7 @@ from server.accounts import open_account
 from sync import db
 from sync.kiosk_queries import KioskData, family_of_student, phone_digits
 from sync.offline_signin import verify_pin
-from sync.schema import Contact
+from sync.core.schema import Contact
 from tests.desk.desk_helpers import config_for, ops_done, until
 from tests.helpers.keys import type_text
 from tests.sync.test_kiosk_queries import at, filled_store

@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from desk.presenters.payment import ASKING, GIVEN_UP_WORDS
-from sync.card_abandon import NOT_CONFIRMED
+from sync.core.card_abandon import NOT_CONFIRMED
 from tests.desk.desk_helpers import config_for, ops_done, signed_in_desk, until
 from tests.desk.test_family_ui import ledger_texts
 from tests.desk.test_payment_dialog_ui import key_card, open_payment

@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from sync.client import ApiClient
 from sync.engine import SyncEngine
 from sync.money_desk import CardInput, MoneyDesk
-from sync.schema import Family
+from sync.core.schema import Family
 from sync.store import DeskStore
 from tests.fixtures.cards import VISA_2
 

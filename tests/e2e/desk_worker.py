@@ -27,7 +27,7 @@ from sync.client import ApiClient
 from sync.engine import SyncEngine
 from sync.errors import SyncError
 from sync.outbox import mutations as outbox_table
-from sync.schema import Attendance, AttendanceMark, CheckIn, ClassSession, Student
+from sync.core.schema import Attendance, AttendanceMark, CheckIn, ClassSession, Student
 from sync.store import DeskStore
 from tests.helpers.enrollment import own_secret
 

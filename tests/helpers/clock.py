@@ -15,7 +15,7 @@ import datetime as dt
 import os
 from zoneinfo import ZoneInfo
 
-from sync.clock import PinnedClock
+from sync.core.clock import PinnedClock
 
 LOCATION_ZONE = ZoneInfo("America/Chicago")  # the zone of the seeded locations (server.seed.TIMEZONE)
 DEFAULT_MOMENT = "2026-12-08T16:20"  # a Tuesday, 4:20 pm at the locations

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from server.setup import setting_up
-from sync.clock import PinnedClock
-from sync.schema import ClassSession, Location
+from sync.core.clock import PinnedClock
+from sync.core.schema import ClassSession, Location
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import io
 
 import pytest  # noqa: F401
 
-from printing.receipt_data import PaymentMethod, ReceiptData, ReceiptLine
+from sync.core.receipt_data import PaymentMethod, ReceiptData, ReceiptLine
 
 # cups_pdf (a real CUPS daemon with a cups-pdf default printer) is in tests/conftest.py: the desk's
 # tests print through it too.

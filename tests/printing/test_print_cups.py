@@ -14,7 +14,7 @@ from printing import spooler
 from printing.errors import NoPrinterError, PrinterOfflineError
 from printing.printer import list_printers, print_pdf, print_pdf_async
 from printing.receipt import PAPER_WIDTH, PRINTABLE_WIDTH, render_receipt
-from printing.receipt_data import ReceiptLine
+from sync.core.receipt_data import ReceiptLine
 from tests.printing import poppler
 from tests.printing.conftest import receipt
 from tests.printing.cups import CupsPdf

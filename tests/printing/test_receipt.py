@@ -9,7 +9,7 @@ from reportlab.lib.pagesizes import A4, letter
 
 from printing.fonts import fonts
 from printing.receipt import COLUMNS, PAPER_WIDTH, PRINTABLE_WIDTH, receipt_lines, render_receipt
-from printing.receipt_data import PaymentMethod, ReceiptLine
+from sync.core.receipt_data import PaymentMethod, ReceiptLine
 from tests.printing import poppler
 from tests.printing.conftest import logo_png, receipt
 

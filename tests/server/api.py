@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from sync.ids import new_id, utcnow
+from sync.core.ids import new_id, utcnow
 from tests.helpers.enrollment import desk_fields, remember
 
 PASSWORD = "correct horse"

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from server.payments.sandbox import FILE_NAME
-from sync.ids import new_id, utcnow
+from sync.core.ids import new_id, utcnow
 from tests.fixtures import cards as tc
 from tests.server.api import query
 

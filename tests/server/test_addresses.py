@@ -10,7 +10,7 @@ import pytest
 from server.addresses import parse_proxies
 from server.main import create_app
 from server.settings import Settings
-from sync.ids import new_id
+from sync.core.ids import new_id
 from tests.helpers.server_process import ThreadedServer
 from tests.server.api import query
 

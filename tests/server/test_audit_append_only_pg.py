@@ -16,7 +16,7 @@ from server.backup import backup
 from server.cli import main
 from server.registry import Registry
 from server.secrets_box import KEY_ENV, new_key
-from sync.ids import new_id
+from sync.core.ids import new_id
 from tests.helpers.pg_accounts import connect_as, main_server_dsn, make_pg_account, placed_accounts
 from tests.helpers.postgres import temporary_database
 from tests.helpers.server_process import ServerProcess

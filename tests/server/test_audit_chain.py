@@ -11,7 +11,7 @@ import pytest
 from server.account_db import AccountDatabase, audit
 from server.audit_verify import verify_chain
 from server.cli import main
-from sync.ids import new_id
+from sync.core.ids import new_id
 from tests.server.api import check_in, login, push, query
 
 _COLUMNS = "id, at, staff_id, desk_id, action, record_type, record_id, detail, chain_no, prev_hash, hash"
@@ -185,7 +185,7 @@ def test_verify_audit_of_an_unknown_account_says_so(server_account, capsys):
 
 
 def _naive_now():
-    from sync.ids import utcnow
+    from sync.core.ids import utcnow
 
     return utcnow()
 

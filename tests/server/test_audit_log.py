@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from server import admin
-from sync.ids import new_id
+from sync.core.ids import new_id
 from tests.server.api import PASSWORD, check_in, login, push, query
 
 

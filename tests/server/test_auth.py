@@ -10,7 +10,7 @@ import jwt
 import pytest
 
 from server.tokens import AccessClaims, issue_access_token, load_signing_key
-from sync.ids import new_id
+from sync.core.ids import new_id
 from tests.server.api import PASSWORD, login, query
 
 BAD = {"error": {"code": "bad_credentials", "message": "Wrong account, username or password."}}

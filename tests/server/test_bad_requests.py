@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sync.ids import new_id
-from sync.wire import MAX_PUSH_BATCH
+from sync.core.ids import new_id
+from sync.core.wire import MAX_PUSH_BATCH
 from tests.server.api import check_in, table_counts
 from tests.server.shared import client, db_path, server_data_dir, session, shared, world  # noqa: F401  (nothing here writes)
 

@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from server import admin
-from sync.ids import new_id, utcnow
-from sync.mutations import PAYLOADS
+from sync.core.ids import new_id, utcnow
+from sync.core.mutations import PAYLOADS
 from tests.helpers.server_process import ThreadedServer, account_db_path, make_account
 from tests.server.api import PASSWORD, login, pull_all, push, query, table_counts
 

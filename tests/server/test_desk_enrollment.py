@@ -8,7 +8,7 @@ import json
 import pytest
 
 from server import admin
-from sync.ids import new_id, utcnow
+from sync.core.ids import new_id, utcnow
 from tests.helpers.enrollment import remember
 from tests.server.api import PASSWORD, login, query
 
@@ -98,7 +98,7 @@ def test_the_attack_of_issue_19_is_refused_at_every_step(client, people, db_path
     assert len(refused) == 4 and {e["staff_id"] for e in refused} == {people["coach"]}
 
     # 3. Given a code for a laptop of their own, the coach still cannot push in the owner's name:
-    #    the laptop holds no proof that the owner signed in there (sync.staff_proof).
+    #    the laptop holds no proof that the owner signed in there (sync.core.staff_proof).
     code = admin.enrollment_code(server_account["data_dir"], "acme")
     status, laptop = _login(client, "cody", COACH_PASSWORD, enrollment_code=code)
     assert status == 200

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from sync.ids import new_id, utcnow
+from sync.core.ids import new_id, utcnow
 from tests.server.api import login, pull_all, push, query
 
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from server.settings import Settings
-from sync.ids import new_id, utcnow
+from sync.core.ids import new_id, utcnow
 from tests.helpers.clock import pinned_today
 from tests.helpers.server_process import ThreadedServer, account_db_path, free_port
 from tests.helpers.smtp import smtp_inbox

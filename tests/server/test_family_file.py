@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from server import admin
-from sync.ids import new_id, utcnow
+from sync.core.ids import new_id, utcnow
 from tests.server.api import login, pull_all, push, query, table_counts
 from tests.server.test_edits_lww import current, edit
 

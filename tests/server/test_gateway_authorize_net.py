@@ -11,8 +11,8 @@ import pytest
 
 from server.payments.authorize_net import AuthorizeNetGateway, invoice_of
 from server.payments.gateway import Gateway, GatewayUnreachable
-from sync.ids import new_id
-from sync.wire_payments import CardData
+from sync.core.ids import new_id
+from sync.core.wire_payments import CardData
 from tests.fixtures import cards as tc
 from tests.helpers.authorize_net_standin import DECLINE_CARD, KEY, LOGIN, AuthorizeNetStandIn
 

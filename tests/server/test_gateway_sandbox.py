@@ -9,7 +9,7 @@ import pytest
 
 from server.payments.gateway import Gateway, GatewayUnreachable
 from server.payments.sandbox import FILE_NAME, SandboxGateway
-from sync.wire_payments import CardData
+from sync.core.wire_payments import CardData
 from tests.fixtures import cards as tc
 
 EVENING = dt.datetime(2026, 3, 11, 23, 0, tzinfo=dt.UTC)  # 18:00 in Chicago

@@ -9,7 +9,7 @@ import pytest
 
 from server.main import create_app
 from server.settings import Settings
-from sync.wire import PROTOCOL_VERSION
+from sync.core.wire import PROTOCOL_VERSION
 from tests.helpers.server_process import ThreadedServer
 from tests.server.shared import client, server_data_dir, shared  # noqa: F401  (nothing here writes)
 

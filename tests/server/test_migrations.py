@@ -24,7 +24,7 @@ from server.cli import main
 from server.migrations import ACCOUNT, KINDS, REGISTRY, directory, head, revisions
 from server.registry import Account, Registry
 from server.sqlite import writer
-from sync.schema import LedgerEntry
+from sync.core.schema import LedgerEntry
 from tests.helpers.postgres import temporary_database
 from tests.helpers.server_process import REPO_ROOT, account_db_path
 

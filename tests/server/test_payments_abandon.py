@@ -14,7 +14,7 @@ import time
 import pytest
 
 from server import admin
-from sync.ids import new_id, utcnow
+from sync.core.ids import new_id, utcnow
 from tests.fixtures import cards as tc
 from tests.server.api import PASSWORD, login, push, query
 from tests.server.payments_api import (

@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from sync.ids import new_id
-from sync.ledger import receipt_number
+from sync.core.ids import new_id
+from sync.core.ledger import receipt_number
 from tests.server.api import login, query
 
 

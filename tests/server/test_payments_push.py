@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from server import admin
-from sync.ids import new_id, utcnow
+from sync.core.ids import new_id, utcnow
 from tests.server.api import PASSWORD, login, push, query
 from tests.server.payments_api import card_payment, keyed, open_charges, pay, today
 

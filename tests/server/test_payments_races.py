@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from sync.ids import new_id, utcnow
+from sync.core.ids import new_id, utcnow
 from tests.server.api import push
 from tests.server.payments_api import (
     audit_events,

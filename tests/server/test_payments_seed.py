@@ -7,8 +7,8 @@ import re
 from collections import Counter
 
 from server import admin
-from sync.ledger import summarize
-from sync.schema import LedgerAllocation, LedgerEntry
+from sync.core.ledger import summarize
+from sync.core.schema import LedgerAllocation, LedgerEntry
 from tests.helpers.server_process import account_db_path
 from tests.server.api import query
 

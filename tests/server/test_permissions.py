@@ -1,6 +1,6 @@
 """The permission matrix: each group × each protected action, as a direct request and as a push.
 
-The expected table is written out here by hand (not read from sync.permissions), so a change to
+The expected table is written out here by hand (not read from sync.core.permissions), so a change to
 a group's permissions has to be made on purpose in both places.
 """
 
@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from server import admin
-from sync.ids import new_id, utcnow
-from sync.permissions import ALL_PERMISSIONS, BUILTIN_GROUPS, attendance_level, expand, mutation_allowed
+from sync.core.ids import new_id, utcnow
+from sync.core.permissions import ALL_PERMISSIONS, BUILTIN_GROUPS, attendance_level, expand, mutation_allowed
 from tests.helpers.server_process import ThreadedServer, account_db_path, make_account
 from tests.server.api import PASSWORD, check_in, login, pull_all, push, query
 from tests.server.conftest import world_of
@@ -66,8 +66,8 @@ PREFIXED = {mtype: permission for mtype, permission in MUTATIONS.items()
 
 
 def test_every_kind_of_change_is_in_the_matrix():
-    from sync.mutations import PAYLOADS
-    from sync.permissions import mutation_permission
+    from sync.core.mutations import PAYLOADS
+    from sync.core.permissions import mutation_permission
 
     assert set(MUTATIONS) == set(PAYLOADS)
     for mtype, permission in MUTATIONS.items():

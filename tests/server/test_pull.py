@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sync.ids import new_id
-from sync.schema import RECORD_TYPES, record_from_wire
+from sync.core.ids import new_id
+from sync.core.schema import RECORD_TYPES, record_from_wire
 from tests.server.api import check_in, count, push, query
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sync.ids import new_id
+from sync.core.ids import new_id
 from tests.server.api import check_in, count, login, pull_all, push, query
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from sync.ids import new_id
-from sync.schema import attendance_id
+from sync.core.ids import new_id
+from sync.core.schema import attendance_id
 from tests.server.api import check_in, count, push, query
 
 
@@ -121,7 +121,7 @@ def test_marks_of_another_desk_or_staff_are_refused_and_audited(client, session,
 
 
 def test_check_ins_take_the_bulk_way_with_the_same_refusals_and_rows(client, session, world, db_path):
-    """Every refusal sync.mutations gives a check-in, in the middle of a run, with its words; an
+    """Every refusal sync.core.mutations gives a check-in, in the middle of a run, with its words; an
     arrival sent again under a new number writes nothing and answers as of then."""
     s, students, loc, other_loc = world["session_id"], world["student_ids"], world["location_id"], world["other_location_id"]
     first = check_in(session, 1, students[0], loc, session_id=s, mark_id=new_id(), status="late")

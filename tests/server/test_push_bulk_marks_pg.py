@@ -11,8 +11,8 @@ from sqlalchemy import make_url
 
 from server.registry import Registry
 from server.secrets_box import KEY_ENV, new_key
-from sync.ids import new_id
-from sync.schema import attendance_id
+from sync.core.ids import new_id
+from sync.core.schema import attendance_id
 from tests.helpers.pg_accounts import connect_as, main_server_dsn, make_pg_account, placed_accounts
 from tests.helpers.pgbouncer import PgBouncer, skip_unless_installed
 from tests.helpers.postgres import ADMIN_URL, skip_unless_reachable

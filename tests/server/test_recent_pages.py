@@ -7,7 +7,7 @@ import time
 import pytest
 
 from server.pull import RecentPages
-from sync.wire import Change, PullResponse
+from sync.core.wire import Change, PullResponse
 from tests.server.api import check_in, push
 
 pytestmark = pytest.mark.timeout(60)

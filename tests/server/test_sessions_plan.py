@@ -12,8 +12,8 @@ import pytest
 
 from server import admin, setup
 from server.sessions import GONE, WINDOW_DAYS
-from sync.clock import PinnedClock
-from sync.ids import new_id
+from sync.core.clock import PinnedClock
+from sync.core.ids import new_id
 from tests.helpers.server_process import account_db_path
 from tests.server.api import query
 
@@ -100,7 +100,7 @@ def test_a_dropped_weekday_removes_its_sessions_but_keeps_one_that_was_attended(
     thursday = query(db, "SELECT id FROM class_session WHERE date = '2026-04-09'")[0][0]
     with setup.setting_up(school, "acme", clock) as s:  # someone was marked in Thursday's already
         student = s.enroll_new_students(class_id, [("Ava", "Cruz")], start=dt.date(2026, 4, 1))[0]
-        from sync.schema import Attendance, attendance_id
+        from sync.core.schema import Attendance, attendance_id
 
         s.db.add(Attendance(id=attendance_id(thursday, student), usn=1, session_id=thursday, student_id=student,
                             status="present", mark_id=new_id(), marked_at=dt.datetime(2026, 4, 6), staff_id="x"))  # fmt: skip
@@ -195,7 +195,7 @@ def test_the_planner_on_an_account_in_postgresql(tmp_path, monkeypatch):
             from sqlmodel import func, select
 
             from server.account_db import Tombstone
-            from sync.schema import ClassSession
+            from sync.core.schema import ClassSession
 
             s.db.flush()
             assert s.db.exec(select(func.count()).select_from(Tombstone)).one() == 9  # the open Wednesdays

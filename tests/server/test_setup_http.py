@@ -12,8 +12,8 @@ import pytest
 from server import admin
 from server.main import create_app
 from server.settings import Settings
-from sync.clock import PinnedClock
-from sync.ids import new_id
+from sync.core.clock import PinnedClock
+from sync.core.ids import new_id
 from tests.helpers.server_process import ThreadedServer, account_db_path
 from tests.server.api import login, pull_all, push, query
 

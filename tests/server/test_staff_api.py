@@ -6,7 +6,7 @@ import pytest
 
 from server import admin
 from server.cli import main as cli
-from sync.ids import new_id
+from sync.core.ids import new_id
 from tests.server.api import PASSWORD, login
 
 

@@ -10,8 +10,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sync.ids import new_id
-from sync.schema import (
+from sync.core.ids import new_id
+from sync.core.schema import (
     TYPE_OF_RECORD,
     Alert,
     ClassSchedule,
@@ -24,7 +24,7 @@ from sync.schema import (
     SyncedRecord,
     record_to_wire,
 )
-from sync.wire import Change
+from sync.core.wire import Change
 
 DAY = dt.date(2025, 3, 10)
 CHICAGO = ZoneInfo("America/Chicago")

@@ -53,11 +53,11 @@ async def test_a_failed_receipt_email_needs_attention_until_it_is_sent_again(ser
 
 
 def test_a_charge_the_server_could_not_cancel_is_listed_with_its_reference_and_no_actions(tmp_path, qtbot):
-    """What the server wrote back (sync.card_abandon: needs_attention) is listed on every desk that
+    """What the server wrote back (sync.core.card_abandon: needs_attention) is listed on every desk that
     sees money, with the words and the reference; neither "send again" nor "let go" applies."""
     import datetime as dt
 
-    from sync.schema import CardAbandon, Family
+    from sync.core.schema import CardAbandon, Family
     from sync.store import DeskStore
     from tests.sync.data import change
 

@@ -9,11 +9,11 @@ from sqlalchemy import text, update
 from sqlmodel import Session
 
 from sync.cache import Cache, sync_state
-from sync.ids import new_id, utcnow
-from sync.mutations import ATTENDANCE_MARK, AttendancePayload
+from sync.core.ids import new_id, utcnow
+from sync.core.mutations import ATTENDANCE_MARK, AttendancePayload
 from sync.outbox import Outbox
-from sync.schema import Attendance, AttendanceMark, Family, Location, Student, attendance_id
-from sync.wire import Change, Mutation, MutationResult
+from sync.core.schema import Attendance, AttendanceMark, Family, Location, Student, attendance_id
+from sync.core.wire import Change, Mutation, MutationResult
 from tests.sync.data import change, tombstone, world
 
 
@@ -202,7 +202,7 @@ def test_an_intact_cache_is_kept(tmp_path: Path):
 
 def test_pulled_rows_are_checked_like_record_from_wire():
     from sync.pull_apply import row as _row
-    from sync.schema import TYPE_OF_RECORD, record_from_wire
+    from sync.core.schema import TYPE_OF_RECORD, record_from_wire
 
     for record in world().records:
         c = change(record, 7)

@@ -9,7 +9,7 @@ import pytest
 from server import admin
 from sync.client import ApiClient
 from sync.engine import SyncEngine
-from sync.member_cards import card_hash
+from sync.core.member_cards import card_hash
 from tests.helpers.enrollment import code_for, own_secret
 from tests.sync.conftest import FAST, server_rows
 from tests.sync.test_engine import engines, picks  # noqa: F401 - fixture

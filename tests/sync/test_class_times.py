@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sync.class_times import (
+from sync.core.class_times import (
     BadTimes,
     Meeting,
     format_hours,

@@ -15,8 +15,8 @@ from sync.errors import (
     ServerError,
     SyncError,
 )
-from sync.ids import new_id, utcnow
-from sync.wire import PROTOCOL_HEADER, Mutation
+from sync.core.ids import new_id, utcnow
+from sync.core.wire import PROTOCOL_HEADER, Mutation
 from tests.helpers.enrollment import code_for
 from tests.helpers.server_process import free_port
 

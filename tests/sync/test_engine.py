@@ -16,9 +16,9 @@ from sqlmodel import Session, select
 from sync.client import ApiClient
 from sync.engine import SyncEngine
 from sync.errors import OFFLINE_MESSAGE, NetworkError
-from sync.mutations import CHECK_IN
+from sync.core.mutations import CHECK_IN
 from sync.outbox import mutations as outbox_table
-from sync.schema import CheckIn, ClassSession, Location, Student
+from sync.core.schema import CheckIn, ClassSession, Location, Student
 from sync.store import DeskStore
 from sync.views import SyncStatus
 from tests.helpers.server_process import ServerProcess, free_port

@@ -1,4 +1,4 @@
-"""sync.ids.new_id: RFC 9562 UUIDv7, unique and in the order made."""
+"""sync.core.ids.new_id: RFC 9562 UUIDv7, unique and in the order made."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import threading
 import time
 import uuid
 
-from sync import ids
+from sync.core import ids
 
 
 def test_ids_are_version_7_with_the_time_of_making():

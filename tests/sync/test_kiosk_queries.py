@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from sync.ids import new_id
+from sync.core.ids import new_id
 from sync.kiosk_queries import KioskData, phone_digits
-from sync.member_cards import new_card_key
+from sync.core.member_cards import new_card_key
 from sync.queries import NotFound
-from sync.schema import Alert, Contact, Enrollment, Family, Student
+from sync.core.schema import Alert, Contact, Enrollment, Family, Student
 from sync.store import DeskStore
 from tests.sync.data import CHICAGO, DAY, World, world
 

@@ -2,7 +2,7 @@
 
 Random sequences of charges, payments (every recorded method, with and without allocations),
 account credit, voids, refunds and adjustments go through the real appliers
-(sync.mutations.apply_mutation -> sync.ledger_mutations) on a real SQLite database, the way the
+(sync.core.mutations.apply_mutation -> sync.core.ledger_mutations) on a real SQLite database, the way the
 server and the desk cache apply them. After every step, for every family:
 
 - the balance is the sum of the entries' amounts, and equals open charges minus credit;
@@ -25,11 +25,11 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel
 
-from sync import ledger_mutations as lm
-from sync.ledger import correction_for, summarize
-from sync.mutations import Rejected, apply_mutation
-from sync.schema import SHARED_TABLES, Family, LedgerAllocation, LedgerEntry, Location, Student
-from sync.wire import Mutation
+from sync.core import ledger_mutations as lm
+from sync.core.ledger import correction_for, summarize
+from sync.core.mutations import Rejected, apply_mutation
+from sync.core.schema import SHARED_TABLES, Family, LedgerAllocation, LedgerEntry, Location, Student
+from sync.core.wire import Mutation
 
 DAY = dt.date(2025, 3, 10)
 FAMILIES = ("fam-a", "fam-b")
@@ -257,7 +257,7 @@ def test_a_payment_oldest_first_pays_charges_in_order_and_the_rest_is_credit(amo
             assert run.apply(lm.CHARGE_POST, {"entry_id": f"c-{run.seq}", "family_id": "fam-a", "location_id": "loc-1",
                                               "category": "tuition", "description": "x", "amount_cents": a,
                                               "business_date": DAY.isoformat()})  # fmt: skip
-        from sync.ledger import allocate
+        from sync.core.ledger import allocate
 
         ledger = lm.family_ledger(s, "fam-a")
         plan = allocate(ledger, pay)

@@ -9,8 +9,8 @@ import pytest
 
 from sync.engine import SyncEngine
 from sync.errors import AuthError
-from sync.member_cards import card_hash, new_card_key
-from sync.mutations import CARD_ASSIGN
+from sync.core.member_cards import card_hash, new_card_key
+from sync.core.mutations import CARD_ASSIGN
 from sync.store import DeskStore
 from tests.helpers.enrollment import code_for
 from tests.sync.conftest import FAST, server_rows

@@ -23,10 +23,10 @@ from sync.auth import DeskAuth
 from sync.client import ApiClient
 from sync.engine import SyncEngine
 from sync.errors import RejectedError
-from sync.ledger_mutations import VOID_ENTRY
-from sync.card_abandon import NOT_CONFIRMED
+from sync.core.ledger_mutations import VOID_ENTRY
+from sync.core.card_abandon import NOT_CONFIRMED
 from sync.money_desk import CardInput, CardNotConfirmed, DeclinedError, MoneyDesk
-from sync.schema import Family, LedgerEntry, Location
+from sync.core.schema import Family, LedgerEntry, Location
 from sync.store import DeskStore
 from tests.fixtures.cards import DECLINE_INSUFFICIENT_FUNDS, VISA_2, magtek
 from tests.helpers.enrollment import code_for

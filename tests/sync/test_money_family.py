@@ -17,11 +17,11 @@ from sqlmodel import select
 
 from sync.client import ApiClient
 from sync.errors import NetworkError, RejectedError
-from sync.ids import new_id
+from sync.core.ids import new_id
 from sync.money_desk import NO_CONNECTION_FOR_CARD, NO_CONNECTION_FOR_CARD_CHANGE, NO_DESK_CODE, CardInput, MoneyDesk
-from sync.schema import Contact, DrawerCount, Family, LedgerAllocation, LedgerEntry, Staff
+from sync.core.schema import Contact, DrawerCount, Family, LedgerAllocation, LedgerEntry, Staff
 from sync.store import DeskStore
-from sync.wire import Change, MutationResult
+from sync.core.wire import Change, MutationResult
 from tests.fixtures.cards import VISA_2, track2
 from tests.helpers.server_process import free_port
 from tests.sync.conftest import STAFF_ID

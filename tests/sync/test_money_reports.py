@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session, SQLModel, create_engine
 
-from sync.ids import new_id, utcnow
-from sync.ledger_mutations import CardResult, PaymentPayload, made_by, family_ledger, write_payment
+from sync.core.ids import new_id, utcnow
+from sync.core.ledger_mutations import CardResult, PaymentPayload, made_by, family_ledger, write_payment
 from sync.money_reports import drawer_counts, end_of_day, family_statement
-from sync.mutations import apply_mutation
+from sync.core.mutations import apply_mutation
 from sync.queries import NotFound
-from sync.schema import SHARED_TABLES, Family, Location, Staff
-from sync.wire import Mutation
+from sync.core.schema import SHARED_TABLES, Family, Location, Staff
+from sync.core.wire import Mutation
 
 D1, D2, D3 = dt.date(2026, 11, 2), dt.date(2026, 11, 16), dt.date(2026, 11, 25)
 

@@ -9,10 +9,10 @@ import pytest
 from sqlmodel import Session
 
 from server.account_db import AccountDatabase, next_usn
-from sync.mutations import CHECK_IN, OUTBOX_DISCARD
+from sync.core.mutations import CHECK_IN, OUTBOX_DISCARD
 from sync.outbox import DISCARDED, RETRIED
 from sync.outbox import mutations as outbox_table
-from sync.schema import Student
+from sync.core.schema import Student
 from tests.helpers.server_process import account_db_path
 from tests.sync.conftest import server_rows
 from tests.sync.test_engine import desk_online, engines, picks  # noqa: F401 (engines: a fixture)

@@ -1,7 +1,7 @@
 """No float can get into money: amounts are integer cents from the keyboard to the server.
 
-- Every `*_cents` field of every money payload (sync.ledger_mutations.PAYLOADS) and of every
-  request of /v1/payments (sync.wire_payments) refuses 45.0 and 45.5, nested ones included.
+- Every `*_cents` field of every money payload (sync.core.ledger_mutations.PAYLOADS) and of every
+  request of /v1/payments (sync.core.wire_payments) refuses 45.0 and 45.5, nested ones included.
   The fields are found by introspection, so a field or a model added later is covered too (a new
   model only needs a valid example below, and the test says so when it is missing).
 - The money modules contain no float() call, no float literal and no true division.
@@ -23,13 +23,13 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from sync import ledger_mutations as lm
-from sync import wire_payments
+from sync.core import ledger_mutations as lm
+from sync.core import wire_payments
 from sync.errors import RejectedError
-from sync.ledger import parse_money
+from sync.core.ledger import parse_money
 from sync.money_desk import CardInput, MoneyDesk
 from sync.money_views import DrawerExpected
-from sync.wire import WireModel
+from sync.core.wire import WireModel
 
 REPO = Path(__file__).resolve().parents[2]
 DAY = dt.date(2025, 3, 10).isoformat()

@@ -14,7 +14,7 @@ from sync.auth import DeskAuth
 from sync.client import ApiClient
 from sync.errors import AuthError, NetworkError
 from sync.offline_signin import OfflineVerifiers
-from sync.wire import Mutation
+from sync.core.wire import Mutation
 from tests.helpers.enrollment import code_for
 from tests.helpers.server_process import free_port
 
@@ -85,7 +85,7 @@ async def test_the_server_rechecks_what_an_offline_sign_in_did(live_server, serv
     auth = make_auth(http, live_server.url, store, verifiers)
     await auth.login("alex", "correct horse")
     admin.edit_staff(server_account["data_dir"], "acme", "alex", group="coach")  # no check-in any more
-    from sync.ids import new_id, utcnow
+    from sync.core.ids import new_id, utcnow
 
     m = Mutation(id=new_id(), desk_id=store.desk_id, seq=1, staff_id=server_account["staff_id"], made_at=utcnow(), type="check_in",
                  payload={"check_in_id": new_id(), "student_id": new_id(), "location_id": new_id(), "checked_in_at": utcnow().isoformat()})

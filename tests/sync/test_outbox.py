@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from sync.outbox import Outbox
-from sync.wire import MutationResult
+from sync.core.wire import MutationResult
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ from sqlalchemy.dialects import sqlite
 from sync import pull_apply
 from sync.pull_apply import parse_page
 from sync.cache import Cache
-from sync.ids import new_id
-from sync.schema import RECORD_TYPES, SHARED_TABLES, Attendance, ClassSchedule, ClassSession, Contact, Family, Student
-from sync.wire import Change, PullResponse
+from sync.core.ids import new_id
+from sync.core.schema import RECORD_TYPES, SHARED_TABLES, Attendance, ClassSchedule, ClassSession, Contact, Family, Student
+from sync.core.wire import Change, PullResponse
 from tests.sync.data import change, world
 
 

@@ -18,9 +18,9 @@ from sqlmodel import Session, select
 from server import admin
 from sync.client import ApiClient
 from sync.engine import SyncEngine
-from sync.permissions import BUILTIN_GROUPS, RECORD_VIEW, visible_types
-from sync.schema import RECORD_TYPES, Family
-from sync.wire import MAX_PULL_PAGE
+from sync.core.permissions import BUILTIN_GROUPS, RECORD_VIEW, visible_types
+from sync.core.schema import RECORD_TYPES, Family
+from sync.core.wire import MAX_PULL_PAGE
 from tests.helpers.enrollment import code_for
 from tests.helpers.server_process import ThreadedServer, account_db_path
 from tests.sync.conftest import FAST, sign_in

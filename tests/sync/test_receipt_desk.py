@@ -16,7 +16,7 @@ from sync.engine import SyncEngine
 from sync.errors import RejectedError
 from sync.money_desk import MoneyDesk
 from sync.receipt_desk import ReceiptDesk
-from sync.schema import Family, Location
+from sync.core.schema import Family, Location
 from tests.helpers.enrollment import code_for
 from tests.helpers.fault_proxy import FaultProxy
 from tests.helpers.server_process import ThreadedServer

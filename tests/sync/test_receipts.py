@@ -1,4 +1,4 @@
-"""sync.receipts: one ReceiptData from ledger rows, whichever side asks."""
+"""sync.core.receipts: one ReceiptData from ledger rows, whichever side asks."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import pytest
 from sqlmodel import Session, SQLModel, create_engine
 
 from printing.receipt import receipt_lines
-from sync.ids import new_id, utcnow
-from sync.ledger_mutations import CardResult, PaymentPayload, made_by, write_payment
-from sync.mutations import apply_mutation
-from sync.receipts import NoReceipt, receipt_data
-from sync.schema import SHARED_TABLES, Family, Location, Staff
-from sync.wire import Mutation
+from sync.core.ids import new_id, utcnow
+from sync.core.ledger_mutations import CardResult, PaymentPayload, made_by, write_payment
+from sync.core.mutations import apply_mutation
+from sync.core.receipts import NoReceipt, receipt_data
+from sync.core.schema import SHARED_TABLES, Family, Location, Staff
+from sync.core.wire import Mutation
 
 TODAY = dt.date(2026, 11, 25)
 
@@ -59,7 +59,7 @@ def test_card_payment_and_its_refund_make_receipts_without_card_data(db):
     assert not data.pending_sync and data.family_name == "Lee family" and data.staff_name == "Alex Kim"
 
     refund = new_id()
-    from sync.ledger_mutations import RefundPayload, write_refund
+    from sync.core.ledger_mutations import RefundPayload, write_refund
     write_refund(db, made_by("S", "D", utcnow()), RefundPayload(
         entry_id=refund, corrects_id=pay, family_id="F", location_id="L", amount_cents=1000,
         receipt_no="DT-D1-000002", reason="overpaid", business_date=TODAY), lambda: None, card_refund=card)

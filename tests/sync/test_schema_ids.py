@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from sync.ids import new_id
-from sync.schema import _ATTENDANCE_NS, attendance_id
+from sync.core.ids import new_id
+from sync.core.schema import _ATTENDANCE_NS, attendance_id
 
 
 def test_attendance_id_is_uuid5_of_session_and_student():

@@ -17,7 +17,7 @@ from desk.settings_audit import SettingsAudit
 from server import admin
 from sync.client import ApiClient
 from sync.engine import SyncEngine
-from sync.settings_audit import HIDDEN, setting_changes
+from sync.core.settings_audit import HIDDEN, setting_changes
 from tests.helpers.server_process import ThreadedServer
 from tests.sync.conftest import FAST, server_rows, sign_in
 

@@ -10,9 +10,9 @@ import pytest
 from server import admin
 from server.main import create_app
 from server.settings import Settings
-from sync.class_times import Meeting
+from sync.core.class_times import Meeting
 from sync.client import ApiClient
-from sync.clock import PinnedClock
+from sync.core.clock import PinnedClock
 from sync.engine import SyncEngine
 from sync.errors import RejectedError
 from sync.setup_desk import SetUpDesk

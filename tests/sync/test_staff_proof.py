@@ -1,5 +1,5 @@
 """Who made a change (issue 19): changes carry a proof that their staff member signed in at the
-desk (sync.staff_proof), made at every sign-in, offline ones included, and at a PIN unlock."""
+desk (sync.core.staff_proof), made at every sign-in, offline ones included, and at a PIN unlock."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import pytest
 
 from desk.boot import DeskConfig, DeskSession
 from server import admin
-from sync.clock import PinnedClock
+from sync.core.clock import PinnedClock
 from sync.errors import NetworkError
 from sync.offline_signin import OfflineVerifiers
-from sync.staff_proof import checks, session_proof, split
+from sync.core.staff_proof import checks, session_proof, split
 from tests.helpers.enrollment import code_for
 from tests.helpers.server_process import free_port
 from tests.sync.conftest import server_rows
@@ -34,7 +34,7 @@ def test_a_proof_checks_only_under_its_key_and_unchanged():
 
 
 def test_the_staff_key_at_rest_opens_only_with_the_password(tmp_path):
-    from sync.wire import AccountPublic, StaffPublic, TokenResponse
+    from sync.core.wire import AccountPublic, StaffPublic, TokenResponse
 
     verifiers = OfflineVerifiers(tmp_path / "offline.json")
     tokens = TokenResponse(access_token="a", refresh_token="r", expires_in=60, staff_key="the-staff-key",

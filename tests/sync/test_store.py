@@ -5,11 +5,11 @@ import datetime as dt
 import pytest
 
 from sync.errors import AuthError, RejectedError
-from sync.mutations import CHECK_IN, CheckInPayload
+from sync.core.mutations import CHECK_IN, CheckInPayload
 from sync.queries import NotFound
 from sync.search import age_on
 from sync.store import CACHE_FILE, OUTBOX_FILE, DeskStore
-from sync.wire import MutationResult
+from sync.core.wire import MutationResult
 from tests.sync.conftest import STAFF_ID
 from tests.sync.data import CHICAGO, DAY, World
 
@@ -276,7 +276,7 @@ def test_walking_the_name_index_ranks_like_sorting(store: DeskStore, monkeypatch
 
 
 def test_a_cancelled_class_is_listed_but_never_suggested(store: DeskStore, demo: World):
-    from sync.schema import ClassSession
+    from sync.core.schema import ClassSession
     from tests.sync.data import change
 
     ninja = next(r for r in demo.records if r.id == demo.ids["sess_ninja"])

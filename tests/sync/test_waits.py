@@ -1,4 +1,4 @@
-"""sync.waits.wait_set: a wait between rounds that a cancellation always ends."""
+"""sync.core.waits.wait_set: a wait between rounds that a cancellation always ends."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from sync.waits import wait_set
+from sync.core.waits import wait_set
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(30)]
 

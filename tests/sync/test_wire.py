@@ -5,8 +5,8 @@ from __future__ import annotations
 import pydantic
 import pytest
 
-from sync.wire import PullResponse, PushRequest, TokenResponse
-from sync.wire_staff import AuditPage
+from sync.core.wire import PullResponse, PushRequest, TokenResponse
+from sync.core.wire_staff import AuditPage
 
 
 def test_an_answer_with_a_field_from_a_newer_server_still_reads():

@@ -15,9 +15,9 @@ from server.audit_about import about
 from server.api.deps import SessionDep
 from server.api.guards import needs
 from server.errors import error_responses
-from sync.permissions import AUDIT_VIEW
-from sync.schema import Staff
-from sync.wire_staff import AuditEntry, AuditPage
+from sync.core.permissions import AUDIT_VIEW
+from sync.core.schema import Staff
+from sync.core.wire_staff import AuditEntry, AuditPage
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 MAX_PAGE = 500

@@ -6,8 +6,8 @@ from server import auth
 from server.addresses import client_address
 from server.api.deps import StateDep
 from server.errors import error_responses
-from sync.wire import LoginRequest, RefreshRequest, TokenResponse
-from sync.wire_staff import LogoutRequest
+from sync.core.wire import LoginRequest, RefreshRequest, TokenResponse
+from sync.core.wire_staff import LogoutRequest
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

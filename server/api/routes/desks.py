@@ -14,8 +14,8 @@ from server.account_db import audit
 from server.api.deps import AccountDbDep, AccountDep, StateDep, TokenDep
 from server.api.guards import needs
 from server.errors import ApiError, error_responses
-from sync.schema import Staff
-from sync.wire_desks import (
+from sync.core.schema import Staff
+from sync.core.wire_desks import (
     DeskList,
     DeskPublic,
     EnrollmentCodeRequest,

@@ -17,9 +17,9 @@ from server.api.guards import needs
 from server.errors import error_responses
 from server.export_files import write_zip
 from server.exporting import TABLE_NAMES, export_tables, today_stamp
-from sync.permissions import DATA_IMPORT
-from sync.schema import Staff
-from sync.wire_imports import ExportFormat
+from sync.core.permissions import DATA_IMPORT
+from sync.core.schema import Staff
+from sync.core.wire_imports import ExportFormat
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 import server
-from sync.wire import Health
+from sync.core.wire import Health
 
 router = APIRouter(tags=["health"])
 

@@ -22,9 +22,9 @@ from server.importing.jobs import Busy, ImportJobs, new_upload
 from server.importing.preview import Upload, answer, describe, open_table, plan_for, who_for
 from server.importing.reading import MAX_BYTES, FileProblem
 from server.live import bell_of
-from sync.permissions import DATA_IMPORT
-from sync.schema import Staff
-from sync.wire_imports import ImportOptions, JobStatus, PreviewAnswer, UploadAnswer
+from sync.core.permissions import DATA_IMPORT
+from sync.core.schema import Staff
+from sync.core.wire_imports import ImportOptions, JobStatus, PreviewAnswer, UploadAnswer
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 Importer = Annotated[Staff, needs(DATA_IMPORT)]

@@ -12,7 +12,7 @@ from server.api.deps import AccountDbDep, TokenDep
 from server.api.guards import who_asks
 from server.errors import error_responses
 from server.live import bell_of
-from sync.wire import MAX_CURSOR, MAX_WAIT_SECONDS, WaitResponse
+from sync.core.wire import MAX_CURSOR, MAX_WAIT_SECONDS, WaitResponse
 
 router = APIRouter()
 

@@ -1,4 +1,4 @@
-"""/v1/payments: card payments, and voids and refunds of card payments (sync.wire_payments).
+"""/v1/payments: card payments, and voids and refunds of card payments (sync.core.wire_payments).
 
 These need the card gateway, so they are online calls, not outbox mutations; the work is in
 server.payments. Each is idempotent on the id the desk made for the entry (`entry_id`,
@@ -21,9 +21,9 @@ from server.payments.card_corrections import refund_card_payment, void_card_paym
 from server.payments.card_sale import take_card_payment
 from server.payments.flow import Caller
 from server.payments.gateway import Gateway
-from sync.permissions import LEDGER_REFUND, LEDGER_VOID, PAYMENT_TAKE
-from sync.schema import Staff
-from sync.wire_payments import CardPaymentRequest, CardRefundRequest, CardVoidRequest, PaymentAnswer
+from sync.core.permissions import LEDGER_REFUND, LEDGER_VOID, PAYMENT_TAKE
+from sync.core.schema import Staff
+from sync.core.wire_payments import CardPaymentRequest, CardRefundRequest, CardVoidRequest, PaymentAnswer
 
 
 def get_gateway(request: Request, token: TokenDep) -> Gateway:

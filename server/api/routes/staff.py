@@ -12,9 +12,9 @@ from server.api.guards import needs
 from server.passwords import hash_password
 from server.errors import ApiError, error_responses
 from server.permissions import permissions_of, refusal
-from sync.permissions import STAFF_MANAGE
-from sync.schema import Staff
-from sync.wire_staff import (
+from sync.core.permissions import STAFF_MANAGE
+from sync.core.schema import Staff
+from sync.core.wire_staff import (
     GroupCreate,
     GroupDetail,
     GroupList,

@@ -15,11 +15,11 @@ from server.live import bell_of
 from server.pull import EVERY_TYPE
 from server.pull import pull as pull_changes
 from server.push import push as push_mutations
-from sync.card_abandon import PAYMENT_ABANDON
-from sync.receipt_mutations import RECEIPT_EMAIL
+from sync.core.card_abandon import PAYMENT_ABANDON
+from sync.core.receipt_mutations import RECEIPT_EMAIL
 from server.tokens import AccessClaims
-from sync.permissions import PULL_ANY_OF, visible_types
-from sync.wire import (
+from sync.core.permissions import PULL_ANY_OF, visible_types
+from sync.core.wire import (
     DEFAULT_PULL_PAGE,
     MAX_PULL_PAGE,
     MIN_PROTOCOL_VERSION,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sync.clock import PinnedClock
+from sync.core.clock import PinnedClock
 from sync.errors import NetworkError
 from sync.money_desk import NO_CONNECTION_FOR_CARD, CardInput
 from sync.money_views import (

@@ -8,7 +8,7 @@ import pytest
 
 from desk.presenters.audit_log import day_start, details, row
 from desk.presenters.audit_words import sentence
-from sync.wire_staff import AuditEntry
+from sync.core.wire_staff import AuditEntry
 
 CHICAGO = "America/Chicago"
 AT = dt.datetime(2026, 11, 25, 22, 2, tzinfo=dt.UTC)  # 4:02 PM in Chicago

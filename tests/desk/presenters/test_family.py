@@ -9,7 +9,7 @@ from desk.presenters.drawer import DrawerPresenter
 from desk.presenters.family import FamilyPresenter
 from desk.presenters.money_text import balance_words, money, typed_money
 from desk.presenters.payment import FormProblem
-from sync.permissions import BUILTIN_GROUPS
+from sync.core.permissions import BUILTIN_GROUPS
 from tests.desk.fakes import DOWNTOWN
 from tests.desk.presenters.money_fakes import NOW, FakeMoney, lee_family, row
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from desk.presenters.family_forms import GUARDIAN_FIELDS, EditPresenter, FormProblem, typed_date
-from sync.contact_fields import phone_text, region_of_zone
+from sync.core.contact_fields import phone_text, region_of_zone
 
 TODAY = dt.date(2026, 3, 10)
 

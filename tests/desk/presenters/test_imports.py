@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from desk.presenters.imports import FileTooBig, ImportPresenter
-from sync.wire_imports import ImportCounts, ImportField, ImportProblem, JobStatus, PreviewAnswer, UploadAnswer
+from sync.core.wire_imports import ImportCounts, ImportField, ImportProblem, JobStatus, PreviewAnswer, UploadAnswer
 
 UP = UploadAnswer(upload_id="u1", file_name="kids.csv", sha256="x", size=10, format="csv", encoding="UTF-8", delimiter=";",
                   headers=["Family", "DOB"], sample=[["Lee", "3/5/2015"]], rows=2, mapping={"family_name": "Family"},

@@ -218,8 +218,8 @@ async def test_a_blocking_alert_sends_the_child_to_the_front_desk_and_records_no
 
 @pytest.mark.asyncio
 async def test_an_alert_arriving_after_the_tap_still_stops_the_check_in(kiosk):
-    from sync.ids import new_id
-    from sync.schema import Alert
+    from sync.core.ids import new_id
+    from sync.core.schema import Alert
     from tests.sync.data import change
 
     store, w = kiosk

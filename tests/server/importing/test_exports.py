@@ -16,7 +16,7 @@ from server.accounts import open_account
 from server.account_db import next_usn
 from server.cli import main as cli
 from server.exporting import TABLE_NAMES
-from sync.schema import ClassSchedule, Location
+from sync.core.schema import ClassSchedule, Location
 from tests.fixtures import imports as fx
 from tests.server.api import query
 from tests.server.importing.api import import_file, manager

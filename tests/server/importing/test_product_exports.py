@@ -9,7 +9,7 @@ import inspect
 import pytest
 
 from server.importing.existing import class_label
-from sync.clock import PinnedClock
+from sync.core.clock import PinnedClock
 from tests.fixtures.imports import products as P
 from tests.server.api import query
 from tests.server.importing.api import import_file, preview, upload

@@ -1,7 +1,7 @@
 """Ledger, drawer counts, receipt emails, kiosk referrals and card attempts.
 
 The tables added after 1b66a92: ledger entries and allocations, drawer counts, receipt emails and
-kiosk referrals (shared records of sync.schema), and the server's declined card attempts
+kiosk referrals (shared records of sync.core.schema), and the server's declined card attempts
 (server.payments.attempts).
 
 Revision ID: 0002

@@ -1,4 +1,4 @@
-"""Card calls a desk gave up on: card_abandon (sync.schema.CardAbandon), the tombstone per key.
+"""Card calls a desk gave up on: card_abandon (sync.core.schema.CardAbandon), the tombstone per key.
 
 Revision ID: 0004
 Revises: 0003

@@ -1,6 +1,6 @@
 """Set-up: rooms, programs, closures; class and session fields (issue 20).
 
-Rooms, programs and closures (shared records of sync.schema); a class's several weekly meetings,
+Rooms, programs and closures (shared records of sync.core.schema); a class's several weekly meetings,
 program, room, ages, term, instructors and tuition; a session's planned date, hand changes,
 substitute and note (server.sessions); a location's phone, opening hours and active flag.
 Columns added to tables that have rows get a default for those rows, dropped after so the

@@ -168,7 +168,7 @@ def days(start: dt.date, end: dt.date) -> Iterator[dt.date]:
 
 
 def local_span(day: dt.date, m: Meeting, zone: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
-    """A meeting on a date as naive UTC start and end (sync.schema's convention).
+    """A meeting on a date as naive UTC start and end (sync.core.schema's convention).
 
     A start that does not exist (the hour skipped when clocks go forward) comes out an hour later,
     one that happens twice (clocks go back) is the first: zoneinfo's fold=0, as wall clocks read.

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
-from sync.schema import Family, LedgerEntry, ReceiptEmail, SyncedRecord
+from sync.core.schema import Family, LedgerEntry, ReceiptEmail, SyncedRecord
+from sync.core.rejections import Rejected
 
 NextUsn = Callable[[], int | None]
 RECEIPT_EMAIL = "receipt.email"
@@ -31,8 +32,6 @@ PAYLOADS: dict[str, type[BaseModel]] = {RECEIPT_EMAIL: ReceiptEmailPayload}
 
 
 def apply_receipt_email(db: Session, staff_id: str, made_at, p: ReceiptEmailPayload, next_usn: NextUsn) -> list[SyncedRecord]:  # noqa: ANN001
-    from sync.mutations import Rejected
-
     if db.get(ReceiptEmail, p.email_id) is not None:
         return []
     entry = db.get(LedgerEntry, p.entry_id)

@@ -75,5 +75,5 @@ def local_now(clock: Clock, timezone: str) -> dt.datetime:
 
 
 def utc_naive(clock: Clock) -> dt.datetime:
-    """Now as naive UTC, the form every stored datetime takes (see sync.schema)."""
+    """Now as naive UTC, the form every stored datetime takes (see sync.core.schema)."""
     return clock.now().astimezone(dt.UTC).replace(tzinfo=None)

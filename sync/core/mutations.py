@@ -19,7 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session
 
-from sync.schema import (
+from sync.core.schema import (
     Attendance,
     AttendanceMark,
     CheckIn,
@@ -30,7 +30,7 @@ from sync.schema import (
     SyncedRecord,
     attendance_id,
 )
-from sync import (
+from sync.core import (
     card_abandon,
     edit_mutations,
     family_mutations,
@@ -40,19 +40,11 @@ from sync import (
     settings_audit,
     setup_mutations,
 )
-from sync.member_cards import member_card_id
-from sync.wire import Mutation, UtcDateTime
+from sync.core.member_cards import member_card_id
+from sync.core.rejections import Rejected
+from sync.core.wire import Mutation, UtcDateTime
 
 NextUsn = Callable[[], int | None]
-
-
-class Rejected(Exception):
-    """A mutation that cannot be applied, with a code and words for the front desk."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 class _Payload(BaseModel):
@@ -107,9 +99,9 @@ PAYLOADS: dict[str, type[BaseModel]] = {
     ATTENDANCE_MARK: AttendancePayload,
     CARD_ASSIGN: CardAssignPayload,
     OUTBOX_DISCARD: DiscardPayload,
-    **ledger_mutations.PAYLOADS,  # money: sync.ledger_mutations
-    **edit_mutations.PAYLOADS,  # the family file, last writer wins per field: sync.edit_mutations
-    **family_mutations.PAYLOADS,  # a new family in one step, a student added or moved: sync.family_mutations
+    **ledger_mutations.PAYLOADS,  # money: sync.core.ledger_mutations
+    **edit_mutations.PAYLOADS,  # the family file, last writer wins per field: sync.core.edit_mutations
+    **family_mutations.PAYLOADS,  # a new family in one step, a student added or moved: sync.core.family_mutations
     **receipt_mutations.PAYLOADS,  # receipts by email, sent by the server's mail queue
     **kiosk_referrals.PAYLOADS,  # the kiosk sending a family to the front desk
     **settings_audit.PAYLOADS,  # a desk's own settings changed: audited on the server, nothing stored

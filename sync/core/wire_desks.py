@@ -6,7 +6,7 @@ import datetime as dt
 
 from pydantic import Field
 
-from sync.wire import ResponseModel, WireModel
+from sync.core.wire import ResponseModel, WireModel
 
 
 class DeskPublic(ResponseModel):

@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
-from sync.schema import ALERT_KINDS, KioskReferral, Location, Student, SyncedRecord
+from sync.core.schema import ALERT_KINDS, KioskReferral, Location, Student, SyncedRecord
+from sync.core.rejections import Rejected
 
 NextUsn = Callable[[], int | None]
 KIOSK_REFERRAL = "kiosk.referral"
@@ -44,8 +45,6 @@ PAYLOADS: dict[str, type[BaseModel]] = {KIOSK_REFERRAL: KioskReferralPayload}
 
 def apply_kiosk_referral(db: Session, staff_id: str, desk_id: str, made_at: dt.datetime, p: KioskReferralPayload,
                          next_usn: NextUsn) -> list[SyncedRecord]:  # fmt: skip
-    from sync.mutations import Rejected
-
     if db.get(KioskReferral, p.referral_id) is not None:
         return []
     if db.get(Student, p.student_id) is None or db.get(Location, p.location_id) is None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from printing.receipt_data import PaymentMethod, ReceiptData, ReceiptLine
-from sync.ledger_mutations import family_ledger
-from sync.schema import Family, LedgerAllocation, LedgerEntry, Location, Staff
+from sync.core.receipt_data import PaymentMethod, ReceiptData, ReceiptLine
+from sync.core.ledger_mutations import family_ledger
+from sync.core.schema import Family, LedgerAllocation, LedgerEntry, Location, Staff
 
 
 class NoReceipt(LookupError):

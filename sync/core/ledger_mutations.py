@@ -1,6 +1,6 @@
 """Money changes: charges, payments, voids, refunds, adjustments, credits and drawer counts.
 
-Like `sync.mutations`, these appliers run on the server (in the account transaction) and on the
+Like `sync.core.mutations`, these appliers run on the server (in the account transaction) and on the
 desk (against the cache, when the change is made and when pending work is re-applied). Ledger
 rows are facts: an entry whose id is already on file is not written again, so a replay changes
 nothing. Every check that guards money is made here, once, for both sides: an amount that is
@@ -19,8 +19,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlmodel import Session, select
 
-from sync.ledger import MAX_CENTS, EntryState, correction_for, summarize, void_amount
-from sync.schema import (
+from sync.core.ledger import MAX_CENTS, EntryState, correction_for, summarize, void_amount
+from sync.core.schema import (
     CARD_METHODS,
     DrawerCount,
     Family,
@@ -30,7 +30,8 @@ from sync.schema import (
     Student,
     SyncedRecord,
 )
-from sync.wire import Mutation, UtcDateTime
+from sync.core.wire import Mutation, UtcDateTime
+from sync.core.rejections import Rejected
 
 NextUsn = Callable[[], int | None]
 Cents = Annotated[int, Field(strict=True, gt=0, le=MAX_CENTS)]  # strict: 45.0 is refused, never rounded
@@ -175,8 +176,6 @@ PAYLOADS: dict[str, type[_Payload]] = {
 
 
 def apply_ledger(db: Session, m: Mutation, payload: _Payload, next_usn: NextUsn) -> list[SyncedRecord]:
-    from sync.mutations import Rejected  # one Rejected for all appliers
-
     by = _By(m.staff_id, m.desk_id, m.made_at)
     if isinstance(payload, ChargePayload):
         return _charge(db, by, payload, next_usn)
@@ -206,18 +205,12 @@ def made_by(staff_id: str, desk_id: str, made_at: dt.datetime) -> _By:
     return _By(staff_id, desk_id, made_at)
 
 
-def _rejected(code: str, message: str) -> Exception:
-    from sync.mutations import Rejected
-
-    return Rejected(code, message)
-
-
 def _family(db: Session, family_id: str, location_id: str) -> Family:
     family = db.get(Family, family_id)
     if family is None:
-        raise _rejected("not_found", "This family is no longer on file; nothing was recorded.")
+        raise Rejected("not_found", "This family is no longer on file; nothing was recorded.")
     if db.get(Location, location_id) is None:
-        raise _rejected("not_found", "This location is no longer on file; nothing was recorded.")
+        raise Rejected("not_found", "This location is no longer on file; nothing was recorded.")
     return family
 
 
@@ -235,7 +228,7 @@ def _entry(by: _By, usn: int | None, **fields) -> LedgerEntry:
 def _receipt_free(db: Session, receipt_no: str, entry_id: str) -> None:
     other = db.exec(select(LedgerEntry.id).where(LedgerEntry.receipt_no == receipt_no)).first()
     if other is not None and other != entry_id:
-        raise _rejected("invalid", f"Receipt number {receipt_no} is already used; the payment was not recorded.")
+        raise Rejected("invalid", f"Receipt number {receipt_no} is already used; the payment was not recorded.")
 
 
 def _charge(db: Session, by: _By, p: ChargePayload, next_usn: NextUsn) -> list[SyncedRecord]:
@@ -245,7 +238,7 @@ def _charge(db: Session, by: _By, p: ChargePayload, next_usn: NextUsn) -> list[S
     if p.student_id is not None:
         student = db.get(Student, p.student_id)
         if student is None or student.family_id != p.family_id:
-            raise _rejected("invalid", "That student is not in this family; the charge was not posted.")
+            raise Rejected("invalid", "That student is not in this family; the charge was not posted.")
     row = _entry(by, next_usn(), id=p.entry_id, family_id=p.family_id, location_id=p.location_id,
                  student_id=p.student_id, kind="charge", category=p.category, description=p.description.strip(),
                  amount_cents=p.amount_cents, business_date=p.business_date)  # fmt: skip
@@ -276,12 +269,12 @@ def write_payment(
     for a in p.allocations:
         charge = ledger.state(a.charge_id)
         if charge is None or charge.entry.kind != "charge":
-            raise _rejected("invalid", "The payment was applied to a charge that is not this family's; nothing was recorded.")
+            raise Rejected("invalid", "The payment was applied to a charge that is not this family's; nothing was recorded.")
     method = card.method if card is not None else p.method
     if method == "credit" and p.amount_cents > ledger.credit_cents:
-        raise _rejected("invalid", "The family does not have that much account credit; nothing was recorded.")
+        raise Rejected("invalid", "The family does not have that much account credit; nothing was recorded.")
     if method == "credit" and sum(a.amount_cents for a in p.allocations) != p.amount_cents:
-        raise _rejected("invalid", "Account credit must be applied to charges in full; nothing was recorded.")
+        raise Rejected("invalid", "Account credit must be applied to charges in full; nothing was recorded.")
     change = (p.tendered_cents - p.amount_cents) if method == "cash" and p.tendered_cents is not None else None
     row = _entry(
         by, next_usn(), id=p.entry_id, family_id=p.family_id, location_id=p.location_id, kind="payment",
@@ -317,7 +310,7 @@ def _target(db: Session, family_id: str, location_id: str, corrects_id: str) -> 
     _family(db, family_id, location_id)
     state = family_ledger(db, family_id).state(corrects_id)
     if state is None:
-        raise _rejected("not_found", "That ledger entry is not this family's or is no longer on file; nothing was recorded.")
+        raise Rejected("not_found", "That ledger entry is not this family's or is no longer on file; nothing was recorded.")
     return state
 
 
@@ -328,14 +321,14 @@ def write_void(db: Session, by: _By, p: VoidPayload, next_usn: NextUsn, *, card_
         return []
     target = _target(db, p.family_id, p.location_id, p.corrects_id)
     if target.voided:
-        raise _rejected("invalid", "This entry was already voided; nothing more was recorded.")
+        raise Rejected("invalid", "This entry was already voided; nothing more was recorded.")
     if target.entry.method in CARD_METHODS and not card_voided:
-        raise _rejected("invalid", "A card payment is voided through the card network, online only; nothing was recorded.")
+        raise Rejected("invalid", "A card payment is voided through the card network, online only; nothing was recorded.")
     what = correction_for(target, p.business_date)
     if what != "void":
         if target.entry.kind in ("void", "refund", "adjustment"):
-            raise _rejected("invalid", "A correction cannot be voided; post an adjustment instead.")
-        raise _rejected("invalid", "This payment is from an earlier day and can no longer be voided: refund it instead.")
+            raise Rejected("invalid", "A correction cannot be voided; post an adjustment instead.")
+        raise Rejected("invalid", "This payment is from an earlier day and can no longer be voided: refund it instead.")
     e = target.entry
     row = _entry(by, next_usn(), id=p.entry_id, family_id=p.family_id, location_id=p.location_id, kind="void",
                  description=f"Void: {e.description or e.kind}", amount_cents=void_amount(target),
@@ -354,13 +347,13 @@ def write_refund(
     target = _target(db, p.family_id, p.location_id, p.corrects_id)
     e = target.entry
     if e.kind != "payment" or e.method == "credit":
-        raise _rejected("invalid", "Only a payment can be refunded; nothing was recorded.")
+        raise Rejected("invalid", "Only a payment can be refunded; nothing was recorded.")
     if e.method in CARD_METHODS and card_refund is None:
-        raise _rejected("invalid", "A card payment is refunded through the card network, online only; nothing was recorded.")
+        raise Rejected("invalid", "A card payment is refunded through the card network, online only; nothing was recorded.")
     if target.voided:
-        raise _rejected("invalid", "This payment was voided; there is nothing to refund.")
+        raise Rejected("invalid", "This payment was voided; there is nothing to refund.")
     if p.amount_cents > target.refundable_cents:
-        raise _rejected("invalid", "That is more than this payment can still refund; nothing was recorded.")
+        raise Rejected("invalid", "That is more than this payment can still refund; nothing was recorded.")
     _receipt_free(db, p.receipt_no, p.entry_id)
     row = _entry(by, next_usn(), id=p.entry_id, family_id=p.family_id, location_id=p.location_id, kind="refund",
                  description=f"Refund: {e.description or 'payment'}", amount_cents=p.amount_cents, corrects_id=e.id,
@@ -377,9 +370,9 @@ def _adjust(db: Session, by: _By, p: AdjustPayload, next_usn: NextUsn) -> list[S
         return []
     target = _target(db, p.family_id, p.location_id, p.corrects_id)
     if target.entry.kind != "charge" or target.voided:
-        raise _rejected("invalid", "Only a charge that stands can be adjusted; nothing was recorded.")
+        raise Rejected("invalid", "Only a charge that stands can be adjusted; nothing was recorded.")
     if target.owed_cents + p.amount_cents < 0:
-        raise _rejected("invalid", "The adjustment would take the charge below zero; nothing was recorded.")
+        raise Rejected("invalid", "The adjustment would take the charge below zero; nothing was recorded.")
     row = _entry(by, next_usn(), id=p.entry_id, family_id=p.family_id, location_id=p.location_id, kind="adjustment",
                  description=f"Adjustment: {target.entry.description}", amount_cents=p.amount_cents,
                  corrects_id=target.entry.id, reason=p.reason.strip(), business_date=p.business_date)  # fmt: skip
@@ -391,9 +384,9 @@ def _drawer_count(db: Session, by: _By, p: DrawerCountPayload, next_usn: NextUsn
     if db.get(DrawerCount, p.count_id) is not None:
         return []
     if db.get(Location, p.location_id) is None:
-        raise _rejected("not_found", "This location is no longer on file; the count was not recorded.")
+        raise Rejected("not_found", "This location is no longer on file; the count was not recorded.")
     if p.period_end < p.period_start:
-        raise _rejected("invalid", "The shift ends before it starts; the count was not recorded.")
+        raise Rejected("invalid", "The shift ends before it starts; the count was not recorded.")
     row = DrawerCount(
         id=p.count_id, usn=next_usn(), location_id=p.location_id, desk_id=by.desk_id, staff_id=by.staff_id,
         period_start=p.period_start, period_end=p.period_end, opening_float_cents=p.opening_float_cents,

@@ -99,7 +99,7 @@ MUTATION_PERMISSIONS: dict[str, str] = {
     "drawer.count": PAYMENT_TAKE,  # whoever takes money counts their drawer
     "kiosk.referral": CHECK_IN,  # the kiosk saying why it sent a family to the front desk
     "desk.settings": SETTINGS_MANAGE,
-    "family.create": FAMILY_ADD,  # a new family from the phone call (sync.family_mutations)
+    "family.create": FAMILY_ADD,  # a new family from the phone call (sync.core.family_mutations)
     "student.move": STUDENT_MOVE,  # a child to another family: custody changes  # a desk's own settings (printer, lock, kiosk hours): audited
 }
 MUTATION_PREFIX_PERMISSIONS: dict[str, str] = {

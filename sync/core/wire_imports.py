@@ -1,4 +1,4 @@
-"""HTTP bodies of /v1/imports and /v1/exports (the rest of the contract is sync.wire).
+"""HTTP bodies of /v1/imports and /v1/exports (the rest of the contract is sync.core.wire).
 
     POST /v1/imports?file_name=NAME        the file's bytes          -> UploadAnswer (headers, guessed mapping)
     POST /v1/imports/{upload_id}/preview   ImportOptions             -> PreviewAnswer (counts, every problem)
@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from sync.wire import ResponseModel, WireModel
+from sync.core.wire import ResponseModel, WireModel
 
 DateOrder = Literal["auto", "mdy", "dmy"]
 MoneyReads = Literal["auto", "owed", "credit"]  # a money column: what the family owes, or what the business owes them

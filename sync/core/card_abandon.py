@@ -1,6 +1,6 @@
 """Giving up on a card call by its key: the outbox mutation, its applier, and the words for it.
 
-A card payment, void or refund is an online call (sync.wire_payments). When the desk stops
+A card payment, void or refund is an online call (sync.core.wire_payments). When the desk stops
 waiting for its answer, whatever the reason, it records PAYMENT_ABANDON for the call's
 idempotency key through the outbox (so it survives a desk crash and goes out when the server is
 back) and pushes it at once. The same applier runs on both sides:
@@ -21,10 +21,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
-from sync.schema import CardAbandon, SyncedRecord
-from sync.wire import Mutation
+from sync.core.schema import CardAbandon, SyncedRecord
+from sync.core.wire import Mutation
 
-PAYMENT_ABANDON = "payment.abandon"  # the "payment" prefix: whoever may take payments (sync.permissions)
+PAYMENT_ABANDON = "payment.abandon"  # the "payment" prefix: whoever may take payments (sync.core.permissions)
 
 Why = Literal["timeout", "cancel", "no_connection", "closed", "desk_stopped"]
 

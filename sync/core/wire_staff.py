@@ -1,4 +1,4 @@
-"""HTTP bodies of /v1/staff, /v1/audit and /v1/auth/logout (the rest of the contract is sync.wire)."""
+"""HTTP bodies of /v1/staff, /v1/audit and /v1/auth/logout (the rest of the contract is sync.core.wire)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from sync.wire import ResponseModel, WireModel
+from sync.core.wire import ResponseModel, WireModel
 
 USERNAME = Field(min_length=1, max_length=64, pattern=r"^\S(.*\S)?$")
 PIN = Field(min_length=4, max_length=8, pattern=r"^[0-9]+$")

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from sync.schema import LedgerAllocation, LedgerEntry
+from sync.core.schema import LedgerAllocation, LedgerEntry
 
 MONEY_KINDS_IN = frozenset({"payment", "credit"})  # money (or goodwill) the family handed over
 MAX_CENTS = 100_000_000  # $1,000,000.00: far beyond any front-desk amount, far inside int64

@@ -102,17 +102,17 @@ class TokenResponse(ResponseModel):
     account: AccountPublic
     # Argon2 hash of the staff member's quick-unlock PIN, so a locked desk unlocks offline too.
     pin_verifier: str | None = None
-    # The account's member-card key (sync.member_cards): desks hash swiped member cards with it.
+    # The account's member-card key (sync.core.member_cards): desks hash swiped member cards with it.
     # Only for staff who may check in; None for others.
     card_key: str | None = None
     old_card_keys: list[str] = []  # the key before its last rotation (a lookup tries it too)
-    # This desk's short code in the account ("D3"), for receipt numbers (sync.ledger.receipt_number).
+    # This desk's short code in the account ("D3"), for receipt numbers (sync.core.ledger.receipt_number).
     desk_code: str | None = None
     desk_id: str | None = None  # the desk the tokens are bound to (the server's, at enrollment)
     # The desk's credential, only in the answer that enrolled it: kept in the OS keyring, proved
     # at every sign-in and refresh from then on.
     desk_secret: str | None = None
-    # This staff member's key at this desk (sync.staff_proof): the desk proves with it that
+    # This staff member's key at this desk (sync.core.staff_proof): the desk proves with it that
     # changes made offline, or while another's token pushes, are really theirs.
     staff_key: str | None = None
 
@@ -127,7 +127,7 @@ class Mutation(WireModel):
     made_at: UtcDateTime  # desk clock, UTC; informative only, never used for order
     type: str = Field(min_length=1, max_length=64)
     payload: dict[str, Any]
-    # Proof that staff_id signed in at this desk (sync.staff_proof); needed when it is not the
+    # Proof that staff_id signed in at this desk (sync.core.staff_proof); needed when it is not the
     # staff member whose token pushes the change.
     staff_proof: str | None = Field(default=None, max_length=128)
 
@@ -152,11 +152,11 @@ class PushResponse(ResponseModel):
 class Change(ResponseModel):
     """A row as it is now on the server, or its tombstone."""
 
-    type: str  # a key of sync.schema.RECORD_TYPES
+    type: str  # a key of sync.core.schema.RECORD_TYPES
     id: str
     usn: int
     deleted: bool = False
-    data: dict[str, Any] | None = None  # sync.schema.record_to_wire(row); None when deleted
+    data: dict[str, Any] | None = None  # sync.core.schema.record_to_wire(row); None when deleted
 
 
 class PullResponse(ResponseModel):
@@ -165,7 +165,7 @@ class PullResponse(ResponseModel):
     more: bool  # another page is waiting
     head: int | None = None  # the account's latest change number: how far a first pull has to go
     # The record types this answer covers: those asked for that the signed-in staff member may
-    # see (sync.permissions.RECORD_VIEW). None from a server that sends every type.
+    # see (sync.core.permissions.RECORD_VIEW). None from a server that sends every type.
     types: list[str] | None = None
 
 

@@ -19,8 +19,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from sqlmodel import Session, select
 
-from sync.contact_fields import DEFAULT_REGION, clean_email, clean_phone, region_of_zone
-from sync.schema import ALERT_KINDS, Alert, Contact, Family, Location, Student, SyncedRecord
+from sync.core.contact_fields import DEFAULT_REGION, clean_email, clean_phone, region_of_zone
+from sync.core.schema import ALERT_KINDS, Alert, Contact, Family, Location, Student, SyncedRecord
+from sync.core.rejections import Rejected
 
 NextUsn = Callable[[], int | None]
 Id = Annotated[str, Field(min_length=1, max_length=36)]
@@ -85,12 +86,6 @@ PAYLOADS: dict[str, type[BaseModel]] = {
 _WORDS = {Family: "family", Contact: "guardian", Student: "student", Alert: "note"}
 
 
-def _rejected(code: str, message: str) -> Exception:
-    from sync.mutations import Rejected
-
-    return Rejected(code, message)
-
-
 def account_region(db: Session) -> str:
     """The country a phone typed without its code belongs to: the first location's (by name), the
     same on the server and on every desk; desks send numbers already as E.164 from their own location."""
@@ -101,27 +96,27 @@ def account_region(db: Session) -> str:
 def clean_changes(cls: type[SyncedRecord], changes: dict[str, Any], region: str = DEFAULT_REGION) -> dict[str, Any]:
     """The changes as the record's own types; Rejected for a field that may not be edited or a bad value.
 
-    Emails are checked by a real validator and phones kept as E.164 (sync.contact_fields)."""
+    Emails are checked by a real validator and phones kept as E.164 (sync.core.contact_fields)."""
     allowed = _ADAPTERS[cls]
     out: dict[str, Any] = {}
     for name, value in changes.items():
         if name not in allowed:
-            raise _rejected("invalid", f"The {_WORDS[cls]}'s {name.replace('_', ' ')} cannot be changed here.")
+            raise Rejected("invalid", f"The {_WORDS[cls]}'s {name.replace('_', ' ')} cannot be changed here.")
         try:
             value = allowed[name].validate_python(value)
         except ValidationError:
-            raise _rejected("invalid", f"The {_WORDS[cls]}'s {name.replace('_', ' ')} is not valid; nothing was changed.") from None
+            raise Rejected("invalid", f"The {_WORDS[cls]}'s {name.replace('_', ' ')} is not valid; nothing was changed.") from None
         if isinstance(value, str):
             value = value.strip()
             if not value and name in ("name", "first_name", "last_name"):
-                raise _rejected("invalid", f"The {_WORDS[cls]}'s {name.replace('_', ' ')} cannot be empty; nothing was changed.")
+                raise Rejected("invalid", f"The {_WORDS[cls]}'s {name.replace('_', ' ')} cannot be empty; nothing was changed.")
             try:
                 if name == "email":
                     value = clean_email(value)
                 elif name == "phone":
                     value = clean_phone(value, region)
             except ValueError as exc:
-                raise _rejected("invalid", f"{exc} Nothing was changed.") from None
+                raise Rejected("invalid", f"{exc} Nothing was changed.") from None
         out[name] = value
     return out
 
@@ -131,7 +126,7 @@ def apply_edit(db: Session, mutation_type: str, payload: BaseModel, next_usn: Ne
         cls = UPDATES[mutation_type]
         row = db.get(cls, payload.id)
         if row is None:
-            raise _rejected("not_found", f"This {_WORDS[cls]} is no longer on file; the change was not recorded.")
+            raise Rejected("not_found", f"This {_WORDS[cls]} is no longer on file; the change was not recorded.")
         changes = clean_changes(cls, payload.changes, account_region(db))
         for name, value in changes.items():  # only the fields sent: the others keep what others wrote
             setattr(row, name, value)
@@ -142,7 +137,7 @@ def apply_edit(db: Session, mutation_type: str, payload: BaseModel, next_usn: Ne
         if db.get(Contact, payload.contact_id) is not None:
             return []
         if db.get(Family, payload.family_id) is None:
-            raise _rejected("not_found", "This family is no longer on file; the guardian was not added.")
+            raise Rejected("not_found", "This family is no longer on file; the guardian was not added.")
         fields = clean_changes(Contact, payload.model_dump(exclude={"contact_id", "family_id"}), account_region(db))
         row = Contact(id=payload.contact_id, usn=next_usn(), family_id=payload.family_id, **fields)
         db.add(row)
@@ -151,10 +146,10 @@ def apply_edit(db: Session, mutation_type: str, payload: BaseModel, next_usn: Ne
         if db.get(Alert, payload.alert_id) is not None:
             return []
         if (payload.family_id is None) == (payload.student_id is None):
-            raise _rejected("invalid", "A note belongs to a family or to a student.")
+            raise Rejected("invalid", "A note belongs to a family or to a student.")
         if payload.family_id is not None and db.get(Family, payload.family_id) is None or \
                 payload.student_id is not None and db.get(Student, payload.student_id) is None:
-            raise _rejected("not_found", "This family or student is no longer on file; the note was not added.")
+            raise Rejected("not_found", "This family or student is no longer on file; the note was not added.")
         row = Alert(id=payload.alert_id, usn=next_usn(), family_id=payload.family_id, student_id=payload.student_id,
                     kind=payload.kind, text=payload.text.strip())  # fmt: skip
         db.add(row)
@@ -164,7 +159,7 @@ def apply_edit(db: Session, mutation_type: str, payload: BaseModel, next_usn: Ne
 
 def edited_fields(db: Session, mutation_type: str, payload: dict[str, Any]) -> dict[str, Any] | None:
     """For the server's audit: the current values of the fields an update will change (None: not an update)."""
-    if mutation_type == "student.move":  # sync.family_mutations: which family, by name, before and after
+    if mutation_type == "student.move":  # sync.core.family_mutations: which family, by name, before and after
         student = db.get(Student, str(payload.get("student_id", "")))
         family = db.get(Family, student.family_id) if student is not None else None
         return {"family": f"{family.name} family" if family is not None else ""} if student is not None else None

@@ -2,7 +2,7 @@
 
 These classes are the contract between both sides: the server stores them in each account's
 database, the desk keeps a disposable copy of them in its cache, and the wire format
-(`sync.wire`) carries them as plain dicts made by `record_to_wire`.
+(`sync.core.wire`) carries them as plain dicts made by `record_to_wire`.
 
 Conventions:
 - `id` is a UUIDv7 string made where the record is born (desk or server), never an integer.
@@ -31,7 +31,7 @@ from sqlmodel import Field, SQLModel, UniqueConstraint
 AttendanceStatus = Literal["present", "absent", "late"]
 ATTENDANCE_STATUSES: tuple[str, ...] = ("present", "absent", "late")
 StaffGroup = Literal["owner", "manager", "front-desk", "coach", "kiosk"]
-# The built-in groups (their permissions: sync.permissions); Staff.group may also name a custom group.
+# The built-in groups (their permissions: sync.core.permissions); Staff.group may also name a custom group.
 STAFF_GROUPS: tuple[str, ...] = ("owner", "manager", "front-desk", "coach", "kiosk")
 AlertKind = Literal["medical", "allergy", "waiver", "balance", "note"]
 ALERT_KINDS: tuple[str, ...] = ("medical", "allergy", "waiver", "balance", "note")
@@ -58,7 +58,7 @@ class Location(SyncedRecord, table=True):
     timezone: str = "America/Chicago"  # IANA name
     address: str = ""
     phone: str = ""
-    hours: str = ""  # opening hours, "0 09:00-20:00;5 08:00-14:00" (sync.class_times.format_hours)
+    hours: str = ""  # opening hours, "0 09:00-20:00;5 08:00-14:00" (sync.core.class_times.format_hours)
     active: bool = True
 
 
@@ -120,7 +120,7 @@ class Student(SyncedRecord, table=True):
 class ClassSchedule(SyncedRecord, table=True):
     """A weekly class: 'Level 2 Tumbling, Mondays and Wednesdays 4:00 PM at Downtown'.
 
-    `times` holds every meeting of the week ("0 16:00 60;2 16:00 60", sync.class_times); weekday,
+    `times` holds every meeting of the week ("0 16:00 60;2 16:00 60", sync.core.class_times); weekday,
     start_time and duration_minutes repeat its first meeting for the readers that show one.
     `coach` is the instructors' names as shown, kept by the appliers from `instructor_ids`.
     """
@@ -233,7 +233,7 @@ class Staff(SyncedRecord, table=True):
 
 class MemberCard(SyncedRecord, table=True):
     """A member card or key tag given to a student, kept as a keyed hash of its number, never the
-    number (sync.member_cards). Its id comes from the hash (`member_card_id`)."""
+    number (sync.core.member_cards). Its id comes from the hash (`member_card_id`)."""
 
     __tablename__ = "member_card"
     card_hash: str = Field(unique=True, max_length=64)
@@ -254,7 +254,7 @@ RECORDED_METHODS: frozenset[str] = frozenset({"cash", "check", "terminal", "cred
 
 
 class LedgerEntry(SyncedRecord, table=True):
-    """One immutable line of a family's ledger (append-only fact; sync.ledger derives the rest).
+    """One immutable line of a family's ledger (append-only fact; sync.core.ledger derives the rest).
 
     `amount_cents` is the entry's signed effect on the family's balance (what the family owes):
     a charge is positive, a payment or credit negative, a refund positive (money went back), a
@@ -289,7 +289,7 @@ class LedgerEntry(SyncedRecord, table=True):
 
 
 class LedgerAllocation(SyncedRecord, table=True):
-    """Part of a payment (or credit) applied to one charge. Append-only; sync.ledger caps it at
+    """Part of a payment (or credit) applied to one charge. Append-only; sync.core.ledger caps it at
     what the charge still owed, in server order, so two desks paying one charge offline both count
     and the excess becomes credit."""
 
@@ -357,7 +357,7 @@ class CardAbandon(SyncedRecord, table=True):
     """A card call the desk gave up on (no answer in time, Cancel, the window closed, the desk
     killed), by its idempotency key (`id`: the payment's entry id, the void's or the refund's).
 
-    Born at the desk as "cancelling" (an outbox mutation, sync.card_abandon); the server keeps it as
+    Born at the desk as "cancelling" (an outbox mutation, sync.core.card_abandon); the server keeps it as
     the tombstone of that key and writes the outcome back here: "not_charged" (the call never
     reached the card service, or was declined; a late copy of it is refused), "cancelled" (it had
     gone through and was reversed: `reversal_id` is the void or refund on the ledger), "done" (a

@@ -2,11 +2,11 @@
 
 Cards need the gateway, so these are online calls, not outbox mutations; everything else about
 money (cash, check, terminal, credit, charges, corrections of non-card entries) goes through the
-outbox like any other change (sync.ledger_mutations).
+outbox like any other change (sync.core.ledger_mutations).
 
 Card data travels desk -> server -> gateway and nowhere else. `CardData` never shows its values
 in repr or str, and nothing here is logged; the server keeps only brand, last four, approval
-code and the gateway's reference (sync.schema.LedgerEntry).
+code and the gateway's reference (sync.core.schema.LedgerEntry).
 
 Never charge twice: the desk makes `entry_id` before the first attempt and sends the same one on
 every retry; it is the idempotency key at the server and at the gateway. A retry after a lost
@@ -20,9 +20,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, model_validator
 
-from sync.ledger import MAX_CENTS
-from sync.ledger_mutations import AllocationIn
-from sync.wire import Change, ResponseModel, WireModel
+from sync.core.ledger import MAX_CENTS
+from sync.core.ledger_mutations import AllocationIn
+from sync.core.wire import Change, ResponseModel, WireModel
 
 Cents = Annotated[int, Field(strict=True, gt=0, le=MAX_CENTS)]
 Id = Annotated[str, Field(min_length=1, max_length=36)]

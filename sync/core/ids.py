@@ -37,5 +37,5 @@ def new_id() -> str:
 
 
 def utcnow() -> dt.datetime:
-    """Now as naive UTC, the form every stored datetime takes (see sync.schema)."""
+    """Now as naive UTC, the form every stored datetime takes (see sync.core.schema)."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)

@@ -21,7 +21,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from sqlmodel import Session, col, or_, select
 
-from sync.class_times import (
+from sync.core.class_times import (
     BadTimes,
     format_hours,
     format_times,
@@ -30,8 +30,8 @@ from sync.class_times import (
     parse_hours,
     parse_times,
 )
-from sync.clock import zone
-from sync.schema import (
+from sync.core.clock import zone
+from sync.core.schema import (
     ClassSchedule,
     ClassSession,
     Closure,
@@ -44,6 +44,7 @@ from sync.schema import (
     Student,
     SyncedRecord,
 )  # fmt: skip
+from sync.core.rejections import Rejected
 
 NextUsn = Callable[[], int | None]
 Id = Annotated[str, Field(min_length=1, max_length=36)]
@@ -114,12 +115,6 @@ _REQUIRED = {Location: {"name", "code"}, Room: {"name"}, Program: {"name"}, Clas
 _NEEDS_LOCATION = (Room, ClassSchedule, Closure)
 
 
-def _rejected(code: str, message: str) -> Exception:
-    from sync.mutations import Rejected
-
-    return Rejected(code, message)
-
-
 @functools.cache
 def time_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
@@ -132,11 +127,11 @@ def clean(cls: type[SyncedRecord], values: dict[str, Any]) -> dict[str, Any]:
     for name, value in values.items():
         what = f"The {_WORDS[cls]}'s {name.replace('_', ' ')}"
         if name not in allowed:
-            raise _rejected("invalid", f"{what} cannot be set here.")
+            raise Rejected("invalid", f"{what} cannot be set here.")
         try:
             value = allowed[name].validate_python(value)
         except ValidationError:
-            raise _rejected("invalid", f"{what} is not valid; nothing was changed.") from None
+            raise Rejected("invalid", f"{what} is not valid; nothing was changed.") from None
         if isinstance(value, str):
             value = value.strip()
         try:
@@ -147,9 +142,9 @@ def clean(cls: type[SyncedRecord], values: dict[str, Any]) -> dict[str, Any]:
             elif name == "hours":
                 value = format_hours(parse_hours(value))
         except BadTimes as exc:
-            raise _rejected("invalid", f"{exc} Nothing was changed.") from None
+            raise Rejected("invalid", f"{exc} Nothing was changed.") from None
         if name == "timezone" and value not in time_zones():
-            raise _rejected("invalid", f"“{value}” is not a time zone (e.g. America/Chicago); nothing was changed.")
+            raise Rejected("invalid", f"“{value}” is not a time zone (e.g. America/Chicago); nothing was changed.")
         if name == "code":
             value = value.upper()
         out[name] = value
@@ -166,13 +161,13 @@ def apply_setup(db: Session, mutation_type: str, payload: BaseModel, next_usn: N
             values.setdefault("end_date", values["start_date"])  # a single day
         missing = _REQUIRED[cls] - set(values)
         if missing:
-            raise _rejected("invalid", f"A new {_WORDS[cls]} needs its {', '.join(sorted(missing)).replace('_', ' ')}.")
+            raise Rejected("invalid", f"A new {_WORDS[cls]} needs its {', '.join(sorted(missing)).replace('_', ' ')}.")
         if cls in _NEEDS_LOCATION:
             if payload.location_id is None or db.get(Location, payload.location_id) is None:
-                raise _rejected("not_found", f"This location is no longer on file; the {_WORDS[cls]} was not added.")
+                raise Rejected("not_found", f"This location is no longer on file; the {_WORDS[cls]} was not added.")
             values["location_id"] = payload.location_id
         elif payload.location_id is not None:
-            raise _rejected("invalid", f"A {_WORDS[cls]} does not belong to a location.")
+            raise Rejected("invalid", f"A {_WORDS[cls]} does not belong to a location.")
         row = _new(cls, payload.id)
         _set(db, row, values)
         row.usn = next_usn()
@@ -182,7 +177,7 @@ def apply_setup(db: Session, mutation_type: str, payload: BaseModel, next_usn: N
     cls = UPDATES[mutation_type]
     row = db.get(cls, payload.id)
     if row is None:
-        raise _rejected("not_found", f"This {_WORDS[cls]} is no longer on file; the change was not recorded.")
+        raise Rejected("not_found", f"This {_WORDS[cls]} is no longer on file; the change was not recorded.")
     _set(db, row, clean(cls, payload.changes))
     row.usn = next_usn()
     db.add(row)
@@ -211,12 +206,12 @@ def _set(db: Session, row: SyncedRecord, values: dict[str, Any]) -> None:
     if isinstance(row, Location):
         taken = db.exec(select(Location.id).where(Location.code == row.code, Location.id != row.id)).first()
         if taken is not None:
-            raise _rejected("invalid", f"Another location already has the code {row.code}; nothing was changed.")
+            raise Rejected("invalid", f"Another location already has the code {row.code}; nothing was changed.")
     if isinstance(row, Closure):
         if row.end_date < row.start_date:
-            raise _rejected("invalid", "A closure ends on or after the day it starts; nothing was changed.")
+            raise Rejected("invalid", "A closure ends on or after the day it starts; nothing was changed.")
         if (row.end_date - row.start_date).days >= MAX_CLOSURE_DAYS:
-            raise _rejected("invalid", "A closure is at most a year long; nothing was changed.")
+            raise Rejected("invalid", "A closure is at most a year long; nothing was changed.")
     if isinstance(row, ClassSchedule):
         _check_class(db, row, values)
 
@@ -226,22 +221,22 @@ def _check_class(db: Session, row: ClassSchedule, values: dict[str, Any]) -> Non
     if first is not None:
         row.weekday, row.start_time, row.duration_minutes = first.weekday, first.start, first.minutes
     if row.age_min is not None and row.age_max is not None and row.age_min > row.age_max:
-        raise _rejected("invalid", "The youngest age is above the oldest; nothing was changed.")
+        raise Rejected("invalid", "The youngest age is above the oldest; nothing was changed.")
     if row.term_start is not None and row.term_end is not None and row.term_end < row.term_start:
-        raise _rejected("invalid", "The term ends before it starts; nothing was changed.")
+        raise Rejected("invalid", "The term ends before it starts; nothing was changed.")
     if "program_id" in values and row.program_id is not None and db.get(Program, row.program_id) is None:
-        raise _rejected("not_found", "This program is no longer on file; nothing was changed.")
+        raise Rejected("not_found", "This program is no longer on file; nothing was changed.")
     if "room_id" in values and row.room_id is not None:
         room = db.get(Room, row.room_id)
         if room is None or room.location_id != row.location_id:
-            raise _rejected("invalid", "That room is not at the class's location; nothing was changed.")
+            raise Rejected("invalid", "That room is not at the class's location; nothing was changed.")
     if "instructor_ids" in values:
         ids = list(dict.fromkeys(values["instructor_ids"]))
         names = []
         for staff_id in ids:
             staff = db.get(Staff, staff_id)
             if staff is None:
-                raise _rejected("not_found", "An instructor is not on the staff list; nothing was changed.")
+                raise Rejected("not_found", "An instructor is not on the staff list; nothing was changed.")
             names.append(staff.display_name)
         row.instructor_ids, row.coach = ",".join(ids), ", ".join(names)
 
@@ -249,7 +244,7 @@ def _check_class(db: Session, row: ClassSchedule, values: dict[str, Any]) -> Non
 def _move_session(db: Session, row: ClassSession, values: dict[str, Any]) -> None:
     """One session cancelled, moved or given a substitute; its class stays as it was."""
     if "instructor_id" in values and values["instructor_id"] is not None and db.get(Staff, values["instructor_id"]) is None:
-        raise _rejected("not_found", "That instructor is not on the staff list; nothing was changed.")
+        raise Rejected("not_found", "That instructor is not on the staff list; nothing was changed.")
     if row.planned_date is None:
         row.planned_date = row.date  # the meeting it stands for, wherever it moves
     tz = _zone_of(db, row.location_id)

@@ -18,15 +18,15 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
-from sync.edit_mutations import (
+from sync.core.edit_mutations import (
     Id,
     Name,
     NextUsn,
-    _rejected,
     account_region,
     clean_changes,
 )
-from sync.schema import Alert, Contact, Family, Student, SyncedRecord
+from sync.core.rejections import Rejected
+from sync.core.schema import Alert, Contact, Family, Student, SyncedRecord
 
 FAMILY_CREATE = "family.create"
 STUDENT_ADD = "student.add"
@@ -99,16 +99,16 @@ def apply_family(db: Session, mutation_type: str, payload: BaseModel, next_usn: 
         if db.get(Student, payload.student_id) is not None:
             return []  # pushed again: already on file
         if db.get(Family, payload.family_id) is None:
-            raise _rejected("not_found", "This family is no longer on file; the student was not added.")
+            raise Rejected("not_found", "This family is no longer on file; the student was not added.")
         row = _student(db, payload, payload.family_id, next_usn)
         db.add(row)
         return [row]
     if isinstance(payload, StudentMovePayload):
         student = db.get(Student, payload.student_id)
         if student is None:
-            raise _rejected("not_found", "This student is no longer on file; nothing was moved.")
+            raise Rejected("not_found", "This student is no longer on file; nothing was moved.")
         if db.get(Family, payload.family_id) is None:
-            raise _rejected("not_found", "That family is no longer on file; the student was not moved.")
+            raise Rejected("not_found", "That family is no longer on file; the student was not moved.")
         if student.family_id == payload.family_id:
             return []
         student.family_id = payload.family_id  # alerts and enrollments follow the student by its id
@@ -124,7 +124,7 @@ def _create(db: Session, p: FamilyCreatePayload, next_usn: NextUsn) -> list[Sync
     for cls, ids in ((Contact, [g.contact_id for g in p.guardians]), (Student, [s.student_id for s in p.students]),
                      (Alert, [n.alert_id for n in p.notes])):  # fmt: skip
         if len(set(ids)) != len(ids) or any(db.get(cls, i) is not None for i in ids):
-            raise _rejected("invalid", "This new family reused an id already on file; it was not added.")
+            raise Rejected("invalid", "This new family reused an id already on file; it was not added.")
     region = account_region(db)
     fields = clean_changes(Family, {"name": p.name, "email": p.email, "phone": p.phone, "address": p.address}, region)
     family = Family(id=p.family_id, usn=next_usn(), **fields)
@@ -136,7 +136,7 @@ def _create(db: Session, p: FamilyCreatePayload, next_usn: NextUsn) -> list[Sync
     written += [_student(db, s, family.id, next_usn) for s in p.students]
     for n in p.notes:
         if n.student_id is not None and n.student_id not in students:
-            raise _rejected("invalid", "A note of this new family names a student who is not in it.")
+            raise Rejected("invalid", "A note of this new family names a student who is not in it.")
         text = n.text.strip()
         if not text:
             continue
