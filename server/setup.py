@@ -40,6 +40,7 @@ from sync.core.mutations import Rejected
 from sync.core.schema import (
     ClassSchedule,
     ClassSession,
+    Contact,
     Enrollment,
     Family,
     Location,
@@ -207,8 +208,9 @@ class SetUp:
 
     # -- people for tests and scripts (the family file proper is the desk's) ----------------------
     def enroll_new_students(self, class_id: str, names: Sequence[tuple[str, str]], *, start: dt.date,
-                            birth_date: dt.date | None = None) -> list[str]:  # fmt: skip
-        """A family per (first, last) name with one student, enrolled in the class from `start`."""
+                            birth_date: dt.date | None = None, phones: Sequence[str] = ()) -> list[str]:  # fmt: skip
+        """A family per (first, last) name with one student, enrolled in the class from `start`; with
+        `phones` (E.164, one per name), each family's primary guardian has that phone."""
         if self.db.get(ClassSchedule, class_id) is None:
             raise AdminError("No such class.")
         ids = []
@@ -218,6 +220,9 @@ class SetUp:
                               birth_date=birth_date)  # fmt: skip
             self.db.add_all([family, student, Enrollment(id=new_id(), usn=self._usn(), student_id=student.id,
                                                          schedule_id=class_id, start_date=start)])  # fmt: skip
+            if len(ids) < len(phones):
+                self.db.add(Contact(id=new_id(), usn=self._usn(), family_id=family.id, first_name="Parent", last_name=last,
+                                    phone=phones[len(ids)], is_primary=True))  # fmt: skip
             ids.append(student.id)
         audit(self.db, "admin.enroll", record_type="class_schedule", record_id=class_id, students=len(ids))
         return ids

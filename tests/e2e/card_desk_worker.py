@@ -23,6 +23,7 @@ from sync.money_desk import CardInput, MoneyDesk
 from sync.core.schema import Family
 from sync.store import DeskStore
 from tests.fixtures.cards import VISA_2
+from tests.helpers.enrollment import own_secret
 
 
 def owing_family(store: DeskStore, money: MoneyDesk, skip: int = 0) -> tuple[str, str]:
@@ -37,7 +38,8 @@ async def main(cfg: dict) -> None:
     store = DeskStore(Path(cfg["data_dir"]))
     async with httpx.AsyncClient(timeout=httpx.Timeout(120.0, connect=2.0)) as http:
         client = ApiClient(http, cfg["server_url"])
-        tokens = await client.login(cfg["account"], cfg["username"], cfg["password"], store.desk_id, "Card desk")
+        tokens = await client.login(cfg["account"], cfg["username"], cfg["password"], store.desk_id, "Card desk",
+                                    desk_secret=own_secret(store.data_dir), enrollment_code=cfg["enrollment_code"])  # fmt: skip
         client.access_token = tokens.access_token
         store.staff_id = tokens.staff.id
         if tokens.desk_code:

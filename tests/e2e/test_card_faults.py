@@ -37,6 +37,7 @@ from sync.store import DeskStore
 from tests.e2e.card_desk_worker import owing_family
 from tests.fixtures.cards import MASTERCARD, VISA_2
 from tests.helpers.fault_proxy import FaultProxy
+from tests.helpers.enrollment import code_for, own_secret
 from tests.helpers.server_process import (
     REPO_ROOT,
     ServerProcess,
@@ -62,7 +63,8 @@ async def desk_at(http: httpx.AsyncClient, url: str, account: dict, folder: Path
     engine = None
     try:
         client = ApiClient(http, url)
-        tokens = await client.login(account["slug"], account["username"], account["password"], store.desk_id, "Card desk")
+        tokens = await client.login(account["slug"], account["username"], account["password"], store.desk_id, "Card desk",
+                                    desk_secret=own_secret(folder), enrollment_code=code_for(url, account["slug"]))  # fmt: skip
         client.access_token, store.staff_id = tokens.access_token, tokens.staff.id
         if tokens.desk_code:
             await store.keep_desk_code(tokens.desk_code)
@@ -155,6 +157,7 @@ async def test_the_answer_lost_and_the_desk_killed_before_it_gave_up(server_acco
             folder = tmp_path / f"desk-{round_}"
             config = tmp_path / f"desk-{round_}.json"
             config.write_text(json.dumps({"server_url": proxy.url, "account": server_account["slug"], "data_dir": str(folder),
+                                          "enrollment_code": code_for(proxy.url, server_account["slug"]),
                                           "username": server_account["username"], "password": server_account["password"]}))  # fmt: skip
             proxy.fail_next("cut_response", path=CARD_PATH)
             log = tmp_path / f"desk-{round_}.log"

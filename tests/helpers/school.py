@@ -39,6 +39,8 @@ def a_class_now(data_dir: str | os.PathLike, slug: str, moment: dt.datetime, *, 
         outcome = s.add_class(location.id, name, f"{local.weekday()} {start:%H:%M} {minutes}")
         session_id = s.db.exec(select(ClassSession.id).where(ClassSession.schedule_id == outcome.id,
                                                              ClassSession.date == local.date())).one()  # fmt: skip
-        kids = [(first, "Pinned") for first in ("Ava", "Ben", "Cora", "Dev", "Eli", "Fay")[:students]]
-        ids = s.enroll_new_students(outcome.id, kids, start=local.date() - dt.timedelta(days=7))
+        kids = [(first, last) for first, last in zip(("Ava", "Ben", "Cora", "Dev", "Eli", "Fay"),
+                                                     ("Pinned", "Quill", "Rowe", "Sable", "Thorn", "Ulm"))][:students]  # fmt: skip
+        phones = [f"+1312555{7100 + i:04d}" for i in range(students)]  # each family a guardian to call (and the kiosk to find)
+        ids = s.enroll_new_students(outcome.id, kids, start=local.date() - dt.timedelta(days=7), phones=phones)
         return ClassNow(outcome.id, session_id, tuple(ids), name)

@@ -27,7 +27,7 @@ def test_server_tables_stay_out_of_the_shared_metadata():
     assert {"applied_mutation", "change_counter", "tombstone", "audit_event", "staff_credential"} <= set(AccountBase.metadata.tables)
     registry_tables = {t.name for t in model_tables(REGISTRY)}  # imports every module with registry tables first
     assert {"account", "desk", "desk_code", "refresh_token", "account_secret", "account_pg", "account_move", "login_failure",
-            "import_job", "enrollment_code", "revoked_session"} == registry_tables == set(RegistryBase.metadata.tables)  # fmt: skip
+            "import_job", "enrollment_code", "revoked_session", "account_gateway"} == registry_tables == set(RegistryBase.metadata.tables)  # fmt: skip
 
 
 def test_account_database_has_shared_and_server_tables(adb):
