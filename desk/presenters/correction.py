@@ -16,9 +16,8 @@ from desk.presenters.card_clock import CardClock
 from desk.presenters.family import describe
 from desk.presenters.money_text import amount_field_text, money, typed_money
 from desk.presenters.payment import RECEIPT_DEFAULT, FormProblem
-from sync.money_desk import MoneyDesk
 from sync.card_abandon import NOT_CONFIRMED_CHANGE
-from sync.money_desk import CardNotConfirmed
+from sync.money_desk import CardNotConfirmed, MoneyDesk
 from sync.money_views import CorrectionOutcome, LedgerRow
 
 CARD_METHODS = ("card_present", "card_keyed")
@@ -29,8 +28,7 @@ GIVEN_UP_WORDS: dict[str, tuple[str, str]] = {
     "not_charged": ("Not {done}: the server confirmed the {what} was not made. You may try again.", "ok"),
     "done": ("The {what} went through after all: the ledger shows it. Do not make it again.", "ok"),
     "cancelled": ("The {what} went through after all: the ledger shows it. Do not make it again.", "ok"),
-    "needs_attention": ("The {what} could not be confirmed automatically: see Needs attention (F6) before trying "
-                        "again.", "red"),
+    "needs_attention": ("The {what} could not be confirmed automatically: see Needs attention (F6) first.", "red"),
 }  # fmt: skip
 
 

@@ -13,9 +13,15 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from desk.presenters.card_clock import ASKING, CardClock  # noqa: F401 (ASKING: the countdown's words, said here too)
+from desk.presenters.card_clock import ASKING, CardClock
 from desk.presenters.formatting import now_at
-from desk.presenters.money_text import amount_field_text, balance_words, day_text, money, typed_money
+from desk.presenters.money_text import (
+    amount_field_text,
+    balance_words,
+    day_text,
+    money,
+    typed_money,
+)
 from devices.cards import PaymentCard, pan_ok
 from sync.card_abandon import NOT_CONFIRMED
 from sync.money_desk import CardInput, CardNotConfirmed, MoneyDesk

@@ -9,7 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QButtonGroup, QFormLayout, QHBoxLayout, QPushButton, QRadioButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFormLayout,
+    QHBoxLayout,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desk.errors import ErrorReport
 from desk.ops import Op
@@ -170,7 +178,7 @@ class CorrectionDialog(MoneyDialog):
         else:
             super().show_alert(report)
 
-    def done(self, result: int) -> None:  # noqa: D401 - Qt's name: closed while a card call waits, it is given up
+    def done(self, result: int) -> None:  # Qt's name: closed while a card call waits, it is given up on
         self.presenter.cancel_card()
         self.ticker.stop()
         super().done(result)
