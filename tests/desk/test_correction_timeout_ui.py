@@ -18,7 +18,12 @@ from desk.widgets.correction_dialog import CorrectionDialog
 from server import admin
 from sync.card_abandon import NOT_CONFIRMED_CHANGE
 from tests.desk.desk_helpers import config_for, ops_done, signed_in_desk, until
-from tests.desk.test_family_ui import CTRL_SHIFT, closed
+from tests.desk.test_family_ui import (
+    CTRL_SHIFT,
+    a_family_with_a_refundable,
+    closed,
+    open_family,
+)
 from tests.desk.test_payment_dialog_ui import key_card, open_payment
 from tests.desk.test_payment_timeout_ui import seconds_left
 from tests.fixtures import cards as tc
@@ -98,3 +103,36 @@ async def test_cancel_mid_void_gives_it_up_at_once_and_the_server_then_confirms_
             qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # nothing under way: Escape closes as usual
             await until(lambda: closed(dialog), what="the dialog closed")
     assert sandbox_rows(account["data_dir"], "idempotency_key = ?", key) == []
+
+
+async def test_a_card_refund_counts_down_and_gives_up_at_the_hard_limit(qtbot, live_server, account, tmp_path, memory_keyring):
+    """No Cancel: the countdown runs out (2 s here), the refund is given up on by its key, and the
+    dialog says so until the server confirmed it was not made."""
+    admin.add_staff(account["data_dir"], "acme", "mia", "mia's password", group="manager", display_name="Mia")
+    with FaultProxy(live_server.port, stall_seconds=STALL + 2) as proxy:
+        config = dataclasses.replace(config_for(proxy.url, account, tmp_path / "desk"), username="mia")
+        async with signed_in_desk(qtbot, config, "mia's password") as (_session, window):
+            window.money.card_time_limit = 2.0
+            view, payment = a_family_with_a_refundable(window, "card_present")
+            screen = open_family(qtbot, window, view.name, view.id)
+            screen.select_entry(payment.id)
+            qtbot.keyClick(screen.ledger, Qt.Key.Key_V, CTRL_SHIFT)
+            dialog = screen.dialog
+            assert isinstance(dialog, CorrectionDialog) and dialog.presenter.is_refund
+            qtbot.keyClicks(dialog.amount, "\b" * 10 + "1.00")
+            qtbot.keyClicks(dialog.reason, "Class cancelled")
+            proxy.fail_next("stall", path=f"/v1/payments/{payment.id}/refund")
+            qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)
+            assert seconds_left(dialog.primary.text()) == 2
+            assert dialog.cancel.accessibleName() == "Cancel the card refund"
+            await until(lambda: seconds_left(dialog.primary.text()) == 1, what="the countdown at 1 s")
+            await ops_done()
+            await until(lambda: dialog.problem.text() == NOT_CONFIRMED_CHANGE.format(what="refund"),
+                        what="the refund given up on", timeout=5)
+            assert dialog.isVisible() and dialog.primary.text() == "Refund $1.00"
+            not_refunded = GIVEN_UP_WORDS["not_charged"][0].format(what="refund", done="refunded")
+            await until(lambda: dialog.problem.text() == not_refunded, what="Not refunded", timeout=15)
+            key = dialog.presenter.card_clock.given_up
+            qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+            await until(lambda: closed(dialog), what="the dialog closed")
+    assert [kind for kind, *_ in sandbox_rows(account["data_dir"], "idempotency_key = ?", key)] == []
