@@ -6,48 +6,24 @@ files, the dialog offscreen."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from pathlib import Path
-
 import httpx
 import pytest
 from PySide6.QtCore import Qt
 
 from desk.widgets.needs_attention import NeedsAttentionDialog
 from sync.attention import CARD_NEEDS_HAND
-from sync.client import ApiClient
-from sync.engine import SyncEngine
-from sync.store import DeskStore
 from tests.desk.desk_helpers import ops_done, until
+from tests.e2e.test_card_faults import desk_at
 from tests.helpers.server_process import account_db_path
 from tests.server.api import query
 from tests.server.test_card_attention import a_refund_made_but_not_recorded
-from tests.sync.conftest import FAST, sign_in
 
 pytestmark = [pytest.mark.gui, pytest.mark.asyncio(loop_factories=["qasync"]), pytest.mark.timeout(60)]
 NOTE = "Refund found on the card service's site and recorded by hand"
 
 
-@asynccontextmanager
-async def desk_at(http: httpx.AsyncClient, url: str, account: dict, folder: Path) -> AsyncIterator[DeskStore]:
-    """A desk (alex, front desk: may take payments) signed in, synced, its engine running."""
-    store, engine = DeskStore(folder), None
-    try:
-        client = ApiClient(http, url)
-        await sign_in(client, store, account)
-        engine = SyncEngine(store, client, **FAST)
-        await engine.sync_now()
-        engine.start()
-        yield store
-    finally:
-        if engine is not None:
-            await engine.stop()
-        store.close()
-
-
-def card_items(store) -> list:
-    return [r for r in store.rejected() if r.code == CARD_NEEDS_HAND]
+def card_items(desk) -> list:
+    return [r for r in desk.store.rejected() if r.code == CARD_NEEDS_HAND]
 
 
 async def test_mark_handled_with_a_note_leaves_every_desk(qtbot, live_server, account, tmp_path):
@@ -61,13 +37,13 @@ async def test_mark_handled_with_a_note_leaves_every_desk(qtbot, live_server, ac
                 await until(lambda desk=desk: [r.mutation_id for r in card_items(desk)] == [key], what="the item listed")
 
             # Who may not take payments sees it, with the button disabled and saying why.
-            looking = NeedsAttentionDialog(b.rejected(), actions=b, may_handle=False)
+            looking = NeedsAttentionDialog(b.store.rejected(), actions=b.store, may_handle=False)
             qtbot.addWidget(looking)
             assert looking.items.count() == 1 and not looking.handled_button.isEnabled()
             assert "take payments" in looking.handled_button.toolTip()
 
             asked = []
-            dialog = NeedsAttentionDialog(a.rejected(), actions=a, may_handle=True,
+            dialog = NeedsAttentionDialog(a.store.rejected(), actions=a.store, may_handle=True,
                                           ask_note=lambda _parent: asked.append(1) or NOTE)  # fmt: skip
             qtbot.addWidget(dialog)
             dialog.show()
@@ -81,6 +57,6 @@ async def test_mark_handled_with_a_note_leaves_every_desk(qtbot, live_server, ac
             await until(lambda: query(db, "SELECT status FROM card_abandon WHERE id = ?", key) == [("handled",)],
                         what="the server has it", timeout=15)
             await until(lambda: card_items(b) == [], what="gone from the other desk", timeout=15)
-            assert a.rejected() == [] and b.rejected() == []  # nothing refused either
+            assert a.store.rejected() == [] and b.store.rejected() == []  # nothing refused either
             (message,) = query(db, "SELECT message FROM card_abandon WHERE id = ?", key)[0]
             assert message.endswith(f"Handled: {NOTE}")
