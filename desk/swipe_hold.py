@@ -7,7 +7,9 @@ and used once that window closes, so nobody is checked in behind a dialog withou
                              # front now takes swipes): swiped(swipe)
 
 Only the newest swipe is held: the child at the counter now is the one to check in. The swipe is a
-MemberSwipe (a number to look up), never a payment card's track data. Its release is a `swiped`
+MemberSwipe (a number to look up), never a payment card's track data. The main window
+(desk.swipe_handling), the kiosk (desk.kiosk.window) and the first-run swiper test
+(desk.widgets.first_run) each hold theirs. Its release is a `swiped`
 signal like the swipers', so a locked desk (desk.idle_lock mutes every `swiped`) lets it go unused.
 """
 
@@ -20,6 +22,15 @@ from PySide6.QtWidgets import QApplication, QWidget
 from shiboken6 import Shiboken
 
 from devices.cards import Swipe
+
+
+def modal_in_front(window: QWidget) -> QWidget | None:
+    """The modal window in front of `window` (About, a confirmation, an error), or None: what the
+    main window, the kiosk and the first-run swiper test ask before a swipe may act."""
+    modal = QApplication.activeModalWidget()
+    if modal is None or modal is window or not modal.isVisible():
+        return None
+    return modal
 
 
 class SwipeHold(QObject):

@@ -12,6 +12,7 @@ from server.sessions import plan_after
 from server.tokens import AccessClaims
 from sync.core.clock import SYSTEM, Clock
 from server.staff_proof import STAFF_UNPROVEN, proven
+from sync.core.card_attention import handled_fields
 from sync.core.edit_mutations import edited_fields
 from sync.core.mutations import OUTBOX_DISCARD, Rejected, apply_mutation
 from sync.core.schema import TYPE_OF_RECORD, Staff
@@ -93,7 +94,8 @@ def _push_one(db: Session, token: AccessClaims, m: Mutation, signing_key: bytes 
         return _record(db, token, m, refused, [])
 
     # An edit's audit keeps the values it overwrites.
-    before = edited_fields(db, m.type, m.payload) or setup_edited_fields(db, m.type, m.payload)
+    before = (edited_fields(db, m.type, m.payload) or setup_edited_fields(db, m.type, m.payload)
+              or handled_fields(db, m.type, m.payload))  # fmt: skip
     savepoint = db.begin_nested()
     try:
         written = apply_mutation(db, m, lambda: next_usn(db))
@@ -107,7 +109,8 @@ def _push_one(db: Session, token: AccessClaims, m: Mutation, signing_key: bytes 
     planned = plan_after(db, m.type, written, clock).written if written else []
     changes = None
     if before is not None and written:
-        after = edited_fields(db, m.type, m.payload) or setup_edited_fields(db, m.type, m.payload) or {}
+        after = (edited_fields(db, m.type, m.payload) or setup_edited_fields(db, m.type, m.payload)
+                 or handled_fields(db, m.type, m.payload) or {})  # fmt: skip
         changes = {name: {"before": value, "after": after.get(name)} for name, value in before.items()}
     if m.type == DESK_SETTINGS:
         changes = m.payload["changes"]  # the desk's own settings: nothing stored, the audit is the record

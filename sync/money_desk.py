@@ -315,11 +315,12 @@ class MoneyDesk:
             pending_sync=False,
         )
 
-    async def void(self, entry_id: str, reason: str, *, location_id: str | None = None) -> CorrectionOutcome:
+    async def void(self, entry_id: str, reason: str, *, location_id: str | None = None,
+                   cancel: asyncio.Event | None = None) -> CorrectionOutcome:
         """Void an entry (same business day for payments). Card payments: online, via the gateway.
 
         `location_id`: where the void is made (whose drawer gives the money back); by default the
-        entry's own location.
+        entry's own location. `cancel`: set to give a card void up at once (the dialog's Cancel).
         """
         reason = mi.reason(reason, "void")
         with db.read_session(self.store.cache.engine) as s:
@@ -337,7 +338,8 @@ class MoneyDesk:
             abandon = AbandonPayload(key=void_id, kind="void", family_id=entry.family_id, target_id=entry_id,
                                      amount_cents=-entry.amount_cents, card_brand=entry.card_brand,
                                      card_last4=entry.card_last4)  # fmt: skip
-            answer = await self._card_call(abandon, lambda: api.void(entry_id, request), NO_CONNECTION_FOR_CARD_CHANGE)
+            answer = await self._card_call(abandon, lambda: api.void(entry_id, request), NO_CONNECTION_FOR_CARD_CHANGE,
+                                           cancel)
             _approved_or_raise(answer)
             await self._show(answer)
             pending = False
@@ -351,12 +353,13 @@ class MoneyDesk:
         return self._correction(void_id, "void", entry.family_id, None, pending)
 
     async def refund(
-        self, entry_id: str, amount_cents: int, reason: str, *, location_id: str | None = None
+        self, entry_id: str, amount_cents: int, reason: str, *, location_id: str | None = None,
+        cancel: asyncio.Event | None = None,
     ) -> CorrectionOutcome:
         """Refund part or all of a payment. Card payments: online, via the gateway.
 
         `location_id`: where the refund is made (whose drawer pays it out); by default the
-        payment's own location.
+        payment's own location. `cancel`: set to give a card refund up at once (the dialog's Cancel).
         """
         amount = mi.whole_cents(amount_cents, "refund")
         reason = mi.reason(reason, "refund")
@@ -384,7 +387,8 @@ class MoneyDesk:
             )  # fmt: skip
             abandon = AbandonPayload(key=refund_id, kind="refund", family_id=entry.family_id, target_id=entry_id,
                                      amount_cents=amount, card_brand=entry.card_brand, card_last4=entry.card_last4)  # fmt: skip
-            answer = await self._card_call(abandon, lambda: api.refund(entry_id, request), NO_CONNECTION_FOR_CARD_CHANGE)
+            answer = await self._card_call(abandon, lambda: api.refund(entry_id, request), NO_CONNECTION_FOR_CARD_CHANGE,
+                                           cancel)
             _approved_or_raise(answer)
             await self._show(answer)
             return self._correction(refund_id, "refund", entry.family_id, request.receipt_no, False)

@@ -24,6 +24,7 @@ from sqlmodel import select
 from sync import attention, db, queries, search
 from sync.cache import Cache
 from sync.core.card_abandon import PAYMENT_ABANDON
+from sync.core.card_attention import ATTENTION_HANDLED, HandledPayload
 from sync.core.clock import SYSTEM, Clock, utc_naive
 from sync.errors import AuthError, RejectedError
 from sync.core.ids import new_id
@@ -191,6 +192,12 @@ class DeskStore:
             return
         await self.writer.run(self._retry, mutation_id, staff_id)
         self._wrote()
+
+    async def mark_handled(self, item_id: str, note: str) -> None:
+        """A card item of "needs attention" (sync.attention.CARD_NEEDS_HAND) was dealt with by hand:
+        recorded as a change (sync.core.card_attention), so it leaves this desk's list at once, and every
+        desk's once the server has it; the server's audit log keeps who, when and the note."""
+        await self.record(ATTENTION_HANDLED, HandledPayload(key=item_id, note=note).model_dump(mode="json"))
 
     async def discard_rejected(self, mutation_id: str, reason: str = "") -> None:
         """Let a refused change go. The server's audit log records who did it and why."""

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from desk.kiosk.options import KioskOptions
 from desk.presenters.formatting import clock, session_title
+from desk.presenters.swipes import HELD_SWIPE
 from devices.cards import ID_CARD, IdCard, MemberSwipe, PaymentCard, Swipe
 from sync.errors import AuthError, SyncError
 from sync.core.clock import Clock
@@ -250,9 +251,19 @@ class KioskPresenter:
         if isinstance(swipe, MemberSwipe):
             return self.member_card(swipe.number)
         self.to_start()
-        self.message = (PAYMENT_CARD if isinstance(swipe, PaymentCard) else ID_CARD_SWIPED if isinstance(swipe, IdCard)
-                        else BAD_READ)
+        self.message = _words(swipe)
         return True
+
+    def swiped_behind(self, swipe: Swipe) -> bool:
+        """A swipe while a window is in front of the kiosk (desk.swipe_hold): nothing acts behind
+        it. A member card is named and held (True: the window uses it once that window closes);
+        anything else is only named. The page in view stays as it is."""
+        if self.page in (Page.PIN, Page.STAFF) or self.busy:
+            return False
+        self.touched()
+        held = isinstance(swipe, MemberSwipe)
+        self.message = HELD_SWIPE if held else _words(swipe)
+        return held
 
     def member_card(self, number: str) -> bool:
         self.to_start()
@@ -473,3 +484,8 @@ class KioskPresenter:
     def set_location(self, location: LocationView) -> None:
         self.location = location
         self.to_start()
+
+
+def _words(swipe: Swipe) -> str:
+    """What the start page says of a swipe that is not a member card."""
+    return PAYMENT_CARD if isinstance(swipe, PaymentCard) else ID_CARD_SWIPED if isinstance(swipe, IdCard) else BAD_READ

@@ -18,6 +18,7 @@ from desk.kiosk.exit_pin import KioskExit
 from desk.kiosk.pages import TOUCH, ChildrenPage, DonePage, FamiliesPage, PinPage, StaffPage, StartPage
 from desk.kiosk.presenter import KioskPresenter, Page
 from desk.presenters.status import describe
+from desk.swipe_hold import SwipeHold, modal_in_front
 from desk.widgets.common import label
 from devices.cards import BadRead, Swipe
 from sync.views import SyncStatus
@@ -47,6 +48,9 @@ class KioskWindow(QMainWindow):
         self._pin_busy = False
         self._status = SyncStatus()
         self._tasks: set[asyncio.Task] = set()
+        # A member card swiped while a window is in front (an error, say) waits for it to close.
+        self.swipe_hold = SwipeHold(parent=self)
+        self.swipe_hold.swiped.connect(self.handle_swipe)
 
         self.place = label(presenter.location.name, "kioskPlace")
         self.place.setAccessibleName("Location")
@@ -121,7 +125,14 @@ class KioskWindow(QMainWindow):
         self.centralWidget().setFocus()
 
     def handle_swipe(self, swipe: Swipe) -> None:
-        """A card swiped anywhere (desk.kem_filter / the USB swiper)."""
+        """A card swiped anywhere (desk.kem_filter / the USB swiper). While a window is in front of
+        the kiosk, nothing acts behind it: a member card is held and named, then used once it closes."""
+        modal = modal_in_front(self)
+        if modal is not None:
+            if self.presenter.swiped_behind(swipe):
+                self.swipe_hold.hold(swipe, modal)
+            self.render()
+            return
         if self.presenter.swiped(swipe):
             if isinstance(swipe, BadRead):
                 QApplication.beep()

@@ -2,7 +2,9 @@
 
 A void undoes a line on its own business day (or a charge, any day); a refund gives back part or
 all of a payment after that. sync.core.ledger decides which one a line may still have (LedgerRow.correction);
-the reason is required because it goes in the audit log.
+the reason is required because it goes in the audit log. A card void or refund asks the card
+network under the payment dialog's clock (desk.presenters.card_clock): the same countdown, the same
+Cancel, and words that say only what the desk knows until the server answered.
 """
 
 from __future__ import annotations
@@ -10,13 +12,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from desk.presenters.card_clock import CardClock
 from desk.presenters.family import describe
 from desk.presenters.money_text import amount_field_text, money, typed_money
 from desk.presenters.payment import RECEIPT_DEFAULT, FormProblem
-from sync.money_desk import MoneyDesk
+from sync.core.card_abandon import NOT_CONFIRMED_CHANGE
+from sync.money_desk import CardNotConfirmed, MoneyDesk
 from sync.money_views import CorrectionOutcome, LedgerRow
 
 CARD_METHODS = ("card_present", "card_keyed")
+# A card void or refund given up on, by what the server said of it (sync.core.card_abandon); {what} is
+# "void" or "refund", {done} "voided" or "refunded".
+GIVEN_UP_WORDS: dict[str, tuple[str, str]] = {
+    "cancelling": (NOT_CONFIRMED_CHANGE, "amber"),
+    "not_charged": ("Not {done}: the server confirmed the {what} was not made. You may try again.", "ok"),
+    "done": ("The {what} went through after all: the ledger shows it. Do not make it again.", "ok"),
+    "cancelled": ("The {what} went through after all: the ledger shows it. Do not make it again.", "ok"),
+    "needs_attention": ("The {what} could not be confirmed automatically: see Needs attention (F6) first.", "red"),
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -37,6 +50,12 @@ class CorrectionPresenter:
         self.receipt_choice = receipt_choice  # the desk's receipt defaults by ledger method (Settings)
         self.can_email = can_email  # the family has an email address on file
         self._pending: _Correction | None = None
+        self.card_clock = CardClock(money_desk)  # a card void / refund: its countdown and Cancel
+
+    @property
+    def by_card(self) -> bool:
+        """The card network is asked (online, under the card clock)."""
+        return self.row.method in CARD_METHODS
 
     def receipt_default(self) -> str:
         """Where a refund's receipt question starts: as after a payment made the same way."""
@@ -64,7 +83,7 @@ class CorrectionPresenter:
             text = "Voiding the charge takes it off the family's balance; what paid it becomes credit."
         else:
             text = "Voiding undoes this payment today: give the money back, and the balance goes up again."
-        if self.row.method in CARD_METHODS:
+        if self.by_card:
             text += " The card network is asked at once: this needs a connection."
         return text
 
@@ -84,15 +103,48 @@ class CorrectionPresenter:
                 raise FormProblem(f"At most {money(self.row.refundable_cents, self.currency)} can be refunded.", "amount")
             cents = typed
         self._pending = _Correction(cents, words[:500])
+        if self.by_card:  # the call's one clock starts now, with its Cancel
+            self.card_clock.start()
         return self._pending
 
     async def apply(self) -> CorrectionOutcome:
         pending, self._pending = self._pending, None
         if pending is None:
             raise RuntimeError("apply() without begin()")
-        if self.is_refund:
-            return await self.money.refund(self.row.id, pending.amount_cents, pending.reason)
-        return await self.money.void(self.row.id, pending.reason)
+        card = {"cancel": self.card_clock.cancel} if self.by_card else {}
+        try:
+            if self.is_refund:
+                return await self.money.refund(self.row.id, pending.amount_cents, pending.reason, **card)
+            return await self.money.void(self.row.id, pending.reason, **card)
+        except CardNotConfirmed as gone:
+            self.card_clock.given_up = gone.key  # the dialog follows it until the server says what became of it
+            raise
+        finally:
+            self.card_clock.stop()
+
+    def busy_text(self) -> str:
+        """On the main button while it is made; a card call counts its seconds down."""
+        if self.card_clock.under_way:
+            return self.card_clock.asking_text()
+        return "Refunding…" if self.is_refund else "Voiding…"
+
+    def card_under_way(self) -> bool:
+        return self.card_clock.under_way
+
+    def cancel_card(self) -> bool:
+        """Cancel pressed (or the dialog closed) while the card call waits: given up on by its key at
+        once (sync.card_calls). False when no card call is under way."""
+        return self.card_clock.press_cancel()
+
+    def given_up_text(self) -> tuple[str, str] | None:
+        """What became of the card call given up on, as this desk knows it now (text, tone); None
+        when there is none."""
+        status = self.card_clock.status()
+        if status is None:
+            return None
+        text, tone = GIVEN_UP_WORDS.get(status, GIVEN_UP_WORDS["cancelling"])
+        what, done = ("refund", "refunded") if self.is_refund else ("void", "voided")
+        return text.format(what=what, done=done), tone
 
     def confirm_text(self, amount: str = "") -> str:
         if not self.is_refund:

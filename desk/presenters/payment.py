@@ -9,15 +9,19 @@ from the card object, the attempt drops it whatever the answer, and nothing here
 
 from __future__ import annotations
 
-import asyncio
-import math
 import re
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from desk.presenters.card_clock import CardClock
 from desk.presenters.formatting import now_at
-from desk.presenters.money_text import amount_field_text, balance_words, day_text, money, typed_money
+from desk.presenters.money_text import (
+    amount_field_text,
+    balance_words,
+    day_text,
+    money,
+    typed_money,
+)
 from devices.cards import PaymentCard, pan_ok
 from sync.core.card_abandon import NOT_CONFIRMED
 from sync.money_desk import CardInput, CardNotConfirmed, MoneyDesk
@@ -48,7 +52,6 @@ RECEIPT_DEFAULT = {"cash": "print", "check": "none", "card_present": "print", "c
 RECEIPT_CHOICES = (("print", "Print", "P"), ("email", "Email", "E"), ("none", "No receipt", "N"))  # key, words, key to press
 
 SWIPE_NOW = "Swipe the card now."
-ASKING = "Asking the card network…"
 # A card attempt the desk gave up on, by what the server said of it (sync.core.card_abandon).
 GIVEN_UP_WORDS: dict[str, tuple[str, str]] = {
     "cancelling": (NOT_CONFIRMED, "amber"),
@@ -117,9 +120,12 @@ class PaymentPresenter:
         self.busy = False
         self.outcome: PaymentOutcome | None = None
         # A card attempt under way: one clock for it (the dialog counts it down), and Cancel.
-        self._cancel: asyncio.Event | None = None
-        self._started = 0.0
-        self.given_up: str | None = None  # the key of the last card attempt given up on, to follow
+        self.card_clock = CardClock(money_desk)
+
+    @property
+    def given_up(self) -> str | None:
+        """The key of the last card attempt given up on, followed until the server says."""
+        return self.card_clock.given_up
 
     # --- what the dialog offers ------------------------------------------------------------
     def title(self) -> str:
@@ -255,7 +261,7 @@ class PaymentPresenter:
         self._attempt = attempt
         self.busy = True
         if attempt.card is not None:  # the attempt's one clock starts now, with its Cancel
-            self._cancel, self._started, self.given_up = asyncio.Event(), time.monotonic(), None
+            self.card_clock.start()
         return attempt
 
     def _keyed(self, form: PaymentForm) -> CardInput:
@@ -285,7 +291,8 @@ class PaymentPresenter:
         try:
             if attempt.card is not None:
                 outcome = await self.money.charge_card(self.view.id, self.location.id, attempt.amount_cents,
-                                                       attempt.card, apply_to=attempt.apply_to, cancel=self._cancel)
+                                                       attempt.card, apply_to=attempt.apply_to,
+                                                       cancel=self.card_clock.cancel)
             else:
                 outcome = await self.money.record_payment(
                     self.view.id, self.location.id, attempt.method, attempt.amount_cents,
@@ -293,11 +300,11 @@ class PaymentPresenter:
                     check_number=attempt.check_number,
                 )
         except CardNotConfirmed as gone:
-            self.given_up = gone.key  # the dialog follows it until the server says what became of it
+            self.card_clock.given_up = gone.key  # the dialog follows it until the server says what became of it
             raise
         finally:
             attempt.card = None
-            self._cancel = None
+            self.card_clock.stop()
             self.forget_card()  # a declined swipe is swiped again; a keyed number is typed again
             self.busy = False
         self.outcome = outcome
@@ -306,7 +313,7 @@ class PaymentPresenter:
     def failed(self) -> None:
         """The attempt raised (declined, no connection, refused): the dialog stays open to try again."""
         self._attempt = None
-        self._cancel = None
+        self.card_clock.stop()
         self.forget_card()
         self.busy = False
 
@@ -314,29 +321,21 @@ class PaymentPresenter:
         """On the main button while the payment is taken; a card attempt counts its seconds down."""
         if method not in (SWIPE, KEYED):
             return "Recording the payment…"
-        if self._cancel is None:
-            return ASKING
-        left = max(0, math.ceil(self.money.card_time_limit - (time.monotonic() - self._started)))
-        return f"{ASKING} {left} s"
+        return self.card_clock.asking_text()
 
     def card_under_way(self) -> bool:
-        return self._cancel is not None
+        return self.card_clock.under_way
 
     def cancel_card(self) -> bool:
         """Cancel pressed (or the dialog closed) while a card attempt waits: it is given up on by its
         key at once (sync.money_desk). False when no card attempt is under way."""
-        if self._cancel is None:
-            return False
-        self._cancel.set()
-        return True
+        return self.card_clock.press_cancel()
 
     def given_up_text(self) -> tuple[str, str] | None:
         """What became of the card attempt given up on, as this desk knows it now (text, tone);
         None when there is none. Says "Not charged" only once the server confirmed it."""
-        if self.given_up is None:
-            return None
-        status = self.money.card_call_status(self.given_up)
-        return GIVEN_UP_WORDS.get(status or "cancelling", GIVEN_UP_WORDS["cancelling"])
+        status = self.card_clock.status()
+        return None if status is None else GIVEN_UP_WORDS.get(status, GIVEN_UP_WORDS["cancelling"])
 
     def balance_after(self, outcome: PaymentOutcome) -> tuple[str, str]:
         return balance_words(outcome.balance_after_cents, self.currency)

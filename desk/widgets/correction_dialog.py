@@ -1,20 +1,34 @@
 """Void or refund the selected ledger line: which one applies is the line's (a void on its own
 business day, a refund after it); a reason is required, and a refund may be partial. A refund
-asks, before it is made, how the family gets its receipt (as after a payment)."""
+asks, before it is made, how the family gets its receipt (as after a payment). A card void or
+refund runs under the payment dialog's clock: seconds counted down on the main button, Cancel at
+any moment, and the words for a call given up on until the server says what became of it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QButtonGroup, QFormLayout, QHBoxLayout, QPushButton, QRadioButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFormLayout,
+    QHBoxLayout,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
 
+from desk.errors import ErrorReport
 from desk.ops import Op
-from desk.presenters.correction import CorrectionPresenter
+from desk.presenters.correction import GIVEN_UP_WORDS, CorrectionPresenter
 from desk.presenters.payment import RECEIPT_CHOICES, FormProblem
 from desk.widgets.common import label
 from desk.widgets.money_form import MoneyDialog, add_row, money_field, text_field
+from sync.money_desk import CardNotConfirmed
 from sync.money_views import CorrectionOutcome
+
+TICK_MS = 250  # as the payment dialog's: the seconds change on time
 
 
 class CorrectionDialog(MoneyDialog):
@@ -45,7 +59,12 @@ class CorrectionDialog(MoneyDialog):
         self.cancel = QPushButton("Cancel")
         self.cancel.setAccessibleName("Cancel")
         self.cancel.setAutoDefault(False)
-        self.cancel.clicked.connect(self.reject)
+        self.cancel.clicked.connect(self._cancel_clicked)
+        # Ticks while a card call runs (its countdown) and after it was given up on (what the
+        # server said of it, once the next sync brings it).
+        self.ticker = QTimer(self)
+        self.ticker.setInterval(TICK_MS)
+        self.ticker.timeout.connect(self._tick)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.cancel)
@@ -73,10 +92,38 @@ class CorrectionDialog(MoneyDialog):
             (self.amount if problem.field == "amount" else self.reason).setFocus()
             return
         self.say("")
-        self.cancel.setEnabled(False)
-        self.set_busy(True, self.primary, "Refunding…" if self.presenter.is_refund else "Voiding…")
+        self.last_failure = None
+        card = self.presenter.card_under_way()
+        self.cancel.setEnabled(card)  # a card call can be cancelled at any moment
+        self.cancel.setAccessibleName(f"Cancel the card {self._what()}" if card else "Cancel")
+        self.set_busy(True, self.primary, self.presenter.busy_text())
         doing = "refunding the payment" if self.presenter.is_refund else "voiding the line"
         Op(self, self.presenter.apply, doing=doing).success(self._done).failure(self._failed).run()
+        if card:
+            self.ticker.start()
+
+    def _what(self) -> str:
+        return "refund" if self.presenter.is_refund else "void"
+
+    def _cancel_clicked(self) -> None:
+        if self.presenter.cancel_card():
+            self.cancel.setEnabled(False)
+            self.say(f"Cancelling the card {self._what()}…", "amber")
+            return
+        self.reject()
+
+    def _tick(self) -> None:
+        if self.busy and self.presenter.card_under_way():
+            self.primary.setText(self.presenter.busy_text())
+            self.primary.setAccessibleName(self.primary.text())
+            return
+        said = self.presenter.given_up_text()
+        if said is None:
+            self.ticker.stop()
+            return
+        self.say(*said)
+        if said[1] != GIVEN_UP_WORDS["cancelling"][1]:
+            self.ticker.stop()  # the server said what became of it: nothing more to follow
 
     def chosen_receipt(self) -> str:
         return next((key for key, button in self.receipt_buttons.items() if button.isChecked()), "none")
@@ -103,6 +150,7 @@ class CorrectionDialog(MoneyDialog):
         return holder
 
     def _done(self, outcome: CorrectionOutcome) -> None:
+        self.ticker.stop()
         self.set_busy(False, self.primary)
         self.corrected.emit(outcome)
         choice = self.chosen_receipt()
@@ -110,6 +158,27 @@ class CorrectionDialog(MoneyDialog):
             self.on_receipt(outcome, choice)
         self.accept()
 
-    def _failed(self, _exc: BaseException) -> None:
+    def _failed(self, exc: BaseException) -> None:
+        """Nothing was recorded here: the dialog stays to try again or close. A card call given up on
+        is followed (`_tick`) until the server says what became of it."""
+        self.last_failure = exc
+        if not isinstance(exc, CardNotConfirmed):
+            self.ticker.stop()
         self.cancel.setEnabled(True)
+        self.cancel.setAccessibleName("Cancel")
         self.set_busy(False, self.primary, self.presenter.confirm_text(self.amount.text()))
+        self.primary.setAccessibleName(self.presenter.title())
+
+    def show_alert(self, report: ErrorReport) -> None:
+        said = self.presenter.given_up_text() if isinstance(self.last_failure, CardNotConfirmed) else None
+        if said is not None:
+            self.say(*said)  # "We could not confirm the void…", then what the server said
+        elif report.kind == "network":
+            self.say(report.text, "red")
+        else:
+            super().show_alert(report)
+
+    def done(self, result: int) -> None:  # Qt's name: closed while a card call waits, it is given up on
+        self.presenter.cancel_card()
+        self.ticker.stop()
+        super().done(result)

@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
 from desk.errors import ErrorReport
 from desk.ops import Op
 from desk.presenters.first_run import FirstRun
+from desk.presenters.swipes import HELD_SWIPE
+from desk.swipe_hold import SwipeHold, modal_in_front
 from desk.widgets.common import label, set_tone
 from devices.cards import ID_CARD, BadRead, IdCard, MemberSwipe, PaymentCard
 from desk.kem_filter import KemSwipeFilter
@@ -38,6 +40,9 @@ class FirstRunWindow(QWidget):
         self.setAccessibleName("Set up this desk")
         self.resize(640, 560)
         self.swipes: KemSwipeFilter | None = None
+        # A member card swiped while a window is in front of this one waits for it to close.
+        self.swipe_hold = SwipeHold(parent=self)
+        self.swipe_hold.swiped.connect(self.show_swipe)
         self._done = False
 
         self.step_label = label("", "muted")
@@ -246,7 +251,13 @@ class FirstRunWindow(QWidget):
             self.swipes = None
 
     def show_swipe(self, swipe: object) -> None:
-        if isinstance(swipe, MemberSwipe):
+        modal = modal_in_front(self)
+        if modal is not None and isinstance(swipe, MemberSwipe):
+            # Nothing acts behind a window in front (desk.swipe_hold): the card is named, and read
+            # out here once that window closes. Other swipes are only named, as always here.
+            self.swipe_hold.hold(swipe, modal)
+            self._swipe_said(HELD_SWIPE, "amber")
+        elif isinstance(swipe, MemberSwipe):
             self._swipe_said(f"The swiper works: a member card ending {swipe.number[-4:]} was read.", "ok")
         elif isinstance(swipe, PaymentCard):
             self._swipe_said(f"The swiper works: {swipe.describe()} was read (nothing was charged or kept).", "ok")

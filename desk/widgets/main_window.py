@@ -30,6 +30,7 @@ from desk.widgets.status_bar import DeskStatusBar
 from desk.widgets.toast import Toast
 from desk.swipe_handling import Swipe, handle_swipe
 from sync.money_desk import MoneyDesk
+from sync.core.permissions import PAYMENT_TAKE
 from sync.receipt_desk import ReceiptDesk
 from sync.store import DeskStore
 from sync.views import LocationView, SyncStatus
@@ -267,7 +268,8 @@ class MainWindow(QMainWindow):
         self.rail.buttons[1].set_count(len(running), f"{len(running)} classes running now")
 
     def show_needs_attention(self) -> None:
-        NeedsAttentionDialog(self.store.rejected(), self, actions=self.store).open()
+        may_handle = self.families.presenter.may(PAYMENT_TAKE)  # card items: who may take payments
+        NeedsAttentionDialog(self.store.rejected(), self, actions=self.store, may_handle=may_handle).open()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.closed.emit()

@@ -3,6 +3,9 @@
 
 Staff pick a line and either send it again (after fixing what was wrong, e.g. the student was put
 back on file) or let it go; letting go is recorded in the server's audit log with who and why.
+A card item (a charge to void by hand, a refund made but not recorded) is marked handled, with a
+note, by someone who may take payments once it was dealt with at the card service
+(sync.core.card_attention): it leaves every desk's list, and the server's audit log keeps the note.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ class RejectedActions(Protocol):
     def rejected(self) -> list[RejectedView]: ...
     def retry_rejected(self, mutation_id: str) -> Awaitable[None]: ...
     def discard_rejected(self, mutation_id: str, reason: str = "") -> Awaitable[None]: ...
+    def mark_handled(self, item_id: str, note: str) -> Awaitable[None]: ...
 
 
 class NeedsAttentionDialog(QDialog):
@@ -49,10 +53,15 @@ class NeedsAttentionDialog(QDialog):
         parent: QWidget | None = None,
         actions: RejectedActions | None = None,
         ask_reason: Callable[[QWidget], str | None] | None = None,
+        *,
+        may_handle: bool = False,
+        ask_note: Callable[[QWidget], str | None] | None = None,
     ):
         super().__init__(parent)
         self.actions = actions
+        self.may_handle = may_handle  # may take payments: card items can be marked handled
         self._ask_reason = ask_reason or _ask_reason
+        self._ask_note = ask_note or _ask_note
         self.setWindowTitle("Needs attention")
         self.setAccessibleName("Needs attention")
         self.resize(640, 420)
@@ -72,11 +81,18 @@ class NeedsAttentionDialog(QDialog):
         self.discard_button = QPushButton("Let it go…")
         self.discard_button.setAccessibleName("Let the chosen change go")
         self.discard_button.setToolTip("Remove it from this list; the office can still see it in the audit log")
+        self.handled_button = QPushButton("Mark handled…")
+        self.handled_button.setAccessibleName("Mark the chosen card item handled")
+        self.handled_button.setToolTip(
+            "Once it was dealt with at the card service: say what was done (kept in the office's log)"
+            if may_handle else "Ask someone who may take payments to mark it handled")  # fmt: skip
         self.retry_button.clicked.connect(self.retry_selected)
         self.discard_button.clicked.connect(self.discard_selected)
+        self.handled_button.clicked.connect(self.handle_selected)
         if actions is not None:
             buttons.addButton(self.retry_button, QDialogButtonBox.ButtonRole.ActionRole)
             buttons.addButton(self.discard_button, QDialogButtonBox.ButtonRole.ActionRole)
+            buttons.addButton(self.handled_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.show_rejected(rejected)
@@ -124,6 +140,18 @@ class NeedsAttentionDialog(QDialog):
             lambda _: self._reload()
         ).run()
 
+    def handle_selected(self) -> None:
+        chosen = self.selected_id()
+        if chosen is None or self.actions is None or not self.handled_button.isEnabled():
+            return
+        note = self._ask_note(self)
+        if not note:
+            return  # they changed their mind (a note is required: it is what the office reads)
+        actions = self.actions
+        Op(self, lambda: actions.mark_handled(chosen, note), doing="marking the card item handled").success(
+            lambda _: self._reload()
+        ).run()
+
     def _reload(self) -> None:
         if self.actions is not None:
             self.show_rejected(self.actions.rejected())
@@ -136,6 +164,7 @@ class NeedsAttentionDialog(QDialog):
         # A failed email is sent again, not let go; a charge to void by hand is done at the card service.
         self.retry_button.setEnabled(on and code != CARD_NEEDS_HAND)
         self.discard_button.setEnabled(on and code not in (EMAIL_FAILED, CARD_NEEDS_HAND))
+        self.handled_button.setEnabled(on and code == CARD_NEEDS_HAND and self.may_handle)
 
 
 def _ask_reason(parent: QWidget) -> str | None:
@@ -143,3 +172,10 @@ def _ask_reason(parent: QWidget) -> str | None:
         parent, "Let this change go", "Why is it no longer needed? (kept in the office's log)"
     )
     return text.strip() if ok else None
+
+
+def _ask_note(parent: QWidget) -> str | None:
+    text, ok = QInputDialog.getText(
+        parent, "Mark handled", "What was done? (e.g. Voided by hand on the card service's site; kept in the office's log)"
+    )
+    return " ".join(text.split()) if ok else None

@@ -7,8 +7,10 @@ A desk that stopped waiting for a card call pushes PAYMENT_ABANDON for the call'
   before the card service is asked (`late_call`), and remembered as a decline, so it stays refused;
 - `settle_abandoned` (run by the card sweeper as soon as the push is in, server.payments.reconcile)
   settles each cancelling row once:
-    a sale on the ledger is reversed at the card service (void, or a full refund once settled)
-    and the reversal is written on the ledger beside it ("cancelled"); a reversal the card
+    a sale on the ledger is reversed at the card service (void, or a full refund once settled;
+    when part of it was refunded already, a refund of what is left, since a card service voids
+    only a sale nothing was taken from) and the reversal is written on the ledger beside it
+    ("cancelled"); a sale refunded in full already needs nothing more ("cancelled"); a reversal the card
     service refuses becomes "needs_attention" with its words and the charge's reference;
     a sale that never went through is "not_charged"; one still under way is left for the next
     sweep (it ends on the ledger, then is reversed, or declined);
@@ -33,7 +35,15 @@ from server.payments.attempts import UNDER_WAY, UNKNOWN, CardAttempt
 from server.payments.gateway import Gateway, GatewayResult, GatewayUnreachable
 from sync.core.clock import SYSTEM, Clock
 from sync.core.ids import new_id
-from sync.core.ledger_mutations import CardResult, RefundPayload, VoidPayload, made_by, write_refund, write_void
+from sync.core.ledger_mutations import (
+    CardResult,
+    RefundPayload,
+    VoidPayload,
+    family_ledger,
+    made_by,
+    write_refund,
+    write_void,
+)
 from sync.core.mutations import Rejected
 from sync.core.schema import CardAbandon, LedgerEntry, Location
 
@@ -49,6 +59,8 @@ NEEDS_HAND = ("The card was charged, and the card service would not cancel it au
               "on the card service's site, reference {ref}, then mark it dealt with.")  # fmt: skip
 MADE_NOT_RECORDED = ("The {what} went through at the card service (reference {ref}) but its answer never came, so it is "
                      "not on the ledger. Check it on the card service's site and record it by hand; do not make it again.")  # fmt: skip
+REFUNDED_ALREADY = ("The desk gave up waiting, and this payment had been voided or refunded in full already: the money is "
+                    "back on the card, nothing more was done.")  # fmt: skip
 REASON = "Cancelled automatically: the desk gave up waiting for the card service's answer"
 _WHAT = {"sale": "payment", "void": "void", "refund": "refund"}
 
@@ -110,20 +122,27 @@ def settle_one(adb: AccountDatabase, gateway: Gateway, key: str, clock: Clock = 
         if entry is not None and ab.kind != "sale":
             return _finish(db, ab, "done", DONE.format(what=_WHAT[ab.kind]))
         if entry is not None:
+            state = family_ledger(db, entry.family_id).state(key)
+            left = state.refundable_cents if state is not None else -entry.amount_cents
+            if left <= 0:  # refunded in full (or voided) by hand meanwhile: the money is back already
+                return _finish(db, ab, "cancelled", REFUNDED_ALREADY)
             if ab.reversal_id is None:
                 ab.reversal_id = new_id()  # fixed before the card service is asked: a second try reverses nothing twice
                 db.commit()
-            reversal_id, ref, amount = ab.reversal_id, entry.gateway_ref, -entry.amount_cents
+            reversal_id, ref, partly = ab.reversal_id, entry.gateway_ref, left < -entry.amount_cents
     if unknown:
         return _ask_gateway(adb, gateway, key)
     try:
-        result, how = gateway.void(ref, f"{key}/abandon"), "void"
-        if not result.approved and result.settled:
-            result, how = gateway.refund(ref, amount, f"{key}/abandon-refund"), "refund"
+        if partly:  # part refunded already: no card service voids that sale; the rest is refunded
+            result, how = gateway.refund(ref, left, f"{key}/abandon-refund"), "refund"
+        else:
+            result, how = gateway.void(ref, f"{key}/abandon"), "void"
+            if not result.approved and result.settled:
+                result, how = gateway.refund(ref, left, f"{key}/abandon-refund"), "refund"
     except GatewayUnreachable:
         log.warning("card payment %s: the desk gave up on it and the card service cannot be reached yet", key)
         return Outcome(key, "waiting")
-    return _write_reversal(adb, key, reversal_id, how, result, clock.now())
+    return _write_reversal(adb, key, reversal_id, how, left, result, clock.now())
 
 
 def _never_made(db: Session, ab: CardAbandon, attempt: CardAttempt | None) -> Outcome:
@@ -158,7 +177,7 @@ def _ask_gateway(adb: AccountDatabase, gateway: Gateway, key: str) -> Outcome:
         return _finish(db, ab, "needs_attention", MADE_NOT_RECORDED.format(what=what, ref=found.gateway_ref))
 
 
-def _write_reversal(adb: AccountDatabase, key: str, reversal_id: str, how: str, result: GatewayResult,
+def _write_reversal(adb: AccountDatabase, key: str, reversal_id: str, how: str, amount: int, result: GatewayResult,
                     now: dt.datetime) -> Outcome:  # fmt: skip
     with adb.write_session() as db:
         ab = db.get(CardAbandon, key)
@@ -179,7 +198,7 @@ def _write_reversal(adb: AccountDatabase, key: str, reversal_id: str, how: str, 
                 card = CardResult(method=entry.method, brand=entry.card_brand, last4=entry.card_last4,  # type: ignore[arg-type]
                                   approval_code=result.approval_code, gateway_ref=result.gateway_ref)  # fmt: skip
                 write_refund(db, by, RefundPayload(entry_id=reversal_id, corrects_id=key, family_id=entry.family_id,
-                                                   location_id=entry.location_id, amount_cents=-entry.amount_cents,
+                                                   location_id=entry.location_id, amount_cents=amount,
                                                    receipt_no=f"{entry.receipt_no}-X"[:32], reason=REASON,
                                                    business_date=_today(db, entry.location_id, now)),
                              lambda: next_usn(db), card_refund=card)  # fmt: skip

@@ -12,13 +12,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-from devices.cards import PaymentCard, brand_of, pan_ok
+from devices.cards import ID_CARD, IdCard, PaymentCard, brand_of, pan_ok
 from devices.tracks import parse_swipe
 from sync.core.wire_payments import CardData
 
 UNREADABLE_SWIPE = "The card could not be read. Swipe it again, or type the card number."
 BAD_NUMBER = "The card number is not valid. Check it, or ask for another card."
 BAD_EXPIRY = "The expiry date is not valid. Check it and try again."
+ID_CARD_SWIPED = f"{ID_CARD}. Swipe the payment card, or type its number."  # said as the desk says it
 
 
 class CardUnusable(ValueError):
@@ -52,6 +53,8 @@ def read_card(card: CardData) -> CardFacts:
     """What the card is, or CardUnusable. Reads the secret values without keeping them."""
     if card.track is not None:
         swipe = parse_swipe(card.track.get_secret_value())
+        if isinstance(swipe, IdCard):  # a licence read well is not a misread: swiping again will not help
+            raise CardUnusable("invalid_card", ID_CARD_SWIPED)
         if not isinstance(swipe, PaymentCard):
             # BadRead: the reason names no track data; a member card is not a way to pay.
             raise CardUnusable("invalid_card", UNREADABLE_SWIPE)

@@ -36,7 +36,7 @@ NOT_CONFIRMED_CHANGE = ("We could not confirm the {what}. The server will make s
 NOT_CHARGED = "Not charged"
 # The family's ledger: one short word per state of the attempt.
 STATUS_WORDS = {"cancelling": "cancelling…", "not_charged": "cancelled", "cancelled": "cancelled",
-                "done": "done", "needs_attention": "needs attention"}  # fmt: skip
+                "done": "done", "needs_attention": "needs attention", "handled": "handled by hand"}  # fmt: skip
 
 
 class AbandonPayload(BaseModel):

@@ -32,6 +32,7 @@ from sync.core.schema import (
 )
 from sync.core import (
     card_abandon,
+    card_attention,
     edit_mutations,
     family_mutations,
     kiosk_referrals,
@@ -106,6 +107,7 @@ PAYLOADS: dict[str, type[BaseModel]] = {
     **kiosk_referrals.PAYLOADS,  # the kiosk sending a family to the front desk
     **settings_audit.PAYLOADS,  # a desk's own settings changed: audited on the server, nothing stored
     **card_abandon.PAYLOADS,  # a card call the desk gave up on, by its key (the server's tombstone)
+    **card_attention.PAYLOADS,  # a card item in "needs attention" marked handled, with a note
     **setup_mutations.PAYLOADS,  # locations, rooms, programs, classes, closures, one session's changes
 }
 
@@ -140,6 +142,8 @@ def apply_mutation(db: Session, mutation: Mutation, next_usn: NextUsn) -> list[S
         return []  # nothing to store: server.push writes the audit entry with the before and after
     if isinstance(payload, card_abandon.AbandonPayload):
         return card_abandon.apply_abandon(db, mutation, payload, next_usn)
+    if isinstance(payload, card_attention.HandledPayload):
+        return card_attention.apply_handled(db, mutation, payload, next_usn)
     if mutation.type in ledger_mutations.PAYLOADS:
         return ledger_mutations.apply_ledger(db, mutation, payload, next_usn)
     if mutation.type in edit_mutations.PAYLOADS:

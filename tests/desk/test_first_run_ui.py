@@ -102,3 +102,29 @@ async def test_a_new_desk_is_set_up_in_five_checked_steps(qtbot, live_server, ac
         window.close()
         if session is not None:
             await session.close()
+
+
+@pytest.mark.asyncio(loop_factories=["qasync"])
+async def test_the_swiper_test_holds_a_member_card_swiped_behind_a_window_and_reads_it_once_it_closes(qtbot, tmp_path):
+    """The modal-window rule (issue 22) on the first-run swiper test: with a window in front, a
+    member card is named and held; the result shows once that window closes."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from desk.presenters.swipes import HELD_SWIPE
+    from tests.desk.test_swipe_modal_ui import in_front
+
+    window = FirstRunWindow(FirstRun(DeskConfig(data_dir=tmp_path / "desks"), SettingsStore(tmp_path / "config")))
+    qtbot.addWidget(window)
+    window.show()
+    window.show_step(4)  # the swiper test (the steps before it: the test above)
+    box = QMessageBox(QMessageBox.Icon.Information, "Frontdesk", "Something to read", QMessageBox.StandardButton.Ok, window)
+    box.open()
+    await in_front(box)
+    type_text(";00423817?\r", gap_ms=3)
+    await until(lambda: window.swipe_result.text() == HELD_SWIPE, what="the held swipe named")
+    assert window.swipe_hold.held is not None
+    box.accept()
+    await until(lambda: "member card ending 3817 was read" in window.swipe_result.text(), what="the held swipe read")
+    assert window.swipe_hold.held is None
+    window.show_step(3)  # leaving the step stops listening
+    assert window.swipes is None

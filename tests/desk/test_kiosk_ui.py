@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from argon2 import PasswordHasher
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QMessageBox
 from sqlmodel import select
 
 from desk.app import first_sync
@@ -21,8 +21,10 @@ from desk.boot import DeskSession
 from desk.kiosk.exit_pin import KioskExit
 from desk.kiosk.launch import install_swipers, open_kiosk_window
 from desk.kiosk.options import KioskOptions
-from desk.kiosk.presenter import SEE_FRONT_DESK, KioskPresenter
+from desk.kiosk.presenter import PAYMENT_CARD, SEE_FRONT_DESK, KioskPresenter
 from desk.kiosk.window import KioskWindow
+from desk.presenters.swipes import HELD_SWIPE
+from devices.cards import MemberSwipe
 from server import admin
 from server.account_db import AuditEvent
 from server.accounts import open_account
@@ -31,6 +33,8 @@ from sync.kiosk_queries import KioskData, family_of_student, phone_digits
 from sync.offline_signin import verify_pin
 from sync.core.schema import Contact
 from tests.desk.desk_helpers import config_for, ops_done, until
+from tests.desk.test_swipe_modal_ui import in_front
+from tests.fixtures import cards as tc
 from tests.helpers.keys import type_text
 from tests.sync.test_kiosk_queries import at, filled_store
 
@@ -436,3 +440,24 @@ async def test_frontdesk_kiosk_opens_the_kiosk_and_staff_sign_it_out_with_the_pi
                 await running
         await ops_done()
         await session.close()
+
+
+async def test_a_member_card_swiped_behind_a_window_is_held_named_and_used_when_it_closes(qtbot, desk):
+    """The modal-window rule (issue 22) at the kiosk: a window in front (here a message box) takes
+    no swipes, so nothing acts behind it; a member card is named and opens its family once it closes."""
+    store, w = desk
+    await store.assign_card(MEMBER, w.ids["mia"])
+    async with kiosk(qtbot, store, at(15, 45)) as window:
+        box = QMessageBox(QMessageBox.Icon.Warning, "Frontdesk", "Something to read", QMessageBox.StandardButton.Ok, window)
+        box.open()
+        await in_front(box)
+        type_text(f";{MEMBER}?\r", gap_ms=3)
+        await until(lambda: window.start.message.text() == HELD_SWIPE, what="the held swipe named")
+        assert window.stack.currentWidget() is window.start and window.presenter.family is None
+        assert window.swipe_hold.held == MemberSwipe(MEMBER, "number on track 2")
+        type_text(tc.magtek(tc.VISA), gap_ms=3)  # a payment card meanwhile is only named
+        await until(lambda: window.start.message.text() == PAYMENT_CARD, what="the payment card named")
+        assert window.swipe_hold.held == MemberSwipe(MEMBER, "number on track 2")
+        box.accept()
+        await until(lambda: window.stack.currentWidget() is window.children, what="the held swipe used")
+        assert window.presenter.family.family_id == w.ids["fam_parker"] and window.swipe_hold.held is None

@@ -12,7 +12,8 @@ import time
 import pytest
 from PySide6.QtCore import Qt
 
-from desk.presenters.payment import ASKING, GIVEN_UP_WORDS
+from desk.presenters.card_clock import ASKING
+from desk.presenters.payment import GIVEN_UP_WORDS
 from sync.core.card_abandon import NOT_CONFIRMED
 from tests.desk.desk_helpers import config_for, ops_done, signed_in_desk, until
 from tests.desk.test_family_ui import ledger_texts

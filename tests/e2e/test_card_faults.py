@@ -36,6 +36,7 @@ from sync.money_desk import CardInput, CardNotConfirmed, MoneyDesk
 from sync.store import DeskStore
 from tests.e2e.card_desk_worker import owing_family
 from tests.fixtures.cards import MASTERCARD, VISA_2
+from tests.helpers.enrollment import code_for, own_secret
 from tests.helpers.fault_proxy import FaultProxy
 from tests.helpers.enrollment import code_for, own_secret
 from tests.helpers.server_process import (
@@ -64,7 +65,7 @@ async def desk_at(http: httpx.AsyncClient, url: str, account: dict, folder: Path
     try:
         client = ApiClient(http, url)
         tokens = await client.login(account["slug"], account["username"], account["password"], store.desk_id, "Card desk",
-                                    desk_secret=own_secret(folder), enrollment_code=code_for(url, account["slug"]))  # fmt: skip
+                                    desk_secret=own_secret(store.data_dir), enrollment_code=code_for(url, account["slug"]))  # fmt: skip
         client.access_token, store.staff_id = tokens.access_token, tokens.staff.id
         if tokens.desk_code:
             await store.keep_desk_code(tokens.desk_code)

@@ -65,6 +65,20 @@ def pay(client: httpx.Client, session: dict, body: dict) -> httpx.Response:
     return client.post("/v1/payments/card", json=body, headers=session["headers"])
 
 
+def paid_by_a_manager(client: httpx.Client, db_path: Path, data_dir: Path, pan: str = tc.VISA) -> tuple[dict, dict, dict]:
+    """Mia (a manager: she may refund) signed in, and the first open charge paid by a swiped card:
+    (her session, the charge, the payment's body)."""
+    from server import admin
+    from tests.server.api import PASSWORD, login
+
+    admin.add_staff(data_dir, "acme", "mia", PASSWORD, group="manager")
+    manager = login(client, username="mia")
+    charge = open_charges(db_path)[0]
+    payment = card_payment(charge, swiped(pan))
+    assert pay(client, manager, payment).json()["status"] == "approved"
+    return manager, charge, payment
+
+
 def void_body(reason: str = "Wrong amount", business_date: dt.date | None = None, void_id: str | None = None) -> dict:
     return {"void_id": void_id or new_id(), "reason": reason, "business_date": (business_date or today()).isoformat(),
             "made_at": utcnow().isoformat() + "Z"}  # fmt: skip

@@ -21,6 +21,7 @@ from tests.server.payments_api import (
     card_payment,
     charges_at_gateway,
     open_charges,
+    paid_by_a_manager,
     pay,
     refund_body,
     sandbox_rows,
@@ -145,21 +146,55 @@ def test_the_outcome_reaches_other_desks_by_pull(client, session, db_path):
 
 
 
-def test_a_reversal_the_gateway_refuses_needs_attention_with_its_reference(client, session, db_path, server_data_dir):
-    """A manager refunded part of the charge before the desk's abandon arrived: the card service
-    will not void it, so a person must look, with the charge's reference."""
-    admin.add_staff(server_data_dir, "acme", "mia", PASSWORD, group="manager")
-    manager = login(client, username="mia")
-    charge = open_charges(db_path)[0]
-    body = card_payment(charge, swiped(tc.VISA))
-    assert pay(client, session, body).json()["status"] == "approved"
+@pytest.mark.parametrize("settle", [False, True], ids=["unsettled", "settled"])
+def test_a_partly_refunded_charge_is_reversed_by_refunding_the_rest(live_server, client, session, db_path,
+                                                                    server_data_dir, settle):  # fmt: skip
+    """A manager refunded part of the charge before the desk's abandon arrived: a card service
+    voids no sale something was refunded from, so the rest is refunded, settled or not, and the
+    ledger shows the charge, the part refund and the reversal: the family is where it was."""
+    manager, charge, body = paid_by_a_manager(client, db_path, server_data_dir)
     part = client.post(f"/v1/payments/{body['entry_id']}/refund", json=refund_body(300), headers=manager["headers"])
     assert part.json()["status"] == "approved"
+    if settle:
+        live_server.app.state.gateway.settle_batch()
     push(client, session, [abandon(session, 1, body["entry_id"], charge["family_id"], charge["amount_cents"])])
-    status, message, reversal_id, gateway_ref = settled(db_path, body["entry_id"])
-    assert status == "needs_attention" and gateway_ref.startswith("sbx_sale_") and gateway_ref in message
-    assert "Void it by hand" in message
+    status, _message, reversal_id, gateway_ref = settled(db_path, body["entry_id"])
+    assert status == "cancelled" and reversal_id and gateway_ref.startswith("sbx_sale_")  # the charge reversed
+    rows = ledger(db_path, body["entry_id"])
+    assert [(kind, amount) for _, kind, amount, _ in rows] == [
+        ("payment", -charge["amount_cents"]), ("refund", 300), ("refund", charge["amount_cents"] - 300)]
+    assert rows[-1][0] == reversal_id and sum(amount for _, _, amount, _ in rows) == 0
+    ops = sandbox_rows(server_data_dir, "parent_ref = (SELECT ref FROM operation WHERE idempotency_key = ?)", body["entry_id"])
+    assert sorted((kind, status, amount) for kind, status, _key, amount, *_ in ops) == sorted(
+        [("refund", "approved", 300), ("refund", "approved", charge["amount_cents"] - 300)])
+
+
+def test_a_charge_refunded_in_full_on_the_ledger_needs_nothing_more(client, session, db_path, server_data_dir):
+    manager, charge, body = paid_by_a_manager(client, db_path, server_data_dir)
+    whole = client.post(f"/v1/payments/{body['entry_id']}/refund", json=refund_body(charge["amount_cents"]),
+                        headers=manager["headers"])  # fmt: skip
+    assert whole.json()["status"] == "approved"
+    push(client, session, [abandon(session, 1, body["entry_id"], charge["family_id"], charge["amount_cents"])])
+    status, message, _reversal_id, _ref = settled(db_path, body["entry_id"])
+    assert status == "cancelled" and "refunded in full already" in message
     assert [k for _, k, _, _ in ledger(db_path, body["entry_id"])] == ["payment", "refund"]  # nothing more written
+
+
+def test_a_reversal_the_gateway_refuses_needs_attention_with_its_reference(live_server, client, session, db_path,
+                                                                           server_data_dir):  # fmt: skip
+    """The charge was refunded at the card service by hand, not on the ledger: the card service
+    will not void it, so a person must look, with the charge's reference."""
+    charge = open_charges(db_path)[0]
+    body = card_payment(charge, swiped(tc.VISA))
+    answer = pay(client, session, body).json()
+    assert answer["status"] == "approved"
+    (ref,) = [row[0] for row in query(db_path, "SELECT gateway_ref FROM ledger_entry WHERE id = ?", body["entry_id"])]
+    assert live_server.app.state.gateway.refund(ref, charge["amount_cents"], "by-hand").approved
+    push(client, session, [abandon(session, 1, body["entry_id"], charge["family_id"], charge["amount_cents"])])
+    status, message, _reversal_id, gateway_ref = settled(db_path, body["entry_id"])
+    assert status == "needs_attention" and gateway_ref == ref and gateway_ref in message
+    assert "Void it by hand" in message
+    assert [k for _, k, _, _ in ledger(db_path, body["entry_id"])] == ["payment"]  # nothing more written
 
 
 @pytest.mark.parametrize("fault, outcome", [("unreachable", "not_charged"), ("lost_answer", "needs_attention")])

@@ -9,7 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
+from devices.cards import ID_CARD
 from server import admin
+from server.payments.cards import ID_CARD_SWIPED
 from tests.fixtures import cards as tc
 from tests.server.api import PASSWORD, login, query
 from tests.server.payments_api import (
@@ -98,6 +100,30 @@ def test_a_card_that_cannot_be_charged_is_refused_before_the_gateway(client, ses
     assert sandbox_rows(server_data_dir) == [] and query(db_path, "SELECT count(*) FROM card_attempt") == [(0,)]
     assert tc.BAD_LUHN not in r.text
     _no_card_numbers_anywhere(caplog, server_data_dir, db_path)
+
+
+@pytest.mark.parametrize("track", [tc.LICENCE, tc.LICENCE_TRACK2], ids=["three tracks", "track 2 only"])
+def test_an_id_card_swiped_is_named_and_refused_before_the_gateway(client, session, server_data_dir, db_path, track, caplog):
+    """A driver's licence sent as the card's track: its own words, not "could not be read"."""
+    r = pay(client, session, card_payment(open_charges(db_path)[0], {"track": track}))
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_card"
+    assert r.json()["error"]["message"] == ID_CARD_SWIPED and ID_CARD_SWIPED.startswith(ID_CARD)
+    assert sandbox_rows(server_data_dir) == [] and query(db_path, "SELECT count(*) FROM card_attempt") == [(0,)]
+    assert "12345678" not in r.text and "12345678" not in caplog.text  # the licence number is kept nowhere
+
+
+@pytest.mark.parametrize("pan, brand", [
+    (tc.UNIONPAY_NO_LUHN, "UnionPay"), (tc.UNIONPAY_19_NO_LUHN, "UnionPay"),
+    (tc.UNIONPAY_ON_DISCOVER_NO_LUHN, "Discover"),  # 622126-622925: UnionPay cards carried on Discover's network
+])  # fmt: skip
+def test_a_keyed_unionpay_number_needs_no_luhn_check_digit(client, session, server_data_dir, db_path, pan, brand):
+    """UnionPay (IIN 62) numbers need not pass Luhn: typed in, the server charges them all the same;
+    any other brand's number with a broken check digit is still refused (tc.BAD_LUHN above)."""
+    charge = open_charges(db_path)[0]
+    r = pay(client, session, card_payment(charge, keyed(pan)))
+    assert r.status_code == 200 and r.json()["status"] == "approved", r.text
+    assert r.json()["card_brand"] == brand and r.json()["card_last4"] == pan[-4:]
+    assert [kind for kind, *_ in sandbox_rows(server_data_dir)] == ["sale"]
 
 
 def test_an_expired_card_is_declined_without_a_charge(client, session, server_data_dir, db_path):

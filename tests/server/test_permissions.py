@@ -51,7 +51,7 @@ MUTATIONS: dict[str, str | None] = {
     "charge.post": "charge.post", "payment.record": "payment.take", "drawer.count": "payment.take",
     "void.entry": "ledger.void", "ledger.adjust": "ledger.void", "ledger.credit": "ledger.void",
     "refund.record": "ledger.refund", "receipt.email": "ledger.view", "kiosk.referral": "check_in",
-    "desk.settings": "settings.manage", "payment.abandon": "payment.take",
+    "desk.settings": "settings.manage", "payment.abandon": "payment.take", "payment.attention_handled": "payment.take",
     "family.create": "family.add", "student.add": "family.edit", "student.move": "student.move",
     # Set-up (issue 20): classes with managers and owners, locations and closures likewise.
     "program.add": "classes.manage", "program.update": "classes.manage", "class.add": "classes.manage",
