@@ -69,6 +69,11 @@ class ImportScreen(QWidget):
         self.accept_button.setToolTip("Values that cannot be read are left out, and rows that cannot be imported at all "
                                       "(no name, a repeated row) are skipped; then the file is checked again.")  # fmt: skip
         self.accept_button.clicked.connect(self.accept_problems)
+        self.classes_button = QPushButton("Set up the missing classes")
+        self.classes_button.setAccessibleName("Set up the missing classes")
+        self.classes_button.setToolTip("The classes the file names with a day and time are made first, at this location, "
+                                       "by the import itself; then the file is checked again.")  # fmt: skip
+        self.classes_button.clicked.connect(self.create_classes)
         self.import_button = QPushButton("Import")
         self.import_button.setObjectName("primary")
         self.import_button.setAccessibleName("Import the file")
@@ -116,6 +121,7 @@ class ImportScreen(QWidget):
         self.tabs.addTab(self.columns, "How each column is read")
         right_box.addWidget(self.tabs, 1)
         run_row = QHBoxLayout()
+        run_row.addWidget(self.classes_button)
         run_row.addWidget(self.accept_button)
         run_row.addWidget(self.import_button)
         run_row.addWidget(self.progress, 1)
@@ -207,6 +213,14 @@ class ImportScreen(QWidget):
         self._say("Leaving out the bad values and checking again…", "blue")
         Op(self, self.presenter.accept_problems, doing="checking the file").success(self._checked).failure(self._failed).run()
 
+    def create_classes(self) -> None:
+        """The one click: the missing classes the file gives a day and time for are made by the import."""
+        if not self.presenter.may_create_classes or self._busy.is_set():
+            return
+        self._set_busy(True)
+        self._say("Adding the classes to the import and checking again…", "blue")
+        Op(self, self.presenter.create_missing_classes, doing="checking the file").success(self._checked).failure(self._failed).run()
+
     def _choice(self, name: str, words: dict[str, str], choose: Callable[[str], None]) -> QComboBox:
         box = QComboBox()
         box.setAccessibleName(name)
@@ -288,6 +302,8 @@ class ImportScreen(QWidget):
                        self.balance_per, self.stop_on_bad):  # fmt: skip
             widget.setEnabled(not busy)
         self.accept_button.setEnabled(self.presenter.may_accept_problems and not busy)
+        self.classes_button.setVisible(self.presenter.may_create_classes)
+        self.classes_button.setEnabled(not busy)
         self.check_button.setEnabled(has_file and not busy)
         self.import_button.setEnabled(self.presenter.may_import and not busy)
         if not busy:

@@ -20,7 +20,6 @@ from desk.presenters.first_run import FirstRun
 from desk.presenters.formatting import clock
 from desk.settings import SettingsStore
 from desk.widgets.first_run import FirstRunWindow
-from server import admin
 from sync.class_times import WEEKDAY_SHORT
 from tests.desk.desk_helpers import (
     FAST_ENGINE,
@@ -40,6 +39,7 @@ from tests.desk.test_family_ui import closed
 from tests.desk.test_receipts_ui import pay_cash
 from tests.desk.test_setup_ui import fill
 from tests.helpers.clock import pinned_clock, pinned_moment
+from tests.helpers.school import a_new_account
 from tests.helpers.server_process import ThreadedServer, account_db_path
 from tests.printing import poppler
 from tests.server.api import query
@@ -88,9 +88,7 @@ async def new_in_tab(qtbot, window, kind: str):
 @pytest.fixture
 def brand_new(tmp_path):
     data_dir = tmp_path / "server"
-    admin.create_account(data_dir, "newgym", name="New Gym")
-    admin.add_staff(data_dir, "newgym", "morgan", "pw manager", group="manager", display_name="Morgan Lee")
-    admin.add_staff(data_dir, "newgym", "alex", "pw desk", group="front-desk", display_name="Alex Kim")
+    a_new_account(data_dir, "newgym", ("morgan", "pw manager", "manager"), ("alex", "pw desk", "front-desk"))
     with ThreadedServer(data_dir) as server:  # on the pinned clock by default
         yield {"slug": "newgym", "url": server.url, "data_dir": data_dir}
 

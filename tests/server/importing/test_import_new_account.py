@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from server import admin
 from server.setup import setting_up
 from tests.fixtures import imports as fx
 from tests.helpers.clock import pinned_clock
+from tests.helpers.school import a_new_account
 from tests.helpers.server_process import ThreadedServer, account_db_path
 from tests.server.api import login, query
 from tests.server.importing.api import MANAGER_PASSWORD, commit, import_file, preview, upload, wait_job
@@ -23,8 +23,7 @@ TABLES = ("location", "class_schedule", "family", "student", "enrollment", "ledg
 def new_account(tmp_path):
     """An account with its manager and nothing else (no seed-demo), served over loopback."""
     data_dir = tmp_path / "server"
-    admin.create_account(data_dir, "newgym", name="New Gym")
-    admin.add_staff(data_dir, "newgym", "mia", MANAGER_PASSWORD, group="manager", display_name="Mia")
+    a_new_account(data_dir, "newgym", ("mia", MANAGER_PASSWORD, "manager"))
     with ThreadedServer(data_dir) as server:
         import httpx
 
