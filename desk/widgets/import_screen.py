@@ -100,6 +100,7 @@ class ImportScreen(QWidget):
         dates.addWidget(label("Birth dates are written", "muted"))
         dates.addWidget(self.date_order)
         dates.addStretch(1)
+        dates.addWidget(self.classes_button)  # beside Check: it checks again, in the row's spare width
         dates.addWidget(self.check_button)
         money = QHBoxLayout()
         money.addWidget(label("Money column", "muted"))
@@ -121,7 +122,6 @@ class ImportScreen(QWidget):
         self.tabs.addTab(self.columns, "How each column is read")
         right_box.addWidget(self.tabs, 1)
         run_row = QHBoxLayout()
-        run_row.addWidget(self.classes_button)
         run_row.addWidget(self.accept_button)
         run_row.addWidget(self.import_button)
         run_row.addWidget(self.progress, 1)
