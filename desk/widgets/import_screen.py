@@ -54,6 +54,10 @@ class ImportScreen(QWidget):
         self.date_order.currentIndexChanged.connect(lambda _i: self._changed(self.presenter.set_date_order(self.date_order.currentData())))
         self.money_reads = self._choice("How the money column is read", MONEY_READS, self.presenter.set_money_reads)
         self.balance_per = self._choice("Balances per family or per person", BALANCE_PER, self.presenter.set_balance_per)
+        for box in (self.date_order, self.money_reads, self.balance_per):
+            # Sized to a short text, not the longest choice: the screen fits 1366 wide beside the rail.
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(14)
         self.stop_on_bad = QCheckBox("Stop on values that cannot be read")
         self.stop_on_bad.setAccessibleName("Stop on values that cannot be read")
         self.stop_on_bad.toggled.connect(lambda on: self._changed(self.presenter.set_stop_on_bad_values(on)))

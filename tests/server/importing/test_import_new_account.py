@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from server.setup import setting_up
+from server import admin
 from tests.fixtures import imports as fx
 from tests.helpers.clock import pinned_clock
 from tests.helpers.school import a_new_account
@@ -101,3 +102,18 @@ def test_classes_set_up_first_are_matched_and_a_missing_one_is_made_on_request(n
     assert per_class == [("Ballet", 3), ("Junior Ninja", 4)]
     assert query(db, "SELECT DISTINCT location_id FROM ledger_entry UNION SELECT location_id FROM class_schedule") == [(location,)]
     assert query(db, "SELECT action FROM audit_event WHERE action = 'admin.class.add' ORDER BY id") == [("admin.class.add",)] * 2
+
+
+def test_only_who_may_set_up_classes_and_locations_has_an_import_make_them(new_account):
+    client, db = new_account["client"], new_account["db"]
+    admin.add_staff(new_account["data_dir"], "newgym", "ivy", "ivy's password", group="front-desk")
+    admin.edit_staff(new_account["data_dir"], "newgym", "ivy", grants=["data.import"])  # imports, sets nothing up
+    ivy = login(client, account="newgym", username="ivy", password="ivy's password")
+    up = upload(client, ivy, "families.csv", fx.clean_csv(classes=[NINJA])).json()
+    assert preview(client, ivy, up["upload_id"], mapping=up["mapping"]).status_code == 200
+    for asked in ({"create_classes": {NINJA: "Tue 17:00 60"}},
+                  {"new_location": {"name": "Downtown", "code": "DT", "timezone": "America/Chicago"}}):  # fmt: skip
+        for call in (preview, commit):
+            r = call(client, ivy, up["upload_id"], mapping=up["mapping"], **asked)
+            assert r.status_code == 403 and "Please ask a manager" in r.text, r.text
+    assert counts(db) == dict.fromkeys(TABLES, 0)
