@@ -93,7 +93,7 @@ def brand_new(tmp_path):
         yield {"slug": "newgym", "url": server.url, "data_dir": data_dir}
 
 
-@pytest.mark.timeout(90)
+@pytest.mark.timeout(60)
 async def test_a_schools_first_day_on_a_brand_new_account(qtbot, brand_new, tmp_path, memory_keyring, cups_pdf):
     moment = pinned_moment().astimezone(ZoneInfo(ZONE))
     today = moment.date()
