@@ -9,6 +9,7 @@ caches and outboxes, real CUPS printing). The day is the tests' pinned moment
 from __future__ import annotations
 
 import datetime as dt
+import time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -61,6 +62,20 @@ def todays_times(moment: dt.datetime) -> str:
 def rows(data_dir, sql: str) -> list[tuple]:
     """What the new account's server database holds."""
     return query(account_db_path(data_dir, "newgym"), sql)
+
+
+def printed(cups_pdf, before: set, receipt_no: str, timeout: float = 30.0) -> str:
+    """The words of the new PDF that holds this receipt: the printer's folder is shared by every
+    test run on this machine, so the newest file may be another run's."""
+    deadline = time.monotonic() + timeout
+    seen = set(before)
+    while time.monotonic() < deadline:
+        path = cups_pdf.newest_after(seen, timeout=deadline - time.monotonic())
+        words = poppler.text(path)
+        if receipt_no in words:
+            return words
+        seen.add(path)
+    raise AssertionError(f"no PDF with receipt {receipt_no} in {cups_pdf.out_dir}")
 
 
 async def main_window_keys(window) -> None:
@@ -219,7 +234,7 @@ async def test_a_schools_first_day_on_a_brand_new_account(qtbot, brand_new, tmp_
         line = await pay_cash(qtbot, families, "20", Qt.Key.Key_P)
         await until(lambda: "sent to the printer" in (window.toast.last_text or ""), timeout=30, what="printed")
         assert f"Receipt {line.receipt_no} sent to the printer {cups_pdf.printer}" in window.toast.last_text
-        words = poppler.text(cups_pdf.newest_after(before))
+        words = printed(cups_pdf, before, line.receipt_no)
         assert line.receipt_no in words and "$20.00" in words and "Okafor family" in words
         await until(lambda: session.engine.status.pending == 0, what="the day's work sent")
         assert rows(data, "SELECT status FROM attendance_mark ORDER BY made_at DESC LIMIT 1") == [("late",)]
