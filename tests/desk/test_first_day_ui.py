@@ -213,14 +213,17 @@ async def test_a_schools_first_day_on_a_brand_new_account(qtbot, brand_new, tmp_
         klass = card.sessions_today[0].session
         assert window.toast.last_text == f"Ada Okafor checked in · Tumbling Tots {clock(klass.starts_at)}"
 
-        # 5. The roster (F2): Ada is on it, present; L marks her late, P present again.
+        # 5. The roster (F2): Ada is on it, present; A marks her absent (a slip), P present again, L late.
         open_a_roster_of(qtbot, window, 1)
         roster = window.roster
         assert roster.presenter.current_session.id == klass.id
         assert [(r.full_name, roster.table.item(0, 1).text()) for r in roster.presenter.rows] == [("Ada Okafor", "✓ Present")]
-        qtbot.keyClick(roster.table, Qt.Key.Key_L)
-        await ops_done()
-        assert roster.table.item(0, 1).text() == "◷ Late" and "1 late" in roster.counts.text()
+        for key, shown in ((Qt.Key.Key_A, "✗ Absent"), (Qt.Key.Key_P, "✓ Present"), (Qt.Key.Key_L, "◷ Late")):
+            qtbot.keyClick(roster.table, Qt.Key.Key_Home)
+            qtbot.keyClick(roster.table, key)
+            await ops_done()
+            assert roster.table.item(0, 1).text() == shown
+        assert "1 late" in roster.counts.text() and roster.counts.text().startswith("1 of ")
         assert [r.status for r in session.store.roster(klass.id)] == ["late"]
 
         # 6. Cash at the desk (F3, Ctrl+P), the receipt printed through CUPS on first run's printer.
@@ -237,7 +240,7 @@ async def test_a_schools_first_day_on_a_brand_new_account(qtbot, brand_new, tmp_
         words = printed(cups_pdf, before, line.receipt_no)
         assert line.receipt_no in words and "$20.00" in words and "Okafor family" in words
         await until(lambda: session.engine.status.pending == 0, what="the day's work sent")
-        assert rows(data, "SELECT status FROM attendance_mark ORDER BY made_at DESC LIMIT 1") == [("late",)]
+        assert rows(data, "SELECT status FROM attendance_mark ORDER BY usn DESC LIMIT 1") == [("late",)]
         assert rows(data, "SELECT kind, abs(amount_cents), method FROM ledger_entry") == [("payment", 2000, "cash")]
 
         # 7. Alex, front desk, at a second desk (set up with the owner's code), offline, fixes the
