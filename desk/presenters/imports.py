@@ -81,6 +81,7 @@ class ImportPresenter:
         self.bad_values = "leave_out"
         self.fixes: dict[int, dict[str, str]] = {}
         self.skips: set[int] = set()
+        self.create_classes: dict[str, str] = {}  # the file's words for a class not set up -> "Tue 17:00 60"
         self.preview: PreviewAnswer | None = None
         self.stale = True
         self.job: JobStatus | None = None
@@ -96,6 +97,7 @@ class ImportPresenter:
         answer = await self.api.upload(path.name, data)
         self.upload, self.mapping = answer, dict(answer.mapping)
         self.date_order, self.fixes, self.skips, self.preview, self.stale = "auto", {}, set(), None, True
+        self.create_classes = {}
         self.money_reads, self.balance_per, self.bad_values = "auto", "auto", "leave_out"
         return answer
 
@@ -152,7 +154,8 @@ class ImportPresenter:
     def options(self) -> ImportOptions:
         return ImportOptions(mapping=dict(self.mapping), date_order=self.date_order, location_id=self.location_id,  # type: ignore[arg-type]
                              fixes={r: dict(f) for r, f in self.fixes.items()}, skips=sorted(self.skips),
-                             money_reads=self.money_reads, balance_per=self.balance_per, bad_values=self.bad_values)  # type: ignore[arg-type]  # fmt: skip
+                             money_reads=self.money_reads, balance_per=self.balance_per, bad_values=self.bad_values,  # type: ignore[arg-type]
+                             create_classes=dict(self.create_classes))  # fmt: skip
 
     # --- the preview ------------------------------------------------------------------------
     async def check(self) -> PreviewAnswer:
@@ -194,6 +197,40 @@ class ImportPresenter:
         self.skips |= {pr.row for pr in answer.problems if pr.severity == "error"}
         return await self.check()
 
+    # --- classes the file names that are not set up ----------------------------------------
+    @property
+    def may_create_classes(self) -> bool:
+        """The one click: the classes whose day and time the file gives are made by the import."""
+        p = self.preview
+        return p is not None and not self.stale and any(m.times for m in p.missing_classes)
+
+    async def create_missing_classes(self) -> PreviewAnswer:
+        """Ask the import to make them first (through the server's set-up code), then check again."""
+        p = self.preview
+        if p is None:
+            raise ValueError("Check the file first.")
+        self.create_classes.update({m.file_name: m.times for m in p.missing_classes if m.times})
+        return await self.check()
+
+    def classes_words(self) -> str:
+        p = self.preview
+        if p is None:
+            return ""
+        lines = []
+        if self.create_classes:
+            made = ", ".join(f"{name} ({times})" for name, times in self.create_classes.items())
+            lines.append(f"The import sets up {plural(len(self.create_classes), 'class', 'classes')} first: {made}.")
+        if p.missing_classes:
+            listed = ", ".join(m.name + (f" ({m.times.rsplit(' ', 1)[0]})" if m.times else "") for m in p.missing_classes[:6])
+            more = f" and {len(p.missing_classes) - 6} more" if len(p.missing_classes) > 6 else ""
+            lines.append(f"{plural(len(p.missing_classes), 'class', 'classes')} in the file {'is' if len(p.missing_classes) == 1 else 'are'} "
+                         f"not set up: {listed}{more}. Students are imported without them.")  # fmt: skip
+            if any(m.times for m in p.missing_classes):
+                lines.append("“Set up the missing classes” makes those whose day and time the file gives (60 minutes each).")
+            if any(not m.times for m in p.missing_classes):
+                lines.append("Set the others up in Set-up (F10) under the same name, then check again.")
+        return "\n".join(lines)
+
     def asks_date_order(self) -> bool:
         return self.preview is not None and "date_order" in self.preview.questions
 
@@ -222,6 +259,8 @@ class ImportPresenter:
         if left_out:
             lines.append(f"{plural(left_out, 'value')} cannot be read and will be left out (the rows are imported "
                          "without them); type over one below to fix it.")  # fmt: skip
+        if self.classes_words():
+            lines.append(self.classes_words())
         if c.rows_skipped:
             lines.append(f"{plural(c.rows_skipped, 'row')} left out.")
         if c.rows_with_errors:

@@ -54,6 +54,10 @@ class ImportScreen(QWidget):
         self.date_order.currentIndexChanged.connect(lambda _i: self._changed(self.presenter.set_date_order(self.date_order.currentData())))
         self.money_reads = self._choice("How the money column is read", MONEY_READS, self.presenter.set_money_reads)
         self.balance_per = self._choice("Balances per family or per person", BALANCE_PER, self.presenter.set_balance_per)
+        for box in (self.date_order, self.money_reads, self.balance_per):
+            # Sized to a short text, not the longest choice: the screen fits 1366 wide beside the rail.
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(14)
         self.stop_on_bad = QCheckBox("Stop on values that cannot be read")
         self.stop_on_bad.setAccessibleName("Stop on values that cannot be read")
         self.stop_on_bad.toggled.connect(lambda on: self._changed(self.presenter.set_stop_on_bad_values(on)))
@@ -69,6 +73,11 @@ class ImportScreen(QWidget):
         self.accept_button.setToolTip("Values that cannot be read are left out, and rows that cannot be imported at all "
                                       "(no name, a repeated row) are skipped; then the file is checked again.")  # fmt: skip
         self.accept_button.clicked.connect(self.accept_problems)
+        self.classes_button = QPushButton("Set up the missing classes")
+        self.classes_button.setAccessibleName("Set up the missing classes")
+        self.classes_button.setToolTip("The classes the file names with a day and time are made first, at this location, "
+                                       "by the import itself; then the file is checked again.")  # fmt: skip
+        self.classes_button.clicked.connect(self.create_classes)
         self.import_button = QPushButton("Import")
         self.import_button.setObjectName("primary")
         self.import_button.setAccessibleName("Import the file")
@@ -95,6 +104,7 @@ class ImportScreen(QWidget):
         dates.addWidget(label("Birth dates are written", "muted"))
         dates.addWidget(self.date_order)
         dates.addStretch(1)
+        dates.addWidget(self.classes_button)  # beside Check: it checks again, in the row's spare width
         dates.addWidget(self.check_button)
         money = QHBoxLayout()
         money.addWidget(label("Money column", "muted"))
@@ -207,6 +217,14 @@ class ImportScreen(QWidget):
         self._say("Leaving out the bad values and checking again…", "blue")
         Op(self, self.presenter.accept_problems, doing="checking the file").success(self._checked).failure(self._failed).run()
 
+    def create_classes(self) -> None:
+        """The one click: the missing classes the file gives a day and time for are made by the import."""
+        if not self.presenter.may_create_classes or self._busy.is_set():
+            return
+        self._set_busy(True)
+        self._say("Adding the classes to the import and checking again…", "blue")
+        Op(self, self.presenter.create_missing_classes, doing="checking the file").success(self._checked).failure(self._failed).run()
+
     def _choice(self, name: str, words: dict[str, str], choose: Callable[[str], None]) -> QComboBox:
         box = QComboBox()
         box.setAccessibleName(name)
@@ -288,6 +306,8 @@ class ImportScreen(QWidget):
                        self.balance_per, self.stop_on_bad):  # fmt: skip
             widget.setEnabled(not busy)
         self.accept_button.setEnabled(self.presenter.may_accept_problems and not busy)
+        self.classes_button.setVisible(self.presenter.may_create_classes)
+        self.classes_button.setEnabled(not busy)
         self.check_button.setEnabled(has_file and not busy)
         self.import_button.setEnabled(self.presenter.may_import and not busy)
         if not busy:

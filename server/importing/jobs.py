@@ -28,6 +28,7 @@ from server.account_db import AccountDatabase, AuditEvent, audit, current_usn
 from server.importing import job_rows
 from server.importing.existing import load_existing
 from server.importing.fields import clean_mapping, headers_key
+from server.importing.first_setup import NEW_LOCATION, alias, make_first
 from server.importing.job_rows import STOPPED, TICK_S, Busy, ImportJobRow, JobRows, Progress
 from server.importing.plan import Cancelled
 from server.importing.preview import Upload, open_table, plan_for, who_for
@@ -256,9 +257,14 @@ def _run(job: Job, adb: AccountDatabase, options: ImportOptions, on_committed: C
         plan, read = plan_for(table, ex, who, options, progress=job.progressed, cancelled=cancelled)
         _refuse(plan, read.questions)
         with adb.write_session() as db:
-            if current_usn(db) != seen_usn:  # someone wrote meanwhile: plan again on what is there now
-                job.progressed("Matching again: the account changed", 0, 1)
+            asked_first = options.new_location is not None or bool(options.create_classes)
+            if asked_first or current_usn(db) != seen_usn:  # someone wrote meanwhile: plan again on what is there now
+                job.progressed("Matching again: the account changed" if not asked_first else "Setting up classes", 0, 1)
                 ex = load_existing(db)
+                made = make_first(db, ex, options, who.location_id if who.location_id != NEW_LOCATION else None, job.clock)
+                ex = load_existing(db)  # with the location and classes just made
+                alias(ex, made)
+                who = who_for(ex, options, staff_id, desk_id, upload.file_name, job.clock)
                 plan, read = plan_for(table, ex, who, options, progress=job.progressed, cancelled=cancelled)
                 _refuse(plan, read.questions)
             usns = write_plan(db, plan, progress=job.progressed, cancelled=cancelled)
@@ -287,8 +293,11 @@ def _run(job: Job, adb: AccountDatabase, options: ImportOptions, on_committed: C
 
 
 def _refuse(plan, questions: list[str]) -> None:  # noqa: ANN001 - plan.Plan
-    if questions:
+    if "date_order" in questions:
         raise FileProblem("Say how the birth dates are written (month first or day first), then import.")
+    if "location" in questions:
+        raise FileProblem("The file has opening balances and the account has no location yet: say which location "
+                          "to make first, then import; nothing was written.")  # fmt: skip
     bad = plan.error_rows
     if bad:
         shown = ", ".join(map(str, bad[:8])) + ("…" if len(bad) > 8 else "")

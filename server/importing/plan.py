@@ -33,6 +33,7 @@ from sync.core.wire_imports import BalancePer, ImportCounts  # what a plan count
 
 Progress = Callable[[str, int, int], None]  # (what is being done, done, total)
 PROGRESS_EVERY = 2000
+NO_LOCATION = "no_location"  # a balance with no location to record it at: the preview asks for one
 
 
 class Cancelled(Exception):
@@ -57,6 +58,7 @@ class Plan:
     problems: list[Problem]
     records: dict[type, list[dict]]  # record class -> rows to insert (usn given when written)
     balance_per: str = "family"  # how the file's balances were read: one per family, or one per person summed
+    missing_classes: dict[str, int] = field(default_factory=dict)  # a class the file names, not set up -> rows naming it
 
     @property
     def error_rows(self) -> list[int]:
@@ -114,7 +116,7 @@ def make_plan(rows: Iterable[RowData], ex: Existing, who: Who, *, skipped: int =
     error_rows = {p.row for p in problems if p.severity == "error"}
     counts.rows_with_errors = len(error_rows)
     counts.rows_ready = len(rows) - len(error_rows)
-    return Plan(counts=counts, problems=problems, records=builder.records, balance_per=per)
+    return Plan(counts=counts, problems=problems, records=builder.records, balance_per=per, missing_classes=builder.missing)
 
 
 # --- grouping rows into families -------------------------------------------------------------
@@ -184,6 +186,8 @@ class _Builder:
         self.planned_alerts: set[tuple[str, str, str]] = set()
         self.warnings: list[Problem] = []  # problems of a family rather than one row's cells
         self.balances_differ = False
+        self.missing: dict[str, int] = {}  # the file's words for a class not set up -> rows (first spelling kept)
+        self._missing_keys: dict[str, str] = {}
 
     def ambiguous(self, group: list[RowData], message: str) -> None:
         for row in group:
@@ -354,6 +358,9 @@ class _Builder:
                 self.counts.students_matched += 1
         for name in row.classes:
             ids = self.ex.classes_by_label.get(key(name)) or self.ex.classes_by_name.get(key(name), [])
+            if not ids:
+                spelled = self._missing_keys.setdefault(key(name), name)
+                self.missing[spelled] = self.missing.get(spelled, 0) + 1
             if len(ids) != 1:
                 words = "is not set up here" if not ids else f"matches {len(ids)} classes (write it as in an export: name · day time · location)"
                 self._error(row, "class_name", "unknown_class" if not ids else "ambiguous_class",
@@ -416,8 +423,9 @@ class _Builder:
             if cents == 0:
                 continue
             if who.location_id is None:
-                self._warn(row_no, "The account has no location yet, and an opening balance is recorded at a location; "
-                           "this family's balance is left out.")  # fmt: skip
+                self.warnings.append(Problem(row_no, "balance", NO_LOCATION, "The account has no location yet, and an opening "
+                                             "balance is recorded at a location: say which location to make first, or "
+                                             "this family's balance is left out.", "warning"))  # fmt: skip
                 continue
             self.records[LedgerEntry].append(_record(
                 LedgerEntry, id=new_id(), family_id=fam.id, location_id=who.location_id, kind="charge" if cents > 0 else "credit",

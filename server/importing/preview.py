@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, select
 
@@ -16,8 +16,9 @@ from server.importing import values
 from server.importing.columns import describe_columns
 from server.importing.existing import Existing
 from server.importing.fields import FIELDS, clean_mapping, guess_mapping, headers_key, is_credit
+from server.importing.first_setup import NEW_LOCATION, assume, missing
 from server.importing.people import is_people_list, read_people
-from server.importing.plan import Plan, Progress, Who, make_plan
+from server.importing.plan import NO_LOCATION, Plan, Progress, Who, make_plan
 from server.importing.reading import FileProblem, Table, read_table
 from server.importing.rows import Reading, read_rows
 from sync.core.clock import Clock, SystemClock
@@ -89,6 +90,12 @@ def who_for(ex: Existing, options: ImportOptions, staff_id: str, desk_id: str, f
     if location is None and ex.locations:
         location = sorted(ex.locations)[0]
     zone = ZoneInfo(ex.locations[location]) if location else dt.UTC
+    if location is None and options.new_location is not None:  # made first by the commit (first_setup)
+        location = NEW_LOCATION
+        try:
+            zone = ZoneInfo(options.new_location.timezone)
+        except (ValueError, ZoneInfoNotFoundError):
+            raise FileProblem(f"“{options.new_location.timezone}” is not a time zone, e.g. America/Chicago.") from None
     now = clock.now()
     return Who(staff_id=staff_id, desk_id=desk_id, file_name=file_name, location_id=location,
                business_date=now.astimezone(zone).date(), made_at=now.astimezone(dt.UTC).replace(tzinfo=None))  # fmt: skip
@@ -127,8 +134,12 @@ def plan_for(table: Table, ex: Existing, who: Who, options: ImportOptions, *, pr
         rows = read_rows(table, mapping, date_order=order, fixes=options.fixes, skips=skips, today=who.business_date,
                          reading=reading)  # fmt: skip
     skipped = sum(1 for n in table.row_numbers if n in skips)
+    assume(ex, options)  # the classes asked for, as if made (the commit makes them first)
     plan = make_plan(rows, ex, who, skipped=skipped, balance_per=per, progress=progress, cancelled=cancelled)
-    return plan, Read(order, ["date_order"] if ask else [], money, people)
+    questions = ["date_order"] if ask else []
+    if any(p.code == NO_LOCATION for p in plan.problems):
+        questions.append("location")  # balances in the file and nowhere to record them: asked, never dropped
+    return plan, Read(order, questions, money, people)
 
 
 def answer(upload: Upload, table: Table, options: ImportOptions, plan: Plan, read: Read) -> PreviewAnswer:
@@ -143,4 +154,5 @@ def answer(upload: Upload, table: Table, options: ImportOptions, plan: Plan, rea
     return PreviewAnswer(upload_id=upload.id, counts=plan.counts, problems=problems, problems_total=len(plan.problems),
                          date_order=read.date_order, questions=read.questions, ready=not plan.error_rows and not read.questions,
                          columns=columns, money_reads=read.money_reads, balance_per=plan.balance_per,  # type: ignore[arg-type]
-                         people_list=read.people_list, warnings_by_code=warnings)  # fmt: skip
+                         people_list=read.people_list, warnings_by_code=warnings,
+                         missing_classes=missing(plan.missing_classes))  # fmt: skip

@@ -25,6 +25,15 @@ ExportFormat = Literal["csv", "xlsx"]
 MAX_PROBLEMS = 5000  # a preview lists this many problems at most (and says how many there are)
 
 
+class NewLocation(WireModel):
+    """The first location, made by the import on an account that has none (its opening balances are
+    recorded there); made through the set-up code like one made at the desk."""
+
+    name: str = Field(min_length=1, max_length=100)
+    code: str = Field(min_length=1, max_length=8)
+    timezone: str = Field(min_length=1, max_length=64)  # IANA, e.g. America/Chicago
+
+
 class ImportOptions(WireModel):
     """How to read the file, and what the person decided about its rows."""
 
@@ -38,6 +47,10 @@ class ImportOptions(WireModel):
     money_reads: MoneyReads = "auto"  # "auto": a column named like "Account Credit" is a credit, others what is owed
     balance_per: BalancePer = "auto"  # "auto": per person in a people list, or when siblings' balances differ
     bad_values: BadValues = "leave_out"  # "import rows with problems without the bad values", or stop on each
+    new_location: NewLocation | None = None  # an account with no location: the one to make (PreviewAnswer.questions "location")
+    # Classes the file names that are not set up, to make first: the file's words -> "Tue 17:00 60"
+    # (PreviewAnswer.missing_classes suggests them). Made through the set-up code, in the import's transaction.
+    create_classes: dict[str, str] = Field(default_factory=dict, max_length=200)
 
 
 class ImportField(ResponseModel):
@@ -90,6 +103,15 @@ class ImportCounts(ResponseModel):
     balance_credit_cents: int = 0
 
 
+class MissingClass(ResponseModel):
+    """A class the file names that is not set up here, and how the preview could make it."""
+
+    file_name: str  # as the file writes it, e.g. "Junior Ninja · Tue 5:00 PM · DT"
+    name: str  # the class's name, e.g. "Junior Ninja"
+    times: str = ""  # "Tue 17:00 60" when the file says the day and time; "" when it does not (make it in Set-up)
+    rows: int = 0  # rows naming it
+
+
 class ImportColumn(ResponseModel):
     """One column of the file as the import will read it, in words, with what it holds."""
 
@@ -112,6 +134,7 @@ class PreviewAnswer(ResponseModel):
     balance_per: Literal["family", "person"] = "family"  # how balances were read (ImportOptions.balance_per)
     people_list: bool = False  # one row per person, families built from the parent or household column
     warnings_by_code: dict[str, int] = Field(default_factory=dict)  # how many of each warning, for the summary
+    missing_classes: list[MissingClass] = Field(default_factory=list)  # named in the file, not set up (ImportOptions.create_classes)
 
 
 class JobStatus(ResponseModel):

@@ -44,3 +44,13 @@ def a_class_now(data_dir: str | os.PathLike, slug: str, moment: dt.datetime, *, 
         phones = [f"+1312555{7100 + i:04d}" for i in range(students)]  # each family a guardian to call (and the kiosk to find)
         ids = s.enroll_new_students(outcome.id, kids, start=local.date() - dt.timedelta(days=7), phones=phones)
         return ClassNow(outcome.id, session_id, tuple(ids), name)
+
+
+def a_new_account(data_dir: str | os.PathLike, slug: str, *staff: tuple[str, str, str]) -> None:
+    """An account as `create-account` and `add-staff` leave it: its staff ((username, password,
+    group) each) and nothing else: no location, class or family (no seed-demo)."""
+    from server import admin
+
+    admin.create_account(data_dir, slug, name=slug.title())
+    for username, password, group in staff:
+        admin.add_staff(data_dir, slug, username, password, group=group, display_name=username.title())

@@ -22,7 +22,8 @@ from server.importing.jobs import Busy, ImportJobs, new_upload
 from server.importing.preview import Upload, answer, describe, open_table, plan_for, who_for
 from server.importing.reading import MAX_BYTES, FileProblem
 from server.live import bell_of
-from sync.core.permissions import DATA_IMPORT
+from server.permissions import permissions_of, refusal
+from sync.core.permissions import CLASSES_MANAGE, DATA_IMPORT, SETUP_MANAGE
 from sync.core.schema import Staff
 from sync.core.wire_imports import ImportOptions, JobStatus, PreviewAnswer, UploadAnswer
 
@@ -102,6 +103,7 @@ def preview(_staff: Importer, adb: AccountDbDep, token: TokenDep, imports: Impor
     """Counts of families, guardians and students to be created or matched, and every row with a
     problem and why. Nothing is written."""
     up = _upload(imports, adb, token, upload_id)
+    _may_set_up(adb, _staff, body)
     try:
         table = open_table(up, body)
         with adb.read_session() as db:
@@ -117,12 +119,25 @@ def commit(request: Request, staff: Importer, adb: AccountDbDep, token: TokenDep
            body: ImportOptions) -> JobStatus:  # fmt: skip
     """Starts the import as one job: all of it or none of it. Poll the job for its progress."""
     up = _upload(imports, adb, token, upload_id)
+    _may_set_up(adb, staff, body)
     app, account_id = request.app, token.account_id
     try:
         return imports.start(adb, up, body, staff_id=staff.id, desk_id=token.desk_id,
                             on_committed=lambda: bell_of(app).ring(account_id))  # desks pull the new families now
     except Busy:
         raise ApiError(409, "busy", "Another import is running for this account. Wait for it to finish.") from None
+
+
+def _may_set_up(adb, staff: Staff, body: ImportOptions) -> None:  # noqa: ANN001 - AccountDatabase
+    """An import that makes classes or the location is set-up too: it needs who may set those up."""
+    wanted = [p for p, asked in ((CLASSES_MANAGE, body.create_classes), (SETUP_MANAGE, body.new_location)) if asked]
+    if not wanted:
+        return
+    with adb.read_session() as db:
+        held = permissions_of(db, staff)
+    for permission in wanted:
+        if permission not in held:
+            raise ApiError(403, "forbidden", refusal(permission))
 
 
 def _known(status: JobStatus | None) -> JobStatus:
