@@ -14,6 +14,7 @@ from typing import Literal
 
 from devices.cards import PaymentCard, brand_of, pan_ok
 from devices.tracks import parse_swipe
+from server.errors import Invalid
 from sync.wire_payments import CardData
 
 UNREADABLE_SWIPE = "The card could not be read. Swipe it again, or type the card number."
@@ -21,7 +22,7 @@ BAD_NUMBER = "The card number is not valid. Check it, or ask for another card."
 BAD_EXPIRY = "The expiry date is not valid. Check it and try again."
 
 
-class CardUnusable(ValueError):
+class CardUnusable(Invalid, ValueError):
     """The card cannot be sent to the gateway; `code` is invalid_number or invalid_card."""
 
     def __init__(self, code: Literal["invalid_number", "invalid_card"], message: str):
