@@ -17,6 +17,7 @@ from pydantic import NaiveDatetime  # plain DateTime column (SQLModel maps datet
 from sqlmodel import Field, Session, SQLModel
 
 from server.audit_chain import GENESIS, canonical_detail, entry_hash
+from server.errors import Busy
 from server.migrate import describe_url, ensure_current
 from server.migrations import ACCOUNT
 from server.pg_admin import pg_engine
@@ -165,9 +166,7 @@ def reserve_usns(db: Session, count: int) -> int:
     if last is None:
         # The counter row was fenced off by `move-account` (server.mover): this database is the old
         # copy of a moved account, and nothing may be written to it any more.
-        from server.errors import ApiError
-
-        raise ApiError(503, "busy", MOVED, headers={"Retry-After": "1"})
+        raise Busy(MOVED, retry_after=1)
     return last - count + 1
 
 
@@ -186,9 +185,7 @@ def current_usn(db: Session) -> int:
 def head_or_moved(usn: int | None) -> int:
     """The change number read; none: the old copy of a moved account (see reserve_usns)."""
     if usn is None:
-        from server.errors import ApiError
-
-        raise ApiError(503, "busy", MOVED, headers={"Retry-After": "1"})
+        raise Busy(MOVED, retry_after=1)
     return usn
 
 
@@ -201,9 +198,7 @@ def lock_audit_head(conn: Any) -> tuple[int, str]:
         .returning(_counter.c.audit_no, _counter.c.audit_hash)
     ).one_or_none()  # fmt: skip
     if row is None:  # the old copy of a moved account: nothing may be written to it (reserve_usns)
-        from server.errors import ApiError
-
-        raise ApiError(503, "busy", MOVED, headers={"Retry-After": "1"})
+        raise Busy(MOVED, retry_after=1)
     return row[0], row[1]
 
 

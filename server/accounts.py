@@ -11,13 +11,14 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from server.account_db import AccountDatabase, audit
+from server.errors import OperatorError
 from server.private_files import private_dir
 from server.placement import Placement, least_loaded, place_on
 from server.registry import SLUG_RE, Account, Registry
 from sync.core.ids import new_id
 
 
-class AdminError(Exception):
+class AdminError(OperatorError):
     """An admin command that cannot be done, with a message for the person at the terminal."""
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from server.account_db import StaffCredential, audit, next_usn
+from server.errors import DomainError
 from server.accounts import AccountInfo, AdminError, account_exists, create_account, find_account, open_account
 from server.passwords import hash_password
 from server.seed import SeedSummary, ensure_sessions, seed_demo
@@ -76,8 +77,7 @@ def add_staff(
 
 
 def _run_staff(data_dir: str | os.PathLike, slug: str, op):
-    """Run a server.staff operation as the admin, turning its refusals into AdminError."""
-    from server.errors import ApiError
+    """Run a server.staff operation as the admin, its refusals as AdminError (their words, for the terminal)."""
     from server.registry import Registry
     from server.staff import Actor
 
@@ -85,7 +85,7 @@ def _run_staff(data_dir: str | os.PathLike, slug: str, op):
         with open_account(data_dir, slug) as (account, adb), adb.write_session() as db:
             result = op(db, Actor(staff=None, source="admin"))
             db.commit()
-    except ApiError as exc:
+    except DomainError as exc:
         raise AdminError(exc.message) from None
     revoke = getattr(result, "revoke", False)
     if revoke:

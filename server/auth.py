@@ -11,7 +11,7 @@ from server import desks, refresh_tokens
 from server.account_db import StaffCredential, StaffPin, audit
 from server.desks import DeskClaim
 from server.staff_proof import staff_key
-from server.errors import BAD_CREDENTIALS, ApiError, auth_error
+from server.errors import DomainError, NotSignedIn, TooManyAttempts, bad_credentials
 from server.passwords import verify_password
 from server.permissions import permissions_of
 from server.registry import Account, RefreshToken
@@ -35,30 +35,23 @@ def token_staff(db: Session, token: AccessClaims) -> Staff:
     process it reaches."""
     staff = db.get(Staff, token.staff_id)
     if staff is None or not staff.active:
-        raise auth_error(STAFF_INACTIVE)
+        raise NotSignedIn(STAFF_INACTIVE)
     return staff
-
-
-def _bad_credentials() -> ApiError:
-    return ApiError(401, "bad_credentials", BAD_CREDENTIALS, headers={"WWW-Authenticate": "Bearer"})
 
 
 def login(state: ServerState, req: LoginRequest, address: str | None = None) -> TokenResponse:
     wait = state.throttle.retry_after(req.account, req.username, address)
     if wait:
         _audit_throttled(state, req, address)
-        raise ApiError(
-            429,
-            "too_many_attempts",
-            f"Too many failed sign-ins. Please wait {max(1, wait // 60)} minute(s) and try again.",
-            headers={"Retry-After": str(wait)},
+        raise TooManyAttempts(
+            f"Too many failed sign-ins. Please wait {max(1, wait // 60)} minute(s) and try again.", retry_after=wait
         )
     account = state.registry.account_by_slug(req.account)
     if account is None:
         verify_password(req.password, None)  # same time as a real check
         state.throttle.failed(req.account, req.username, address)
         log.info("login failed: unknown account %r", req.account)
-        raise _bad_credentials()
+        raise bad_credentials()
 
     adb = state.account_db(account)
     with adb.read_session() as db:  # everything the answer needs from the account, in one transaction
@@ -71,7 +64,7 @@ def login(state: ServerState, req: LoginRequest, address: str | None = None) -> 
     if not ok:
         _audit_login(adb, "login.failed", staff, req, address)
         state.throttle.failed(req.account, req.username, address)
-        raise _bad_credentials()
+        raise bad_credentials()
     state.throttle.succeeded(req.account, req.username)
     refresh = new_refresh_token()
     family = new_id()
@@ -79,7 +72,7 @@ def login(state: ServerState, req: LoginRequest, address: str | None = None) -> 
     try:
         desk = desks.sign_in(state.registry, account.id, staff.id, desks.DESK_ENROLL in view[0], claim,
                              lambda desk_id: _refresh_row(state, refresh, account.id, staff.id, desk_id, family))  # fmt: skip
-    except ApiError as refused:
+    except DomainError as refused:
         # The password was right, the desk was not: worth knowing who tried where.
         _audit_login(adb, "login.refused", staff, req, address, code=refused.code)
         raise
@@ -119,12 +112,12 @@ def refresh(state: ServerState, req: RefreshRequest) -> TokenResponse:
         lambda old: _refresh_row(state, new, old.account_id, old.staff_id, old.desk_id, old.family_id),
     )
     if outcome is None:
-        raise auth_error()
+        raise NotSignedIn()
     if isinstance(outcome, refresh_tokens.Reused):
         if outcome.revoked:  # audited once, when it revoked the family; its later tokens just fail
             state.revocations.note(outcome.revoked)
             _audit_reuse(state, outcome)
-        raise auth_error()
+        raise NotSignedIn()
     row = outcome.row
     account = state.registry.account_by_id(row.account_id)
     staff = None
@@ -133,7 +126,7 @@ def refresh(state: ServerState, req: RefreshRequest) -> TokenResponse:
             staff = db.get(Staff, row.staff_id)
     if account is None or staff is None or not staff.active:
         state.registry.revoke_desk_tokens(row.account_id, row.desk_id)
-        raise auth_error()
+        raise NotSignedIn()
     return _token_response(state, account, staff, row.desk_id, new, outcome.desk_code,
                            session_id=row.family_id or "", desk_secret=outcome.desk_secret)  # fmt: skip
 

@@ -31,6 +31,7 @@ from urllib.request import pathname2url
 
 from sqlalchemy import make_url
 
+from server.errors import OperatorError
 from server.migrate import describe_url, read_revision
 from server.migrations import ACCOUNT, REGISTRY, head, revisions
 from server.private_files import private_dir, private_file, private_sqlite
@@ -41,7 +42,7 @@ DEFAULT_KEEP = 7
 _GENERATION = re.compile(r"^\d{8}T\d{6}Z(-\d+)?$")
 
 
-class BackupError(Exception):
+class BackupError(OperatorError):
     """A backup or restore that cannot be done, with a message for the person at the terminal."""
 
 

@@ -1,4 +1,9 @@
-"""`frontdesk-server`: serve the API, and the admin commands that set up accounts."""
+"""`frontdesk-server`: serve the API, and the admin commands that set up accounts.
+
+Exit codes: 0 done; 1 the command was refused or failed (a server.errors DomainError, its words on
+stderr); 2 `serve` refused a database a newer server has upgraded (SchemaTooNew); 3 `verify-audit`
+found the audit chain broken. `main` is the one place a domain error becomes an exit code.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ import os
 import sys
 from pathlib import Path
 
+from server.errors import DomainError
 from server.settings import default_data_dir
 
 PASSWORD_ENV = "FRONTDESK_PASSWORD"
@@ -182,31 +188,22 @@ def _serve(args: argparse.Namespace, data_dir: Path) -> int:
 
 
 def _migrate(data_dir: Path) -> int:
-    from server.migrate import MigrationError
     from server.upgrades import migrate_all
 
     failed = 0
-    try:
-        for outcome in migrate_all(data_dir):
-            if outcome.error is not None:
-                failed += 1
-                print(f"{outcome.label}: NOT migrated: {outcome.error}", file=sys.stderr)
-            else:
-                print(f"{outcome.label}: {outcome.upgrade.describe()}")
-    except MigrationError as exc:
-        print(f"frontdesk-server: {exc}", file=sys.stderr)
-        return 1
+    for outcome in migrate_all(data_dir):
+        if outcome.error is not None:
+            failed += 1
+            print(f"{outcome.label}: NOT migrated: {outcome.error}", file=sys.stderr)
+        else:
+            print(f"{outcome.label}: {outcome.upgrade.describe()}")
     return 1 if failed else 0
 
 
 def _backup(args: argparse.Namespace, data_dir: Path) -> int:
-    from server.backup import BackupError, backup
+    from server.backup import backup
 
-    try:
-        result = backup(data_dir, args.out, keep=args.keep)
-    except BackupError as exc:
-        print(f"frontdesk-server: {exc}", file=sys.stderr)
-        return 1
+    result = backup(data_dir, args.out, keep=args.keep)
     for entry in [result.manifest["registry"], *result.manifest["accounts"]]:
         label = entry.get("slug", "registry")
         print(f"{label}: {entry['file']}, {entry['size']} bytes, revision {entry['revision']}")
@@ -220,31 +217,22 @@ def _backup(args: argparse.Namespace, data_dir: Path) -> int:
 
 def _verify_audit(args: argparse.Namespace, data_dir: Path) -> int:
     """Exit 0: the chain is whole; 3: it was tampered with (or its guards are gone); 1: it could not be read."""
-    from server.accounts import AdminError, open_account
+    from server.accounts import open_account
     from server.audit_verify import report, verify_chain
-    from server.backup import BackupError, recorded_audit_head
+    from server.backup import recorded_audit_head
 
-    try:
-        recorded = recorded_audit_head(args.backup, args.slug) if args.backup is not None else None
-        with open_account(data_dir, args.slug) as (_account, adb):
-            verification = verify_chain(adb.engine, recorded)
-    except (AdminError, BackupError) as exc:
-        print(f"frontdesk-server: {exc}", file=sys.stderr)
-        return 1
+    recorded = recorded_audit_head(args.backup, args.slug) if args.backup is not None else None
+    with open_account(data_dir, args.slug) as (_account, adb):
+        verification = verify_chain(adb.engine, recorded)
     for line in report(args.slug, verification):
         print(line, file=sys.stdout if verification.ok else sys.stderr)
     return 0 if verification.ok else 3
 
 
 def _restore(args: argparse.Namespace, data_dir: Path) -> int:
-    from server.backup import BackupError, restore
-    from server.migrate import MigrationError
+    from server.backup import restore
 
-    try:
-        result = restore(data_dir, args.slug, args.backup_dir)
-    except (BackupError, MigrationError) as exc:
-        print(f"frontdesk-server: {exc}", file=sys.stderr)
-        return 1
+    result = restore(data_dir, args.slug, args.backup_dir)
     print(f"Restored {result.slug!r} from {args.backup_dir} (revision {result.revision}).")
     if result.set_aside is not None:
         print(f"The database it replaced is kept as {result.set_aside}.")
@@ -252,49 +240,49 @@ def _restore(args: argparse.Namespace, data_dir: Path) -> int:
 
 
 def _export(args: argparse.Namespace, data_dir: Path) -> int:
-    from server.accounts import AdminError
     from server.export_files import export_account
 
-    try:
-        paths = export_account(data_dir, args.slug, args.out, args.format)
-    except AdminError as exc:
-        print(f"frontdesk-server: {exc}", file=sys.stderr)
-        return 1
+    paths = export_account(data_dir, args.slug, args.out, args.format)
     for path in paths:
         print(f"wrote {path}")
     return 0
 
 
 def _placement(args: argparse.Namespace):
-    from server.accounts import AdminError
-    from server.placement import Placement, PlacementError
+    from server.placement import Placement
 
-    try:
-        return Placement.of(args.placement, args.pg_server)
-    except PlacementError as exc:
-        raise AdminError(str(exc)) from None
+    return Placement.of(args.placement, args.pg_server)
 
 
 def _shards(args: argparse.Namespace, data_dir: Path) -> int:
-    from server.accounts import AdminError
-    from server.mover import MoveError, move_account, shard_map
+    from server.mover import move_account, shard_map
 
-    try:
-        placement = _placement(args)
-        if args.command == "shards":
-            for line in shard_map(data_dir, placement):
-                print(line)
-            return 0
-        result = move_account(data_dir, args.slug, args.to, placement, pause=args.pause, say=print)
-    except (AdminError, MoveError) as exc:
-        print(f"frontdesk-server: {exc}", file=sys.stderr)
-        return 1
+    placement = _placement(args)
+    if args.command == "shards":
+        for line in shard_map(data_dir, placement):
+            print(line)
+        return 0
+    result = move_account(data_dir, args.slug, args.to, placement, pause=args.pause, say=print)
     print(f"Moved {result.slug!r} to {result.to}: {result.rows} rows, change number {result.usn}, {result.seconds:.1f} s of pause.")
     return 0
 
 
+def exit_code(exc: DomainError) -> int:
+    from server.migrate import SchemaTooNew
+
+    return 2 if isinstance(exc, SchemaTooNew) else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    try:
+        return _command(args)
+    except DomainError as exc:
+        print(f"frontdesk-server: {exc.message}", file=sys.stderr)
+        return exit_code(exc)
+
+
+def _command(args: argparse.Namespace) -> int:
     if args.command == "new-secret-key":
         from server.secrets_box import new_key
 
@@ -308,14 +296,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("move-account", "shards"):
         return _shards(args, data_dir)
     if args.command == "serve":
-        from server.migrate import SchemaTooNew
         from server.upgrades import refuse_newer
 
-        try:
-            refuse_newer(data_dir)  # never serve, nor touch, a database a newer server has upgraded
-        except SchemaTooNew as exc:
-            print(f"frontdesk-server: {exc}", file=sys.stderr)
-            return 2
+        refuse_newer(data_dir)  # never serve, nor touch, a database a newer server has upgraded
         return _serve(args, data_dir)
     if args.command == "migrate":
         return _migrate(data_dir)
@@ -334,57 +317,53 @@ def main(argv: list[str] | None = None) -> int:
 
     from server import admin, setup_cli
 
-    try:
-        if args.command in setup_cli.COMMANDS:
-            setup_cli.run(args, data_dir)
-        elif args.command == "create-account":
-            account = admin.create_account(data_dir, args.slug, name=args.name, placement=_placement(args))
-            where = account.db_location if "://" in account.db_location else data_dir
-            print(f"Created account {account.slug!r} ({account.name}) in {where}")
-        elif args.command == "add-staff":
-            staff_id = admin.add_staff(
-                data_dir, args.slug, args.username, _password(), group=args.group, display_name=args.display_name
-            )
-            print(f"Added {args.username!r} ({args.group}) to {args.slug!r}: staff id {staff_id}")
-        elif args.command == "edit-staff":
-            active = False if args.disable else True if args.enable else None
-            change = admin.edit_staff(
-                data_dir, args.slug, args.username, group=args.group, display_name=args.display_name, grants=args.grant, active=active
-            )
-            s = change.staff
-            print(f"{s.username!r}: {s.group}, {'active' if s.active else 'disabled'}, permissions {', '.join(s.permissions) or 'none'}")
-        elif args.command == "reset-password":
-            admin.reset_password(data_dir, args.slug, args.username, _password())
-            print(f"New password set for {args.username!r}; their desks are signed out.")
-        elif args.command == "set-pin":
-            admin.set_pin(data_dir, args.slug, args.username, os.environ.get("FRONTDESK_PIN") or getpass.getpass("PIN: "))
-            print(f"PIN set for {args.username!r}.")
-        elif args.command == "set-gateway":
-            creds = {}
-            if args.gateway != "default":  # the key never on the command line (shell history, ps)
-                key = os.environ.get("FRONTDESK_GATEWAY_KEY") or getpass.getpass("Transaction key: ")
-                creds = {"login_id": args.login_id, "transaction_key": key, **({"url": args.url} if args.url else {})}
-            admin.set_gateway(data_dir, args.slug, args.gateway, **creds)
-            print(f"{args.slug}: card gateway {args.gateway}.")
-        elif args.command == "list-staff":
-            for s in admin.list_staff(data_dir, args.slug):
-                flag = "" if s.active else " (disabled)"
-                print(f"{s.username}\t{s.group}{flag}\t{s.display_name}\t{', '.join(s.permissions)}")
-        elif args.command == "enrollment-code":
-            code = admin.enrollment_code(data_dir, args.slug, uses=args.uses, hours=args.hours)
-            print(f"{code}  (sets up {args.uses} desk(s) of {args.slug!r} within {args.hours:g} hours)")
-        elif args.command == "rotate-card-key":
-            print(f"Member-card key of {args.slug!r} is now version {admin.rotate_card_key(data_dir, args.slug)}.")
-        elif args.command == "seed-demo":
-            s = admin.seed_demo(data_dir, args.slug, families=args.families, seed=args.seed, today=args.today)
-            print(
-                f"Seeded {args.slug!r}: {s.locations} locations, {s.families} families, {s.students} students, "
-                f"{s.contacts} contacts, {s.classes} classes, {s.sessions} sessions, {s.enrollments} enrollments, "
-                f"{s.alerts} alerts"
-            )
-    except admin.AdminError as exc:
-        print(f"frontdesk-server: {exc}", file=sys.stderr)
-        return 1
+    if args.command in setup_cli.COMMANDS:
+        setup_cli.run(args, data_dir)
+    elif args.command == "create-account":
+        account = admin.create_account(data_dir, args.slug, name=args.name, placement=_placement(args))
+        where = account.db_location if "://" in account.db_location else data_dir
+        print(f"Created account {account.slug!r} ({account.name}) in {where}")
+    elif args.command == "add-staff":
+        staff_id = admin.add_staff(
+            data_dir, args.slug, args.username, _password(), group=args.group, display_name=args.display_name
+        )
+        print(f"Added {args.username!r} ({args.group}) to {args.slug!r}: staff id {staff_id}")
+    elif args.command == "edit-staff":
+        active = False if args.disable else True if args.enable else None
+        change = admin.edit_staff(
+            data_dir, args.slug, args.username, group=args.group, display_name=args.display_name, grants=args.grant, active=active
+        )
+        s = change.staff
+        print(f"{s.username!r}: {s.group}, {'active' if s.active else 'disabled'}, permissions {', '.join(s.permissions) or 'none'}")
+    elif args.command == "reset-password":
+        admin.reset_password(data_dir, args.slug, args.username, _password())
+        print(f"New password set for {args.username!r}; their desks are signed out.")
+    elif args.command == "set-pin":
+        admin.set_pin(data_dir, args.slug, args.username, os.environ.get("FRONTDESK_PIN") or getpass.getpass("PIN: "))
+        print(f"PIN set for {args.username!r}.")
+    elif args.command == "set-gateway":
+        creds = {}
+        if args.gateway != "default":  # the key never on the command line (shell history, ps)
+            key = os.environ.get("FRONTDESK_GATEWAY_KEY") or getpass.getpass("Transaction key: ")
+            creds = {"login_id": args.login_id, "transaction_key": key, **({"url": args.url} if args.url else {})}
+        admin.set_gateway(data_dir, args.slug, args.gateway, **creds)
+        print(f"{args.slug}: card gateway {args.gateway}.")
+    elif args.command == "list-staff":
+        for s in admin.list_staff(data_dir, args.slug):
+            flag = "" if s.active else " (disabled)"
+            print(f"{s.username}\t{s.group}{flag}\t{s.display_name}\t{', '.join(s.permissions)}")
+    elif args.command == "enrollment-code":
+        code = admin.enrollment_code(data_dir, args.slug, uses=args.uses, hours=args.hours)
+        print(f"{code}  (sets up {args.uses} desk(s) of {args.slug!r} within {args.hours:g} hours)")
+    elif args.command == "rotate-card-key":
+        print(f"Member-card key of {args.slug!r} is now version {admin.rotate_card_key(data_dir, args.slug)}.")
+    elif args.command == "seed-demo":
+        s = admin.seed_demo(data_dir, args.slug, families=args.families, seed=args.seed, today=args.today)
+        print(
+            f"Seeded {args.slug!r}: {s.locations} locations, {s.families} families, {s.students} students, "
+            f"{s.contacts} contacts, {s.classes} classes, {s.sessions} sessions, {s.enrollments} enrollments, "
+            f"{s.alerts} alerts"
+        )
     return 0
 
 

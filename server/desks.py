@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, text, update
 from sqlmodel import Session, select
 
-from server.errors import ApiError
+from server.errors import Invalid, Refused
 from server.registry import (
     AccountSecret,
     Desk,
@@ -64,12 +64,12 @@ CODE_LENGTH = 10
 MIN_SECRET = 32  # characters of a credential a desk makes itself (sync.desk_credential makes 43)
 
 
-def enrollment_needed() -> ApiError:
-    return ApiError(403, "desk_enrollment_needed", ENROLLMENT_NEEDED)
+def enrollment_needed() -> Refused:
+    return Refused(ENROLLMENT_NEEDED, "desk_enrollment_needed")
 
 
-def desk_refused() -> ApiError:
-    return ApiError(403, "desk_refused", DESK_REFUSED)
+def desk_refused() -> Refused:
+    return Refused(DESK_REFUSED, "desk_refused")
 
 
 def secret_hash(secret: str) -> str:
@@ -142,7 +142,7 @@ def sign_in(registry: Registry, account_id: str, staff_id: str, may_enroll: bool
             # sent again as it was), else one made here and handed over once.
             chosen = claim.secret
             if chosen is not None and len(chosen) < MIN_SECRET:
-                raise ApiError(422, "invalid_request", "This desk's credential is too short; update Frontdesk on this computer.")
+                raise Invalid("This desk's credential is too short; update Frontdesk on this computer.")
             if chosen is None:
                 chosen = secret = new_desk_secret()
             if desk is None:

@@ -1,133 +1,109 @@
-"""Every error leaves the server as {"error": {"code", "message"}} (sync.core.wire.ErrorResponse)."""
+"""The server's expected failures, typed, with a machine code and words for a person.
+
+    DomainError (code, message, retry_after)      HTTP (server.api.errors)   exit code (server.cli)
+    ├── NotSignedIn      "auth"                   401 + WWW-Authenticate     1
+    │     tokens.InvalidToken
+    ├── Refused          "forbidden"              403                        1
+    ├── NotFound         "not_found"              404                        1
+    ├── Conflict         "conflict"               409                        1
+    ├── Invalid          "invalid_request"        422                        1
+    │     payments.cards.CardUnusable
+    ├── TooManyAttempts  "too_many_attempts"      429 + Retry-After          1
+    ├── Unreachable      "gateway_unreachable"    502                        1
+    │     payments.gateway.GatewayError, GatewayUnreachable
+    ├── Busy             "busy"                   503 + Retry-After          1
+    └── OperatorError    "server_error"           500, its words only logged 1 (SchemaTooNew: 2)
+          accounts.AdminError, backup.BackupError, mover.MoveError, placement.PlacementError,
+          secrets_box.SecretKeyError, migrate.MigrationError (SchemaTooNew, SchemaUnknown)
+
+The kind says what the caller can do about it (sign in, ask a manager, fix the input, wait and
+send again); `code` is the finer machine word the desk may branch on (e.g. Invalid("…",
+"key_reused")). The deep code raises these and knows nothing of HTTP or terminals: the error
+handlers (server.api.errors) turn them into status codes and the JSON error body, the admin
+commands (server.cli) into exit codes.
+"""
 
 from __future__ import annotations
-
-import logging
-
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from sqlalchemy.exc import InterfaceError, OperationalError
-from starlette.exceptions import HTTPException as StarletteHTTPException
-
-from sync.core.wire import ErrorResponse
-
-log = logging.getLogger("frontdesk.server")
 
 BAD_CREDENTIALS = "Wrong account, username or password."
 SIGN_IN_AGAIN = "Your session has ended. Please sign in again."
 UNREACHABLE = "The server could not reach this account's data just now. Please try again in a moment."
 
 
-class ApiError(Exception):
-    """An expected failure with words for the front desk."""
+class DomainError(Exception):
+    """Base of the tree; raise one of its kinds. `message` is ready to show as it is."""
 
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None):
+    CODE = "error"
+
+    def __init__(self, message: str, code: str | None = None, *, retry_after: int | None = None):
         super().__init__(message)
-        self.status = status
-        self.code = code
         self.message = message
-        self.headers = headers
+        self.code = code or self.CODE
+        self.retry_after = retry_after  # seconds; the same request may succeed after that long
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r}, code={self.code!r}, retry_after={self.retry_after!r})"
 
 
-def auth_error(message: str = SIGN_IN_AGAIN) -> ApiError:
-    return ApiError(401, "auth", message, headers={"WWW-Authenticate": "Bearer"})
+class NotSignedIn(DomainError):
+    """No sign-in, or one the server no longer accepts (expired, revoked, staff disabled)."""
+
+    CODE = "auth"
+
+    def __init__(self, message: str = SIGN_IN_AGAIN, code: str | None = None):
+        super().__init__(message, code)
 
 
-def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    body = {"error": {"code": code, "message": message}}
-    return JSONResponse(body, status_code=status, headers=headers)
+class Refused(DomainError):
+    """Signed in, but not allowed: a permission, or a desk the account does not know."""
+
+    CODE = "forbidden"
 
 
-# What the documented routes answer besides their success body (for OpenAPI).
-ERROR_DESCRIPTIONS = {
-    400: "Malformed request body (not JSON)",
-    401: "Missing, invalid or expired credentials",
-    403: "Not allowed",
-    404: "Not found",
-    409: "Busy with a concurrent change; nothing was written, send again",
-    413: "The request body is too large; nothing was done",
-    422: "The request does not have the expected shape (or its JSON nests too deep)",
-    426: "This desk's version is too old for the server: update the desk",
-    429: "Too many attempts",
-    500: "Server error",
-    503: "Busy (the account's database is being moved, or was out of reach); nothing was written, send again",
-}
+class NotFound(DomainError):
+    CODE = "not_found"
 
 
-def error_responses(*statuses: int) -> dict[int | str, dict]:
-    return {s: {"model": ErrorResponse, "description": ERROR_DESCRIPTIONS.get(s, "Error")} for s in statuses}
+class Conflict(DomainError):
+    """The request clashes with the server's state (a name taken, a check in progress)."""
+
+    CODE = "conflict"
 
 
-_HTTP_CODES = {400: "bad_request", 401: "auth", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+class Invalid(DomainError):
+    """The request itself cannot be done as asked; sending it again changes nothing."""
+
+    CODE = "invalid_request"
 
 
-def _validation_message(exc: RequestValidationError) -> tuple[int, str, str]:
-    errors = exc.errors()
-    if any(e.get("type") == "json_invalid" for e in errors):
-        return 400, "invalid_json", "The request body is not valid JSON."
-    parts = []
-    for e in errors[:3]:
-        loc = [str(p) for p in e.get("loc", ())]
-        if len(loc) > 1 and loc[0] in ("body", "query", "path", "header"):
-            loc = loc[1:]  # "mutations.0.seq" reads better than "body.mutations.0.seq"
-        where = ".".join(loc) or "request"
-        parts.append(f"{where}: {e.get('msg', 'invalid')}")
-    more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
-    return 422, "invalid_request", "The request is not valid: " + "; ".join(parts) + more + "."
+class TooManyAttempts(DomainError):
+    CODE = "too_many_attempts"
 
 
-def _allowed(request: Request) -> str:
-    """Every method the path takes, as the OpenAPI document lists them (Starlette's 405 names only
-    the methods of the first route that matched the path)."""
-    from server.api.openapi_doc import methods_of
+class Unreachable(DomainError):
+    """A service the server needs (the card gateway) did not answer; nothing is known yet."""
 
-    return ", ".join(sorted(m.upper() for m in methods_of(request.app, request.url.path)))
+    CODE = "gateway_unreachable"
 
 
-def _unreachable(exc: Exception) -> bool:
-    """A database out of reach (a lost or refused connection, a busy SQLite file), not a bug."""
-    if getattr(exc, "connection_invalidated", False):
-        return True
-    orig = getattr(exc, "orig", None)
-    if type(orig).__module__.startswith("psycopg"):
-        return True  # psycopg's OperationalError: connecting failed or the server ended the session
-    text = str(orig or exc)
-    return "database is locked" in text or "database is busy" in text
+class Busy(DomainError):
+    """The account's data is out of reach for a moment (being moved); nothing was written."""
+
+    CODE = "busy"
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message, exc.headers)
+class OperatorError(DomainError):
+    """Only the server's operator can act on it: an admin command that cannot be done, or the
+    server's set-up (no key, a schema this code will not touch). Its words are for the terminal;
+    a desk that meets one mid-request gets the server's usual "had a problem" (a 500)."""
 
-    @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        status, code, message = _validation_message(exc)
-        return error_response(status, code, message)
+    CODE = "server_error"
 
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = _HTTP_CODES.get(exc.status_code, "http_error")
-        message = exc.detail if isinstance(exc.detail, str) else "The request could not be handled."
-        headers = getattr(exc, "headers", None)
-        if exc.status_code == 405:  # OPTIONS too: no CORS preflight here (server.api.openapi_doc)
-            headers = {**(headers or {}), "Allow": _allowed(request)}
-        return error_response(exc.status_code, code, message, headers)
 
-    @app.exception_handler(OperationalError)
-    @app.exception_handler(InterfaceError)
-    async def _database_error(request: Request, exc: Exception) -> JSONResponse:
-        if not _unreachable(exc):
-            return await _unexpected(request, exc)
-        # The account's database went away mid-request: its server restarted, or `move-account`
-        # closed the old copy's connections. Nothing half-written stays (the transaction rolled
-        # back), so the desk may simply send again, which it does by itself on a 503.
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        log.warning("database unreachable in %s %s: %s", request.method, request.url.path, first)
-        return error_response(503, "busy", UNREACHABLE, {"Retry-After": "2"})
+KINDS: tuple[type[DomainError], ...] = (
+    NotSignedIn, Refused, NotFound, Conflict, Invalid, TooManyAttempts, Unreachable, Busy, OperatorError,
+)  # fmt: skip
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unexpected error in %s %s", request.method, request.url.path, exc_info=exc)
-        return error_response(500, "server_error", "The server had a problem. Please try again; if it keeps happening, call support.")
+
+def bad_credentials() -> NotSignedIn:
+    return NotSignedIn(BAD_CREDENTIALS, "bad_credentials")

@@ -12,7 +12,7 @@ from server.api.routes import audit, auth, health, payments, staff, sync
 from server.api.routes import desks, exports, imports
 from server.api import openapi_doc
 from server.api.body_limits import JsonBodyLimits
-from server.errors import install_error_handlers
+from server.api.errors import install_error_handlers
 from server.importing.jobs import ImportJobs
 from server.live import bell_of
 from server.mail_queue import MailQueue

@@ -37,6 +37,7 @@ from sqlalchemy import (
     text,
 )
 
+from server.errors import OperatorError
 from server.migrations import KINDS, directory, head, revisions
 
 VERSION_TABLE = "alembic_version"
@@ -48,7 +49,7 @@ _alembic_lock = threading.RLock()
 _PG_LOCK_KEY = 0x46444D49475200  # "FDMIGR"
 
 
-class MigrationError(RuntimeError):
+class MigrationError(OperatorError, RuntimeError):
     """A database this code will not bring to its schema; the message says why and what to do."""
 
 

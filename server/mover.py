@@ -28,6 +28,7 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from server.account_db import FENCED_ID, AccountDatabase, ChangeCounter, audit
+from server.errors import OperatorError
 from server.model_tables import target_metadata
 from server.migrations import ACCOUNT
 from server.pg_admin import drop_database, let_in, lock_out
@@ -40,7 +41,7 @@ BATCH = 2000
 _counter = ChangeCounter.__table__
 
 
-class MoveError(RuntimeError):
+class MoveError(OperatorError, RuntimeError):
     """A move that cannot be done or failed; nothing was switched. The message says why."""
 
 

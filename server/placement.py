@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from server.errors import OperatorError
 from server.pg_admin import PgServer, create_database, drop_database, parse_servers
 
 PLACEMENT_ENV = "FRONTDESK_PLACEMENT"
@@ -19,7 +20,7 @@ SERVERS_ENV = "FRONTDESK_PG_SERVERS"
 PLACEMENTS = ("sqlite", "postgresql")
 
 
-class PlacementError(RuntimeError):
+class PlacementError(OperatorError, RuntimeError):
     """Placement settings that cannot work; the message says which and how to fix them."""
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import os
 
+from server.errors import OperatorError
+
 KEY_ENV = "FRONTDESK_SECRET_KEY"
 
 
-class SecretKeyError(RuntimeError):
+class SecretKeyError(OperatorError, RuntimeError):
     """No usable server key, or a secret it cannot open; the message says what to do."""
 
 

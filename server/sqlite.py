@@ -49,3 +49,14 @@ def writer(engine: Engine) -> Engine:
     if engine.dialect.name != "sqlite":
         return engine
     return engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+
+
+SQLITE_BUSY, SQLITE_LOCKED = 5, 6
+
+
+def lock_contention(exc: BaseException) -> bool:
+    """Another connection held the file past busy_timeout: SQLITE_BUSY or SQLITE_LOCKED, told by
+    the driver's result code (an extended code keeps the primary one in its low byte)."""
+    orig = getattr(exc, "orig", None) or exc
+    code = getattr(orig, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED)

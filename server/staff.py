@@ -17,7 +17,7 @@ from typing import Any
 from sqlmodel import Session, delete, select
 
 from server.account_db import CustomGroup, StaffCredential, StaffGrant, StaffPin, audit, next_usn
-from server.errors import ApiError
+from server.errors import Conflict, Invalid, NotFound, Refused
 from server.permissions import grants_of, group_exists, group_permissions, permissions_of
 from sync.core.ids import new_id, utcnow
 from sync.core.permissions import ALL_PERMISSIONS, BUILTIN_GROUP_LABELS, BUILTIN_GROUPS, PERMISSIONS, expand
@@ -41,20 +41,20 @@ class Change:
     revoke: bool  # sign them out everywhere now (disabled, or a new password)
 
 
-def _not_found() -> ApiError:
-    return ApiError(404, "not_found", "There is no such staff member on this account.")
+def _not_found() -> NotFound:
+    return NotFound("There is no such staff member on this account.")
 
 
 def _check_permission_names(names: list[str]) -> None:
     unknown = sorted(set(names) - ALL_PERMISSIONS)
     if unknown:
-        raise ApiError(422, "invalid_request", f"Unknown permission(s): {', '.join(unknown)}.")
+        raise Invalid(f"Unknown permission(s): {', '.join(unknown)}.")
 
 
 def _within(db: Session, actor: Actor, perms: frozenset[str], what: str) -> None:
     beyond = perms - actor.permissions(db)
     if beyond:
-        raise ApiError(403, "forbidden", f"You cannot {what}: it needs permissions you do not have yourself.")
+        raise Refused(f"You cannot {what}: it needs permissions you do not have yourself.")
 
 
 def detail(db: Session, staff: Staff) -> StaffDetail:
@@ -108,11 +108,11 @@ def _audit(db: Session, actor: Actor, action: str, staff_id: str, **detail: Any)
 def create(db: Session, actor: Actor, body: StaffCreate, password_hash: str, pin_hash: str | None) -> StaffDetail:
     username = body.username.strip()
     if not group_exists(db, body.group):
-        raise ApiError(422, "invalid_request", f"There is no group {body.group!r}.")
+        raise Invalid(f"There is no group {body.group!r}.")
     _check_permission_names(body.grants)
     _within(db, actor, expand(group_permissions(db, body.group) | set(body.grants)), "add this staff member")
     if db.exec(select(Staff).where(Staff.username == username)).first() is not None:
-        raise ApiError(409, "conflict", f"There is already a staff member {username!r}. Pick another username.")
+        raise Conflict(f"There is already a staff member {username!r}. Pick another username.")
     staff = Staff(id=new_id(), usn=next_usn(db), username=username, display_name=body.display_name or username.title(), group=body.group)
     db.add(staff)
     db.add(StaffCredential(staff_id=staff.id, password_hash=password_hash))
@@ -132,11 +132,11 @@ def update(db: Session, actor: Actor, staff_id: str, body: StaffUpdate) -> Chang
     group = body.group if body.group is not None else staff.group
     grants = sorted(set(body.grants)) if body.grants is not None else before["grants"]
     if body.group is not None and not group_exists(db, group):
-        raise ApiError(422, "invalid_request", f"There is no group {group!r}.")
+        raise Invalid(f"There is no group {group!r}.")
     _check_permission_names(grants)
     _within(db, actor, expand(group_permissions(db, group) | set(grants)), "give these permissions")
     if actor.staff is not None and actor.staff.id == staff.id and body.active is False:
-        raise ApiError(409, "conflict", "You cannot disable yourself. Ask another manager.")
+        raise Conflict("You cannot disable yourself. Ask another manager.")
     if body.display_name is not None:
         staff.display_name = body.display_name
     staff.group = group
@@ -193,7 +193,7 @@ def create_group(db: Session, actor: Actor, body: GroupCreate) -> GroupDetail:
     _check_permission_names(body.permissions)
     _within(db, actor, expand(body.permissions), "make this group")
     if group_exists(db, body.name):
-        raise ApiError(409, "conflict", f"There is already a group {body.name!r}. Pick another name.")
+        raise Conflict(f"There is already a group {body.name!r}. Pick another name.")
     group = CustomGroup(name=body.name, label=body.label, permissions=sorted(set(body.permissions)))
     db.add(group)
     audit(db, "group.created", staff_id=actor.staff.id if actor.staff else None, desk_id=actor.desk_id, record_type="staff_group",
@@ -203,10 +203,10 @@ def create_group(db: Session, actor: Actor, body: GroupCreate) -> GroupDetail:
 
 def update_group(db: Session, actor: Actor, name: str, body: GroupUpdate) -> GroupDetail:
     if name in BUILTIN_GROUPS:
-        raise ApiError(409, "conflict", "Built-in groups cannot be changed. Make a new group instead.")
+        raise Conflict("Built-in groups cannot be changed. Make a new group instead.")
     group = db.get(CustomGroup, name)
     if group is None:
-        raise ApiError(404, "not_found", "There is no such group on this account.")
+        raise NotFound("There is no such group on this account.")
     before = {"label": group.label, "permissions": list(group.permissions)}
     _within(db, actor, expand(group.permissions), "change this group")
     if body.permissions is not None:

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field
 
 from server.account_db import AccountDatabase, AccountDatabases
+from server.errors import Busy
 from server.login_throttle import LoginThrottle
 from server.pull import RecentPages
 from server.registry import Account, Registry
@@ -84,9 +85,7 @@ class ServerState:
 
     def _usable(self, account: Account) -> Account:
         if account.id in self.moving_now() and account.id in self.moving_now(fresh=True):
-            from server.errors import ApiError
-
-            raise ApiError(503, "busy", MOVING, headers={"Retry-After": "2"})
+            raise Busy(MOVING, retry_after=2)
         held = self._accounts.get(account.id)
         if held is None or held[1] is not account:
             # Not the row this process trusts now (a move ended since it was read, or it came

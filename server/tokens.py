@@ -11,13 +11,14 @@ from pathlib import Path
 
 import jwt
 
+from server.errors import NotSignedIn
 from server.private_files import private_dir
 
 ALGORITHM = "HS256"
 ACCESS = "access"
 
 
-class InvalidToken(Exception):
+class InvalidToken(NotSignedIn):
     """The token is missing, malformed, tampered with, expired or of the wrong kind."""
 
 

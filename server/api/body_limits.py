@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from itertools import accumulate
 from typing import Any
 
-from server.errors import error_response
+from server.api.errors import error_response
 
 MAX_JSON_BYTES = 8 * 1024 * 1024  # a push of 500 mutations is well under 1 MB
 MAX_JSON_DEPTH = 32  # the deepest the desk sends is about 8 (a discarded change's payload inside a push)

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from server.account_db import AccountDatabase
 from server.auth import token_staff
-from server.errors import ApiError, auth_error
+from server.errors import DomainError, NotSignedIn
 from server.registry import Account
 from server.settings import Settings
 from server.state import ServerState
@@ -48,19 +48,19 @@ def _state(request: Request) -> ServerState:
 
 async def get_token(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> AccessClaims:
     if credentials is None:
-        raise auth_error("Please sign in first.")
+        raise NotSignedIn("Please sign in first.")
     state = _state(request)
     try:
         claims = decode_access_token(state.signing_key, credentials.credentials)
     except InvalidToken:
-        raise auth_error() from None
+        raise NotSignedIn() from None
     # A signed-out (or reused, or retired desk's) sign-in is refused at once: a set lookup here,
     # the list read again in a thread at most every second (server.revocations).
     revocations = state.revocations
     if revocations.stale():
         await run_in_threadpool(revocations.reload)
     if revocations.revoked(claims.session_id):
-        raise auth_error()
+        raise NotSignedIn()
     return claims
 
 
@@ -75,7 +75,7 @@ async def get_account(request: Request, token: TokenDep) -> Account:
     state = _state(request)
     account = state.account_if_known(token.account_id) or await run_in_threadpool(state.account, token.account_id)
     if account is None:
-        raise auth_error("This account no longer exists on the server.")
+        raise NotSignedIn("This account no longer exists on the server.")
     return account
 
 
@@ -111,7 +111,7 @@ SessionDep = Annotated[Session, Depends(get_session)]
 def _current_staff(token: AccessClaims, db: Session) -> Staff:
     try:
         staff = token_staff(db, token)
-    except ApiError:
+    except DomainError:
         db.rollback()
         raise
     # End this read's transaction now, so the request holds no connection it does not use: a push

@@ -18,7 +18,7 @@ from server.addresses import client_address
 from server.account_db import HEAD, AccountDatabase, StaffGrant, audit, head_or_moved
 from server.api.deps import AccountDbDep, TokenDep
 from server.auth import STAFF_INACTIVE
-from server.errors import ApiError, auth_error
+from server.errors import NotSignedIn, Refused
 from server.permissions import group_permissions, refusal
 from sync.core.permissions import expand
 from server.tokens import AccessClaims
@@ -39,14 +39,14 @@ def who_asks(db: Session, token: AccessClaims) -> tuple[Staff, frozenset[str], i
     account's change number (a 503 in the old copy of a moved account), read in `db`."""
     row = db.execute(_WHO_ASKS, {"staff_id": token.staff_id}).first()
     if row is None or not row[0].active:
-        raise auth_error(STAFF_INACTIVE)
+        raise NotSignedIn(STAFF_INACTIVE)
     staff, grants, head = row
     # A custom group is one more read, when the staff member is in one; the built-in ones are not read.
     permissions = expand(group_permissions(db, staff.group) | set(grants.split(",") if grants else ()))
     return staff, permissions, head_or_moved(head)
 
 
-def refused(request: Request, token: AccessClaims, adb: AccountDatabase, staff: Staff, any_of: frozenset[str]) -> ApiError:
+def refused(request: Request, token: AccessClaims, adb: AccountDatabase, staff: Staff, any_of: frozenset[str]) -> Refused:
     """Audit a refused request (a write transaction of its own; blocks) and return its 403."""
     wanted = sorted(any_of)
     with adb.write_session() as w:
@@ -61,7 +61,7 @@ def refused(request: Request, token: AccessClaims, adb: AccountDatabase, staff: 
             address=client_address(request, request.app.state.frontdesk.settings.trusted_proxies),
         )
         w.commit()
-    return ApiError(403, "forbidden", refusal(wanted[0]))
+    return Refused(refusal(wanted[0]))
 
 
 def _guard(any_of: frozenset[str]) -> Callable[..., Any]:

@@ -19,7 +19,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from server.errors import ERROR_DESCRIPTIONS
+from server.api.errors import ERROR_DESCRIPTIONS
 
 _BODY_METHODS = ("post", "put", "patch", "delete")
 

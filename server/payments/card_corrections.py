@@ -12,7 +12,7 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, col
 
 from server.account_db import AccountDatabase, audit, next_usn
-from server.errors import ApiError
+from server.errors import Invalid, NotFound
 from server.payments.abandon import late_call
 from server.payments.attempts import UNDER_WAY, UNKNOWN, CardAttempt, remember_decline
 from server.payments.flow import (
@@ -51,7 +51,7 @@ def void_card_payment(adb: AccountDatabase, gateway: Gateway, who: Caller, entry
             state = family_ledger(db, target.family_id).state(entry_id)
             if state is not None and not state.voided and correction_for(state, body.business_date) == "refund":
                 audit_event(adb, who, "payment.card_void_refused", entry_id, code="refund_instead", void_id=body.void_id)
-                raise ApiError(422, "refund_instead", REFUND_INSTEAD)
+                raise Invalid(REFUND_INSTEAD, "refund_instead")
             payload = VoidPayload(entry_id=body.void_id, corrects_id=entry_id, family_id=target.family_id,
                                   location_id=target.location_id, reason=body.reason, business_date=body.business_date)  # fmt: skip
             by = made_by(who.staff_id, who.desk_id, naive_utc(body.made_at))
@@ -69,7 +69,7 @@ def void_card_payment(adb: AccountDatabase, gateway: Gateway, who: Caller, entry
             raise unreachable_error(adb, who, "payment.card_unreachable", entry_id, exc, void_id=body.void_id) from None
         if result.settled:
             audit_event(adb, who, "payment.card_void_refused", entry_id, code="settled", void_id=body.void_id)
-            raise ApiError(422, "refund_instead", result.message or REFUND_INSTEAD)
+            raise Invalid(result.message or REFUND_INSTEAD, "refund_instead")
         if not result.approved:
             return _decline(adb, who, body.void_id, "void", target, target.amount_cents * -1, result)
         return _write(adb, who, body.void_id, "payment.card_void", target, lambda db: write_void(
@@ -113,9 +113,9 @@ def _target(adb: AccountDatabase, entry_id: str) -> LedgerEntry:
     with adb.read_session() as db:
         target = db.get(LedgerEntry, entry_id)
     if target is None:
-        raise ApiError(404, "not_found", NOT_FOUND)
+        raise NotFound(NOT_FOUND)
     if target.kind != "payment" or target.method not in CARD_METHODS or not target.gateway_ref:
-        raise ApiError(422, "not_card", NOT_CARD)
+        raise Invalid(NOT_CARD, "not_card")
     return target
 
 
@@ -124,12 +124,12 @@ def _earlier(db: Session, key: str, kind: str, entry_id: str) -> PaymentAnswer |
     done = db.get(LedgerEntry, key)
     if done is not None:
         if done.kind != kind or done.corrects_id != entry_id:
-            raise ApiError(422, "key_reused", KEY_REUSED)
+            raise Invalid(KEY_REUSED, "key_reused")
         return approved(db, done)
     attempt = db.get(CardAttempt, key)
     if attempt is not None:
         if attempt.kind != kind or attempt.target_id != entry_id:
-            raise ApiError(422, "key_reused", KEY_REUSED)
+            raise Invalid(KEY_REUSED, "key_reused")
         if attempt.status in (*UNDER_WAY, UNKNOWN):
             return None  # its answer was lost: asked again with the same key, which the gateway answers as before
         return declined(attempt)

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from server.account_db import AccountDatabase, audit, next_usn
-from server.errors import ApiError
+from server.errors import Conflict, Invalid
 from server.payments.abandon import late_call
 from server.payments.attempts import UNDER_WAY, CardAttempt, begin_sale, end_sale, remember_decline
 from server.payments.cards import CardFacts, CardUnusable, read_card
@@ -84,7 +84,7 @@ def take_card_payment(adb: AccountDatabase, gateway: Gateway, currency: str, who
             if attempt.status == "declined":  # settled by the sweep a moment ago
                 return declined(attempt)
             if attempt.status != "pending":
-                raise ApiError(409, "conflict", CHECKING)
+                raise Conflict(CHECKING)
         try:
             result = gateway.sale(body.amount_cents, currency, body.card, body.entry_id)
         except GatewayUnreachable as exc:
@@ -127,12 +127,12 @@ def _earlier(db: Session, body: CardPaymentRequest) -> PaymentAnswer | None:
         same = (entry.kind == "payment" and entry.method in CARD_METHODS and entry.family_id == body.family_id
                 and -entry.amount_cents == body.amount_cents)  # fmt: skip
         if not same:
-            raise ApiError(422, "key_reused", KEY_REUSED)
+            raise Invalid(KEY_REUSED, "key_reused")
         return approved(db, entry)
     attempt = db.get(CardAttempt, body.entry_id)
     if attempt is not None:
         if (attempt.kind, attempt.family_id, attempt.amount_cents) != ("sale", body.family_id, body.amount_cents):
-            raise ApiError(422, "key_reused", KEY_REUSED)
+            raise Invalid(KEY_REUSED, "key_reused")
         if attempt.status not in UNDER_WAY:
             return declined(attempt)
     return None  # new, or a sale left under way (a lost answer, a crash): asked again with the same key
@@ -144,7 +144,7 @@ def _read(adb: AccountDatabase, who: Caller, body: CardPaymentRequest) -> CardFa
     except CardUnusable as exc:
         audit_event(adb, who, "payment.card_refused", body.entry_id, code=exc.code, family_id=body.family_id,
                     amount_cents=body.amount_cents)  # fmt: skip
-        raise ApiError(422, exc.code, exc.message) from None
+        raise Invalid(exc.message, exc.code) from None
 
 
 def _payload(body: CardPaymentRequest) -> PaymentPayload:
@@ -156,7 +156,7 @@ def _payload(body: CardPaymentRequest) -> PaymentPayload:
                               business_date=body.business_date)  # fmt: skip
     except ValidationError as exc:  # the payload's own checks (allocations beyond the amount, a charge twice)
         why = str(exc.errors()[0].get("msg", "")).removeprefix("Value error, ")
-        raise ApiError(422, "invalid", f"The payment is not valid: {why}; nothing was charged.") from None
+        raise Invalid(f"The payment is not valid: {why}; nothing was charged.", "invalid") from None
 
 
 def _facts(body: CardPaymentRequest, facts: CardFacts) -> dict:

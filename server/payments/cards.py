@@ -14,6 +14,7 @@ from typing import Literal
 
 from devices.cards import ID_CARD, IdCard, PaymentCard, brand_of, pan_ok
 from devices.tracks import parse_swipe
+from server.errors import Invalid
 from sync.core.wire_payments import CardData
 
 UNREADABLE_SWIPE = "The card could not be read. Swipe it again, or type the card number."
@@ -22,7 +23,7 @@ BAD_EXPIRY = "The expiry date is not valid. Check it and try again."
 ID_CARD_SWIPED = f"{ID_CARD}. Swipe the payment card, or type its number."  # said as the desk says it
 
 
-class CardUnusable(ValueError):
+class CardUnusable(Invalid, ValueError):
     """The card cannot be sent to the gateway; `code` is invalid_number or invalid_card."""
 
     def __init__(self, code: Literal["invalid_number", "invalid_card"], message: str):

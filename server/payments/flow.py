@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from server.account_db import AccountDatabase, audit
-from server.errors import ApiError
+from server.errors import Invalid, Unreachable
 from server.payments.attempts import CardAttempt
 from server.payments.gateway import GatewayUnreachable
 from server.permissions import source_of
@@ -51,7 +51,7 @@ def naive_utc(moment: dt.datetime) -> dt.datetime:
     try:
         return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo is not None else moment
     except OverflowError:  # year 1 with an offset east of UTC, say: not a desk's clock
-        raise ApiError(422, "invalid_request", "The request is not valid: made_at is out of range.") from None
+        raise Invalid("The request is not valid: made_at is out of range.") from None
 
 
 def dry_run(db: Session, write: Callable[[], object]) -> None:
@@ -72,15 +72,15 @@ def audit_event(adb: AccountDatabase, who: Caller, action: str, record_id: str |
         db.commit()
 
 
-def rejected_error(adb: AccountDatabase, who: Caller, action: str, key: str, rejected: Rejected, **detail: object) -> ApiError:
+def rejected_error(adb: AccountDatabase, who: Caller, action: str, key: str, rejected: Rejected, **detail: object) -> Invalid:
     audit_event(adb, who, action, key, code=rejected.code, message=rejected.message, **detail)
-    return ApiError(422, rejected.code, rejected.message)
+    return Invalid(rejected.message, rejected.code)
 
 
-def unreachable_error(adb: AccountDatabase, who: Caller, action: str, key: str, exc: GatewayUnreachable, **detail: object) -> ApiError:
+def unreachable_error(adb: AccountDatabase, who: Caller, action: str, key: str, exc: GatewayUnreachable, **detail: object) -> Unreachable:
     """502: the outcome at the gateway is unknown, so the desk retries with the same key."""
     audit_event(adb, who, action, key, **detail)
-    return ApiError(502, "gateway_unreachable", exc.message)
+    return Unreachable(exc.message)
 
 
 def approved(db: Session, entry: LedgerEntry) -> PaymentAnswer:

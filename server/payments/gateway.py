@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from server.errors import Unreachable
 from sync.core.wire_payments import CardData, DeclineCode
 
 UNREACHABLE = (
@@ -52,7 +53,7 @@ class GatewayResult:
     settled: bool = False
 
 
-class GatewayError(Exception):
+class GatewayError(Unreachable):
     """An expected gateway failure; `message` is in words for the desk and names no card data."""
 
     def __init__(self, message: str):

@@ -14,7 +14,7 @@ from server.account_db import AuditEvent
 from server.audit_about import about
 from server.api.deps import SessionDep
 from server.api.guards import needs
-from server.errors import error_responses
+from server.api.errors import error_responses
 from sync.core.permissions import AUDIT_VIEW
 from sync.core.schema import Staff
 from sync.core.wire_staff import AuditEntry, AuditPage

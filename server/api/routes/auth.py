@@ -5,7 +5,7 @@ from fastapi import APIRouter, Request, Response
 from server import auth
 from server.addresses import client_address
 from server.api.deps import StateDep
-from server.errors import error_responses
+from server.api.errors import error_responses
 from sync.core.wire import LoginRequest, RefreshRequest, TokenResponse
 from sync.core.wire_staff import LogoutRequest
 

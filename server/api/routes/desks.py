@@ -13,7 +13,8 @@ from server import desks
 from server.account_db import audit
 from server.api.deps import AccountDbDep, AccountDep, StateDep, TokenDep
 from server.api.guards import needs
-from server.errors import ApiError, error_responses
+from server.api.errors import error_responses
+from server.errors import NotFound
 from sync.core.schema import Staff
 from sync.core.wire_desks import (
     DeskList,
@@ -49,7 +50,7 @@ async def retire(o: Owner, desk_id: DeskId, state: StateDep, account: AccountDep
     that computer again sets it up anew, with a new credential."""
     done = await run_in_threadpool(desks.retire, state.registry, account.id, desk_id)
     if done is None:
-        raise ApiError(404, "not_found", "There is no such desk in this account.")
+        raise NotFound("There is no such desk in this account.")
     desk, revoked = done
     state.revocations.note(revoked)
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Response
 from server.account_db import audit
 from server.api.deps import AccountDbDep, AccountDep, TokenDep
 from server.api.guards import needs
-from server.errors import error_responses
+from server.api.errors import error_responses
 from server.export_files import write_zip
 from server.exporting import TABLE_NAMES, export_tables, today_stamp
 from sync.core.permissions import DATA_IMPORT

@@ -16,7 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from server.api.deps import AccountDbDep, TokenDep
 from server.api.guards import needs
-from server.errors import ApiError, error_responses
+from server.api.errors import ApiError, error_responses
 from server.importing.existing import load_existing
 from server.importing.jobs import Busy, ImportJobs, new_upload
 from server.importing.preview import Upload, answer, describe, open_table, plan_for, who_for

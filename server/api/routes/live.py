@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from server.account_db import current_usn
 from server.api.deps import AccountDbDep, TokenDep
 from server.api.guards import who_asks
-from server.errors import error_responses
+from server.api.errors import error_responses
 from server.live import bell_of
 from sync.core.wire import MAX_CURSOR, MAX_WAIT_SECONDS, WaitResponse
 

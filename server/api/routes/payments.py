@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from server.api.deps import AccountDbDep, SettingsDep, TokenDep
 from server.api.guards import needs
 from server.api.routes.sync import require_protocol
-from server.errors import error_responses
+from server.api.errors import error_responses
 from server.live import bell_of
 from server.payments.card_corrections import refund_card_payment, void_card_payment
 from server.payments.card_sale import take_card_payment

@@ -10,7 +10,8 @@ from server import staff as staff_ops
 from server.api.deps import AccountDbDep, AccountDep, CurrentStaff, SessionDep, StateDep, TokenDep
 from server.api.guards import needs
 from server.passwords import hash_password
-from server.errors import ApiError, error_responses
+from server.api.errors import error_responses
+from server.errors import Refused
 from server.permissions import permissions_of, refusal
 from sync.core.permissions import STAFF_MANAGE
 from sync.core.schema import Staff
@@ -115,7 +116,7 @@ def reset_password(
 def set_pin(staff: CurrentStaff, token: TokenDep, adb: AccountDbDep, db: SessionDep, staff_id: StaffId, body: PinSet) -> StaffDetail:
     """Anyone may set their own PIN; setting someone else's needs staff.manage."""
     if staff_id != staff.id and STAFF_MANAGE not in permissions_of(db, staff):
-        raise ApiError(403, "forbidden", refusal(STAFF_MANAGE))
+        raise Refused(refusal(STAFF_MANAGE))
     pin_hash = hash_password(body.pin)
     with adb.write_session() as w:
         result = staff_ops.set_pin(w, _actor(staff, token), staff_id, pin_hash)

@@ -10,11 +10,13 @@ from server.account_db import AccountDatabase
 from server.api.deps import AccountDbDep, TokenDep
 from server.api.guards import refused, who_asks
 from server.api.routes import live
-from server.errors import ApiError, error_responses
+from server.api.errors import ApiError, error_responses
+from server.errors import Conflict
 from server.live import bell_of
 from server.pull import EVERY_TYPE
 from server.pull import pull as pull_changes
 from server.push import push as push_mutations
+from server.sqlite import lock_contention
 from sync.core.card_abandon import PAYMENT_ABANDON
 from sync.core.receipt_mutations import RECEIPT_EMAIL
 from server.tokens import AccessClaims
@@ -87,10 +89,10 @@ def push(request: Request, token: TokenDep, adb: AccountDbDep, body: PushRequest
             raise  # any other constraint is a bug in an applier: a 500, logged
         # Another request recorded one of these mutations between our lookup and our insert
         # (only possible without SQLite's IMMEDIATE lock); nothing was written, so a retry is safe.
-        raise ApiError(409, "conflict", BUSY) from None
+        raise Conflict(BUSY) from None
     except OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise ApiError(409, "conflict", BUSY) from None
+        if lock_contention(exc):  # SQLite's busy_timeout ran out: nothing was written
+            raise Conflict(BUSY) from None
         raise
 
 
