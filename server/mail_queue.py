@@ -77,7 +77,7 @@ class MailQueue:
     async def _run(self) -> None:
         assert self._wake is not None
         while True:
-            await wait_set(self._wake, RETRY_SECONDS)  # not asyncio.wait_for: see sync/waits.py
+            await wait_set(self._wake, RETRY_SECONDS)  # not asyncio.wait_for: see sync/core/waits.py
             self._wake.clear()
             due, self._due = self._due, set()
             for account_id in due:

@@ -165,7 +165,7 @@ class SyncEngine:
                 # failing rounds: wait the shortest backoff whatever wakes us.
                 await asyncio.sleep(self.backoff_min)
                 delay = max(0.0, delay - self.backoff_min)
-            await wait_set(self._wake, delay)  # not asyncio.wait_for: see sync/waits.py
+            await wait_set(self._wake, delay)  # not asyncio.wait_for: see sync/core/waits.py
 
     async def _watch(self) -> None:
         """Long-poll the server and kick a round when the account moved on."""

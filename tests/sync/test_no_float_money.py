@@ -142,8 +142,8 @@ def test_every_cents_field_refuses_a_float(model: type[BaseModel]):
 
 
 MONEY_MODULES = [
-    "sync/ledger.py",
-    "sync/ledger_mutations.py",
+    "sync/core/ledger.py",
+    "sync/core/ledger_mutations.py",
     "sync/money_desk.py",
     "printing/money.py",
     "sync/drawer.py",
