@@ -4,23 +4,12 @@ core imports nothing outside itself; nothing imports desk/; the desk never impor
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
+
+from tests.helpers.imports import imports_of
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("desk", "sync", "devices", "printing", "server")
-
-
-def imports_of(path: Path) -> set[str]:
-    """Every module a file imports (top level and inside functions), as dotted names."""
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
-        if isinstance(node, ast.Import):
-            names |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
-            names |= {f"{node.module}.{a.name}" for a in node.names}  # "from sync import store"
-    return names
 
 
 def arrows(root: Path = ROOT) -> dict[str, set[str]]:
@@ -30,7 +19,7 @@ def arrows(root: Path = ROOT) -> dict[str, set[str]]:
     for package in PACKAGES:
         for path in sorted((root / package).rglob("*.py")):
             targets = set()
-            for name in imports_of(path):
+            for name in imports_of(path, with_names=True):  # "from sync import store" is sync.store
                 top = name.split(".")[0]
                 if top == "sync":
                     parts = name.split(".")

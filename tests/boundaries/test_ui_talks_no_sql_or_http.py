@@ -3,22 +3,13 @@ API, wired up in desk/boot.py (the one desk module that builds the HTTP client a
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
+
+from tests.helpers.imports import imports_of
 
 ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN = ("httpx", "sqlalchemy", "sqlmodel", "sqlite3", "psycopg")
 WIRING = {ROOT / "desk" / "boot.py"}
-
-
-def imported(path: Path) -> set[str]:
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
-        if isinstance(node, ast.Import):
-            names |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
-    return names
 
 
 def offenders(folder: Path, root: Path = ROOT) -> dict[str, list[str]]:
@@ -26,7 +17,7 @@ def offenders(folder: Path, root: Path = ROOT) -> dict[str, list[str]]:
     for path in sorted(folder.rglob("*.py")):
         if path in WIRING:
             continue
-        bad = sorted(n for n in imported(path) if n.split(".")[0] in FORBIDDEN)
+        bad = sorted(n for n in imports_of(path) if n.split(".")[0] in FORBIDDEN)
         if bad:
             found[str(path.relative_to(root))] = bad
     return found
