@@ -92,7 +92,7 @@ class _Context:
         for a in db.execute(select(Alert).where(Alert.active == True, Alert.student_id != None).order_by(Alert.id)).scalars():  # noqa: E711,E712
             self.notes[(a.student_id, a.kind)].append(a.text)  # type: ignore[index]
         self.classes_of: dict[str, list[str]] = defaultdict(list)
-        for sid, cid in db.execute(select(Enrollment.student_id, Enrollment.schedule_id).where(Enrollment.end_date == None)  # noqa: E711
+        for sid, cid in db.execute(select(Enrollment.student_id, Enrollment.schedule_id).where(Enrollment.end_date == None, Enrollment.status == "enrolled")  # noqa: E711
                                    .order_by(Enrollment.start_date, Enrollment.id)):  # fmt: skip
             if cid in self.classes:
                 self.classes_of[sid].append(self.classes[cid])

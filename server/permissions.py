@@ -10,8 +10,16 @@ from sqlmodel import Session, select
 
 from server.account_db import AuditEvent, CustomGroup, StaffGrant
 from server.tokens import AccessClaims
+from sync.core.enrollment_mutations import wants_overfill
 from sync.core.mutations import Rejected
-from sync.core.permissions import BUILTIN_GROUPS, PERMISSIONS, expand, mutation_allowed, mutation_permission
+from sync.core.permissions import (
+    BUILTIN_GROUPS,
+    ENROLL_OVERFILL,
+    PERMISSIONS,
+    expand,
+    mutation_allowed,
+    mutation_permission,
+)
 from sync.core.schema import Staff
 
 
@@ -65,7 +73,8 @@ def signed_in_at(db: Session, staff_id: str, desk_id: str) -> bool:
     return row is not None
 
 
-def permission_refusal(db: Session, token: AccessClaims, staff: Staff, mutation_type: str) -> Rejected | None:
+def permission_refusal(db: Session, token: AccessClaims, staff: Staff, mutation_type: str,
+                       payload: dict | None = None) -> Rejected | None:
     """Why a pushed mutation may not be applied for the staff member who made it, or None.
 
     The desk sends changes made by whoever was signed in at the time (switch user, offline
@@ -83,6 +92,8 @@ def permission_refusal(db: Session, token: AccessClaims, staff: Staff, mutation_
         return Rejected("forbidden", NOT_SIGNED_IN_HERE)
     if not mutation_allowed(permissions, mutation_type):
         return Rejected("forbidden", mutation_refusal(mutation_permission(mutation_type), mutation_type))
+    if payload is not None and wants_overfill(mutation_type, payload) and ENROLL_OVERFILL not in expand(permissions):
+        return Rejected("forbidden", "Only staff allowed to go over a class's capacity may do that; nothing was enrolled.")
     return None
 
 

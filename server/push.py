@@ -14,8 +14,9 @@ from sync.core.clock import SYSTEM, Clock
 from server.staff_proof import STAFF_UNPROVEN, proven
 from sync.core.card_attention import handled_fields
 from sync.core.edit_mutations import edited_fields
+from sync.core.enrollment_mutations import wants_overfill
 from sync.core.mutations import OUTBOX_DISCARD, Rejected, apply_mutation
-from sync.core.schema import TYPE_OF_RECORD, Staff
+from sync.core.schema import TYPE_OF_RECORD, Enrollment, Staff
 from sync.core.settings_audit import DESK_SETTINGS
 from sync.core.setup_mutations import edited_fields as setup_edited_fields
 from sync.core.wire import Mutation, MutationResult
@@ -89,7 +90,7 @@ def _push_one(db: Session, token: AccessClaims, m: Mutation, signing_key: bytes 
         # Issue 19: the desk cannot show that this person signed in here. Recorded and audited
         # under the one whose token pushed it, never under the name it claimed.
         return _record(db, token, m, Rejected("forbidden", STAFF_UNPROVEN), [], by=token.staff_id)
-    refused = permission_refusal(db, token, staff, m.type)  # rechecked here, whatever the desk cached
+    refused = permission_refusal(db, token, staff, m.type, m.payload)  # rechecked here, whatever the desk cached
     if refused is not None:
         return _record(db, token, m, refused, [])
 
@@ -105,6 +106,12 @@ def _push_one(db: Session, token: AccessClaims, m: Mutation, signing_key: bytes 
         return _record(db, token, m, rejected, [])
     if m.type == OUTBOX_DISCARD:
         _audit_discard(db, token, m)
+    for row in written:
+        if isinstance(row, Enrollment) and row.overfill_reason and wants_overfill(m.type, m.payload):
+            # A place given over capacity: who, which class and child, and why, on its own line.
+            audit(db, "enrollment.overfill", staff_id=m.staff_id, desk_id=m.desk_id, record_type="enrollment",
+                  record_id=row.id, class_id=row.schedule_id, student_id=row.student_id, reason=row.overfill_reason,
+                  mutation_id=m.id)  # fmt: skip
     # A class or closure changed: its sessions follow now, in this transaction (server.sessions).
     planned = plan_after(db, m.type, written, clock).written if written else []
     changes = None

@@ -9,19 +9,31 @@ request for the same receipt), a charge that needs a manual void with the words 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from sync.core.card_abandon import status_text
+from sync.core.class_times import meetings_of, times_words
+from sync.core.ids import new_id
 from sync.ledger_words import amount_text
 from sync.core.receipt_mutations import RECEIPT_EMAIL, ReceiptEmailPayload
-from sync.core.schema import CardAbandon, Family, LedgerEntry, ReceiptEmail
+from sync.core.schema import (
+    CardAbandon,
+    ClassSchedule,
+    Enrollment,
+    Family,
+    LedgerEntry,
+    ReceiptEmail,
+    Student,
+)
 from sync.views import RejectedView
-from sync.core.ids import new_id
 
 EMAIL_FAILED = "email_failed"
 CARD_NEEDS_HAND = "card_needs_attention"
+PLACE_OFFERED = "place_offered"
+WAITLISTED = "waitlisted"
 
 
 def money_items(s: Session) -> list[RejectedView]:
@@ -43,8 +55,41 @@ def money_items(s: Session) -> list[RejectedView]:
     return items
 
 
+def enrollment_items(s: Session) -> list[RejectedView]:
+    """Places the server offered to the first waiting students, and enrollments the server put on
+    the waitlist because another desk took the last place first: each needs a call to the family.
+    Only rows as the server wrote them (a desk's own unsent guess says nothing yet)."""
+    items = []
+    rows = s.exec(select(Enrollment).where(col(Enrollment.usn).is_not(None),
+                                           col(Enrollment.status).in_(("offered", "waitlist")))).all()  # fmt: skip
+    for e in sorted(rows, key=lambda r: (r.queued_usn or 0, r.id)):
+        if e.status == "waitlist" and e.asked != "waitlist":
+            summary = f"{_who(s, e)} was put on the waitlist of {_class_words(s, e)}: the last place was taken first"
+            message = "Another desk enrolled someone into the last place before this change reached the server. Call the family."
+            items.append(RejectedView(e.id, 0, "enrollment.add", _day(e), WAITLISTED, message, summary))
+        elif e.status == "offered":
+            summary = f"A place opened in {_class_words(s, e)} for {_who(s, e)}: call the family"
+            message = "Enroll them from the class's waitlist, or pass the place to the next one waiting."
+            items.append(RejectedView(e.id, 0, "waitlist.offer", _day(e), PLACE_OFFERED, message, summary))
+    return items
+
+
+def _who(s: Session, e: Enrollment) -> str:
+    student = s.get(Student, e.student_id)
+    return f"{student.first_name} {student.last_name}" if student is not None else "A student"
+
+
+def _class_words(s: Session, e: Enrollment) -> str:
+    cls = s.get(ClassSchedule, e.schedule_id)
+    return f"{cls.name} ({times_words(meetings_of(cls))})" if cls is not None else "a class"
+
+
+def _day(e: Enrollment) -> dt.datetime:
+    return dt.datetime.combine(e.start_date, dt.time())
+
+
 def count(s: Session) -> int:
-    return len(money_items(s))
+    return len(money_items(s)) + len(enrollment_items(s))
 
 
 def send_again_payload(s: Session, item_id: str) -> dict[str, Any] | None:

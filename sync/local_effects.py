@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from sync.core import family_mutations
+from sync.core import enrollment_mutations, family_mutations
 from sync.core.mutations import AttendancePayload, CheckInPayload, Rejected, parse_payload
 from sync.core.schema import Attendance, AttendanceMark, CheckIn, attendance_id
 from sync.core.wire import Mutation
@@ -32,6 +32,8 @@ def undo_local_effects(s: Session, mutation: Mutation) -> None:
         _undo_mark(s, payload.mark_id, payload.session_id, payload.student_id)
     elif mutation.type in family_mutations.PAYLOADS:
         family_mutations.undo_local(s, payload)  # a refused new family or student leaves no trace here
+    elif mutation.type in enrollment_mutations.PAYLOADS:
+        enrollment_mutations.undo_local(s, payload)  # a refused enrollment, drop or transfer is as it was
     s.flush()
 
 

@@ -66,7 +66,8 @@ def local(utc_naive: dt.datetime, zone: ZoneInfo) -> dt.datetime:
 
 def enrolled_on(day: dt.date):
     """An enrollment active on that day (a where-clause)."""
-    return (col(Enrollment.start_date) <= day) & or_(col(Enrollment.end_date).is_(None), col(Enrollment.end_date) >= day)
+    # Waiting and offered rows name a class too, but take no place in it until a person enrolls them.
+    return (Enrollment.status == "enrolled") & (col(Enrollment.start_date) <= day) & or_(col(Enrollment.end_date).is_(None), col(Enrollment.end_date) >= day)
 
 
 def sessions_on(s: Session, location_id: str, day: dt.date) -> list[SessionView]:

@@ -107,7 +107,7 @@ def attendance_by_class(s: Session, location_id: str, start: dt.date, end: dt.da
     schedules = {sched.id for _, sched in rows}
     spans: dict[str, list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
     for chunk in _chunks(sorted(schedules)):
-        for e in s.exec(select(Enrollment).where(col(Enrollment.schedule_id).in_(chunk))).all():
+        for e in s.exec(select(Enrollment).where(col(Enrollment.schedule_id).in_(chunk), Enrollment.status == "enrolled")).all():
             spans[e.schedule_id].append((e.start_date, e.end_date))
     classes: dict[str, tuple[ClassSchedule, list[SessionAttendance]]] = {}
     for sess, sched in rows:
@@ -131,7 +131,7 @@ def student_history(s: Session, student_id: str, start: dt.date, end: dt.date) -
     family = s.get(Family, student.family_id)
     marks = dict(s.exec(select(Attendance.session_id, Attendance.status).where(Attendance.student_id == student_id)).all())
     checked = set(s.exec(select(CheckIn.session_id).where(CheckIn.student_id == student_id)).all())
-    enrollments = s.exec(select(Enrollment).where(Enrollment.student_id == student_id)).all()
+    enrollments = s.exec(select(Enrollment).where(Enrollment.student_id == student_id, Enrollment.status == "enrolled")).all()
     spans: dict[str, list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
     for e in enrollments:
         spans[e.schedule_id].append((e.start_date, e.end_date))
@@ -183,7 +183,7 @@ def enrollment_history(s: Session, student_id: str) -> EnrollmentHistory:
         select(Enrollment, ClassSchedule, Location)
         .join(ClassSchedule, col(ClassSchedule.id) == Enrollment.schedule_id)
         .join(Location, col(Location.id) == ClassSchedule.location_id)
-        .where(Enrollment.student_id == student_id)
+        .where(Enrollment.student_id == student_id, Enrollment.status == "enrolled")
         .order_by(col(Enrollment.start_date), col(ClassSchedule.name))
     ).all()
     return EnrollmentHistory(

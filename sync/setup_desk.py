@@ -143,7 +143,7 @@ class SetUpDesk:
             rooms = {r.id: r.name for r in s.exec(select(Room)).all()}
             counts: dict[str, int] = {}
             for schedule_id in s.exec(select(Enrollment.schedule_id).where(
-                    col(Enrollment.start_date) <= today,
+                    Enrollment.status == "enrolled", col(Enrollment.start_date) <= today,
                     or_(col(Enrollment.end_date).is_(None), col(Enrollment.end_date) >= today))).all():  # fmt: skip
                 counts[schedule_id] = counts.get(schedule_id, 0) + 1
             return [_row(c, programs, rooms, counts.get(c.id, 0)) for c in schedules]

@@ -134,7 +134,7 @@ class DeskStore:
     def rejected(self) -> list[RejectedView]:
         found = self.outbox.rejected()
         with db.read_session(self.cache.engine) as s:
-            return attention.money_items(s) + [
+            return attention.money_items(s) + attention.enrollment_items(s) + [
                 RejectedView(
                     mutation_id=m.id,
                     seq=m.seq,

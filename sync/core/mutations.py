@@ -34,6 +34,7 @@ from sync.core import (
     card_abandon,
     card_attention,
     edit_mutations,
+    enrollment_mutations,
     family_mutations,
     kiosk_referrals,
     ledger_mutations,
@@ -109,6 +110,7 @@ PAYLOADS: dict[str, type[BaseModel]] = {
     **card_abandon.PAYLOADS,  # a card call the desk gave up on, by its key (the server's tombstone)
     **card_attention.PAYLOADS,  # a card item in "needs attention" marked handled, with a note
     **setup_mutations.PAYLOADS,  # locations, rooms, programs, classes, closures, one session's changes
+    **enrollment_mutations.PAYLOADS,  # enroll, drop, transfer, the waitlist and its offers
 }
 
 
@@ -151,7 +153,13 @@ def apply_mutation(db: Session, mutation: Mutation, next_usn: NextUsn) -> list[S
     if mutation.type in family_mutations.PAYLOADS:
         return family_mutations.apply_family(db, mutation.type, payload, next_usn)
     if mutation.type in setup_mutations.PAYLOADS:
-        return setup_mutations.apply_setup(db, mutation.type, payload, next_usn)
+        written = setup_mutations.apply_setup(db, mutation.type, payload, next_usn)
+        if mutation.type == "class.update" and "capacity" in mutation.payload.get("changes", {}) and written:
+            # A capacity raised opens places: the waitlist is offered them, as after a drop.
+            written += enrollment_mutations.offer_places(db, written[0].id, None, mutation.staff_id, next_usn)
+        return written
+    if mutation.type in enrollment_mutations.PAYLOADS:
+        return enrollment_mutations.apply_enrollment(db, mutation.type, payload, mutation.staff_id, next_usn)
     if isinstance(payload, kiosk_referrals.KioskReferralPayload):
         return kiosk_referrals.apply_kiosk_referral(db, mutation.staff_id, mutation.desk_id, mutation.made_at, payload,
                                                     next_usn)  # fmt: skip

@@ -32,6 +32,8 @@ SETTINGS_MANAGE = "settings.manage"
 AUDIT_VIEW = "audit.view"
 CLASSES_MANAGE = "classes.manage"  # programs, classes, and one session cancelled or moved
 SETUP_MANAGE = "setup.manage"  # locations, rooms, closures
+ENROLL = "enrollment.manage"  # enroll, drop, transfer, the waitlist
+ENROLL_OVERFILL = "enrollment.overfill"  # a place over a class's capacity, with a reason (audited)
 
 # Words for the staff screen, in the order it lists them.
 PERMISSIONS: dict[str, str] = {
@@ -54,6 +56,8 @@ PERMISSIONS: dict[str, str] = {
     AUDIT_VIEW: "See the audit log",
     CLASSES_MANAGE: "Manage classes and programs",
     SETUP_MANAGE: "Manage locations, rooms and closures",
+    ENROLL: "Enroll, drop and move students",
+    ENROLL_OVERFILL: "Enroll over a class's capacity",
 }
 ALL_PERMISSIONS: frozenset[str] = frozenset(PERMISSIONS)
 
@@ -67,11 +71,15 @@ IMPLIES: dict[str, frozenset[str]] = {
     PAYMENT_TAKE: frozenset({LEDGER_VIEW}),
     LEDGER_VOID: frozenset({LEDGER_VIEW}),
     LEDGER_REFUND: frozenset({LEDGER_VIEW}),
+    ENROLL: frozenset({FAMILY_VIEW}),
+    ENROLL_OVERFILL: frozenset({ENROLL}),
 }
 
 # Reports today are attendance sheets the desk prints for coaches; money reports may need their own permission.
 # Moving a child to another family (custody) stays with managers: front desk adds and edits families.
-_FRONT_DESK = frozenset({CHECK_IN, ATTENDANCE_TAKE, FAMILY_VIEW, FAMILY_EDIT, FAMILY_ADD, LEDGER_VIEW, CHARGE_POST, PAYMENT_TAKE, REPORTS_RUN})
+# Front desk enrolls and drops; going over a class's capacity stays with managers.
+_FRONT_DESK = frozenset({CHECK_IN, ATTENDANCE_TAKE, FAMILY_VIEW, FAMILY_EDIT, FAMILY_ADD, LEDGER_VIEW, CHARGE_POST, PAYMENT_TAKE, REPORTS_RUN,
+                         ENROLL})
 BUILTIN_GROUPS: dict[str, frozenset[str]] = {
     "owner": ALL_PERMISSIONS,
     # Settings (payment gateway, account-wide rules) stay with the owner.
@@ -120,6 +128,8 @@ MUTATION_PREFIX_PERMISSIONS: dict[str, str] = {
     "location": SETUP_MANAGE,
     "room": SETUP_MANAGE,
     "closure": SETUP_MANAGE,
+    "enrollment": ENROLL,  # coaches take attendance but do not enroll
+    "waitlist": ENROLL,
 }
 
 # Kinds of change any signed-in staff member may make (letting go of their own refused change).

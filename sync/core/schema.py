@@ -165,10 +165,20 @@ class ClassSession(SyncedRecord, table=True):
 
 
 class Enrollment(SyncedRecord, table=True):
+    """A student in a class from `start_date` to `end_date`, or waiting for a place in it
+    (sync.core.enrollment_mutations). Only "enrolled" rows take places; a waiting row's dates are the
+    ones asked for. Rows are never deleted: a drop sets `end_date`, a pass sets "passed"."""
+
     student_id: str = Field(index=True)
     schedule_id: str = Field(index=True)
     start_date: dt.date
     end_date: dt.date | None = None  # None: still enrolled
+    status: str = "enrolled"  # enrolled | waitlist | offered (a place is held for them) | passed
+    asked: str = "enrolled"  # what the desk asked for: "enrolled" kept as "waitlist" is an outcome to tell
+    queued_usn: int | None = None  # the waitlist's order: the server's change number when the row joined it
+    drop_reason: str = ""
+    overfill_reason: str = ""  # a place given over capacity, by staff with the permission (audited)
+    staff_id: str = Field(default="", max_length=36)  # who enrolled, dropped or offered last
 
 
 class Attendance(SyncedRecord, table=True):

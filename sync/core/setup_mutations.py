@@ -279,7 +279,7 @@ def families_enrolled(db: Session, schedule_id: str, day: dt.date) -> tuple[str,
     rows = db.exec(
         select(Family.name, Family.phone).join(Student, col(Student.family_id) == col(Family.id))
         .join(Enrollment, col(Enrollment.student_id) == col(Student.id))
-        .where(Enrollment.schedule_id == schedule_id, col(Enrollment.start_date) <= day,
+        .where(Enrollment.schedule_id == schedule_id, Enrollment.status == "enrolled", col(Enrollment.start_date) <= day,
                or_(col(Enrollment.end_date).is_(None), col(Enrollment.end_date) >= day))
     ).all()  # fmt: skip
     return tuple(sorted({f"{name} {phone}".strip() for name, phone in rows}))

@@ -23,7 +23,7 @@ EXPECTED: dict[str, set[str]] = {
     "manager": EVERYTHING - {"settings.manage"},
     "front-desk": {
         "check_in", "attendance.take", "attendance.view", "family.view", "family.edit", "family.add", "ledger.view", "charge.post", "payment.take",
-        "reports.run",
+        "reports.run", "enrollment.manage",
     },
     "coach": {"attendance.take", "attendance.view"},
     "kiosk": {"check_in"},
@@ -58,6 +58,10 @@ MUTATIONS: dict[str, str | None] = {
     "class.update": "classes.manage", "session.update": "classes.manage",
     "location.add": "setup.manage", "location.update": "setup.manage", "room.add": "setup.manage",
     "room.update": "setup.manage", "closure.add": "setup.manage", "closure.update": "setup.manage",
+    # Enrollment (issue 21): the front desk enrolls and drops, coaches do not; overfill is checked on the payload.
+    "enrollment.add": "enrollment.manage", "enrollment.drop": "enrollment.manage",
+    "enrollment.transfer": "enrollment.manage", "waitlist.enroll": "enrollment.manage",
+    "waitlist.pass": "enrollment.manage", "waitlist.keep": "enrollment.manage",
 }
 # Sent with an empty payload: an allowed one fails later as "invalid" (its payload is checked after
 # the permission), a refused one must be "forbidden" before anything is looked at.
