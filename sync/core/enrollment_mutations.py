@@ -24,7 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
 from sync.core.class_times import meetings_of
-from sync.core.edit_mutations import NextUsn, _rejected
+from sync.core.edit_mutations import NextUsn
+from sync.core.rejections import Rejected
 from sync.core.schema import ClassSchedule, Enrollment, Student, SyncedRecord
 
 Id = Annotated[str, Field(min_length=1, max_length=36)]
@@ -173,7 +174,7 @@ def apply_enrollment(db: Session, mutation_type: str, payload: BaseModel, staff_
     if isinstance(payload, DropPayload):
         row = _enrollment(db, payload.enrollment_id)
         if row.status != "enrolled":
-            raise _rejected("invalid", "This student is not enrolled in that class (only waiting); nothing was dropped.")
+            raise Rejected("invalid", "This student is not enrolled in that class (only waiting); nothing was dropped.")
         last = max(payload.last_date, row.start_date - dt.timedelta(days=1))
         if row.end_date is not None and row.end_date <= last:
             return []  # already dropped on or before that day
@@ -186,9 +187,9 @@ def apply_enrollment(db: Session, mutation_type: str, payload: BaseModel, staff_
             return []
         old = _enrollment(db, payload.enrollment_id)
         if old.status != "enrolled" or (old.end_date is not None and old.end_date < payload.date):
-            raise _rejected("invalid", "This student is no longer in that class on that day; nothing was moved.")
+            raise Rejected("invalid", "This student is no longer in that class on that day; nothing was moved.")
         if old.schedule_id == payload.class_id:
-            raise _rejected("invalid", "The student is already in that class; nothing was moved.")
+            raise Rejected("invalid", "The student is already in that class; nothing was moved.")
         cls = _class(db, payload.class_id)
         new = Enrollment(id=payload.new_enrollment_id, student_id=old.student_id, schedule_id=cls.id,
                          start_date=payload.date, staff_id=staff_id)  # fmt: skip
@@ -205,7 +206,7 @@ def apply_enrollment(db: Session, mutation_type: str, payload: BaseModel, staff_
         if row.status == "enrolled":
             return []
         if row.status not in WAITING:
-            raise _rejected("invalid", "This student is no longer on the waitlist; nothing was changed.")
+            raise Rejected("invalid", "This student is no longer on the waitlist; nothing was changed.")
         row.start_date, row.staff_id = payload.start_date, staff_id
         _place(db, _class(db, row.schedule_id), row, payload.overfill_reason, next_usn, refuse=True)
         row.usn = next_usn()
@@ -216,7 +217,7 @@ def apply_enrollment(db: Session, mutation_type: str, payload: BaseModel, staff_
         if row.status == "passed":
             return []
         if row.status not in WAITING:
-            raise _rejected("invalid", "This student is not on the waitlist; nothing was changed.")
+            raise Rejected("invalid", "This student is not on the waitlist; nothing was changed.")
         row.status, row.drop_reason, row.staff_id = "passed", payload.reason.strip(), staff_id
         row.usn = next_usn()
         db.add(row)
@@ -241,7 +242,7 @@ def _place(db: Session, cls: ClassSchedule, row: Enrollment, overfill: str, next
         row.status, row.overfill_reason = "enrolled", overfill.strip()
         return
     if refuse:
-        raise _rejected("full", f"{cls.name} is full from {row.start_date:%b} {row.start_date.day}; nothing was changed. "
+        raise Rejected("full", f"{cls.name} is full from {row.start_date:%b} {row.start_date.day}; nothing was changed. "
                                 "Offer the waitlist instead.")  # fmt: skip
     _queue(row, next_usn)
 
@@ -289,21 +290,21 @@ def _first_open_day(db: Session, cls: ClassSchedule, start: dt.date, exclude: st
 def _student(db: Session, student_id: str) -> Student:
     student = db.get(Student, student_id)
     if student is None:
-        raise _rejected("not_found", "This student is no longer on file; nothing was enrolled.")
+        raise Rejected("not_found", "This student is no longer on file; nothing was enrolled.")
     return student
 
 
 def _class(db: Session, class_id: str) -> ClassSchedule:
     cls = db.get(ClassSchedule, class_id)
     if cls is None or not cls.active:
-        raise _rejected("not_found", "This class is no longer on the schedule; nothing was enrolled.")
+        raise Rejected("not_found", "This class is no longer on the schedule; nothing was enrolled.")
     return cls
 
 
 def _enrollment(db: Session, enrollment_id: str) -> Enrollment:
     row = db.get(Enrollment, enrollment_id)
     if row is None:
-        raise _rejected("not_found", "This enrollment is no longer on file; nothing was changed.")
+        raise Rejected("not_found", "This enrollment is no longer on file; nothing was changed.")
     return row
 
 
