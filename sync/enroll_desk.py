@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from sync import db
 from sync.core.class_times import meetings_of, times_words
+from sync.core.clock import local_now
 from sync.core.enrollment_mutations import (
     DROP,
     ENROLL,
@@ -33,7 +34,7 @@ from sync.core.enrollment_mutations import (
 )
 from sync.errors import RejectedError
 from sync.core.ids import new_id
-from sync.core.schema import ClassSchedule, ClassSession, Enrollment, Student
+from sync.core.schema import ClassSchedule, ClassSession, Enrollment, Location, Student
 from sync.store import DeskStore
 
 
@@ -94,28 +95,28 @@ class EnrollDesk:
     # -- reads ------------------------------------------------------------------------------------
     def next_session(self, class_id: str, today: dt.date | None = None) -> dt.date:
         """The class's next session date not cancelled, from today (its planned sessions, else its weekdays)."""
-        today = today or self.store.clock.now().date()
         with db.read_session(self.store.cache.engine) as s:
-            return _next_session(s, class_id, today)
+            return _next_session(s, class_id, today or self._today(s, _cls(s, class_id).location_id))
 
     def choice(self, class_id: str, start: dt.date | None = None) -> ClassChoice:
         with db.read_session(self.store.cache.engine) as s:
-            start = start or _next_session(s, class_id, self.store.clock.now().date())
-            return _choice(s, _cls(s, class_id), start)
+            cls = _cls(s, class_id)
+            start = start or _next_session(s, class_id, self._today(s, cls.location_id))
+            return _choice(s, cls, start)
 
     def choices(self, location_id: str, start: dt.date | None = None) -> list[ClassChoice]:
         """Every active class of a location (to enroll or transfer into), by name."""
-        today = self.store.clock.now().date()
         with db.read_session(self.store.cache.engine) as s:
+            today = self._today(s, location_id)
             rows = s.exec(select(ClassSchedule).where(ClassSchedule.location_id == location_id, ClassSchedule.active == True)
                           .order_by(col(ClassSchedule.name))).all()  # fmt: skip
             return [_choice(s, c, start or _next_session(s, c.id, today)) for c in rows]
 
     def class_view(self, class_id: str, day: dt.date | None = None) -> ClassView:
         """Enrolled on `day` or later (today by default), open places, and the waitlist in order."""
-        day = day or self.store.clock.now().date()
         with db.read_session(self.store.cache.engine) as s:
             cls = _cls(s, class_id)
+            day = day or self._today(s, cls.location_id)
             rows = s.exec(select(Enrollment).where(Enrollment.schedule_id == class_id, Enrollment.status == "enrolled",
                                                    )).all()  # fmt: skip
             current = [e for e in rows if e.end_date is None or e.end_date >= day]
@@ -125,24 +126,25 @@ class EnrollDesk:
 
     def enrollments_of(self, student_id: str, day: dt.date | None = None) -> list[tuple[Member, ClassChoice]]:
         """A student's current and coming classes and waitlists (the card's Classes list)."""
-        day = day or self.store.clock.now().date()
         with db.read_session(self.store.cache.engine) as s:
             rows = s.exec(select(Enrollment).where(Enrollment.student_id == student_id,
                                                    col(Enrollment.status).in_(("enrolled", "waitlist", "offered")))).all()  # fmt: skip
             out = []
             for e in rows:
-                if e.end_date is not None and e.end_date < day:
-                    continue
                 cls = s.get(ClassSchedule, e.schedule_id)
-                if cls is not None:
-                    out.append((_member(s, e, day), _choice(s, cls, max(day, e.start_date))))
+                if cls is None:
+                    continue
+                on = day or self._today(s, cls.location_id)
+                if e.end_date is not None and e.end_date < on:
+                    continue
+                out.append((_member(s, e, on), _choice(s, cls, max(on, e.start_date))))
             return sorted(out, key=lambda pair: (pair[0].status != "enrolled", pair[1].name))
 
     def warnings(self, student_id: str, class_id: str, on: dt.date | None = None) -> list[str]:
         """Why this child may not fit the class (a warning, never a block): age outside its range."""
-        on = on or self.store.clock.now().date()
         with db.read_session(self.store.cache.engine) as s:
             student, cls = s.get(Student, student_id), _cls(s, class_id)
+            on = on or self._today(s, cls.location_id)
             if student is None or student.birth_date is None or (cls.age_min is None and cls.age_max is None):
                 return []
             b = student.birth_date
@@ -150,6 +152,11 @@ class EnrollDesk:
             if (cls.age_min is not None and age < cls.age_min) or (cls.age_max is not None and age > cls.age_max):
                 return [f"{student.first_name} is {age}; {cls.name} is for ages {_ages(cls)}."]
             return []
+
+    def _today(self, s: Session, location_id: str) -> dt.date:
+        """Today on the location's clock: a start "next Monday" is the school's Monday, not UTC's."""
+        location = s.get(Location, location_id)
+        return local_now(self.store.clock, location.timezone if location is not None else "UTC").date()
 
     # -- changes (the outbox, offline too) --------------------------------------------------------
     async def enroll(self, student_id: str, class_id: str, start: dt.date | None = None, *,

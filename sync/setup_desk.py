@@ -133,7 +133,7 @@ class SetUpDesk:
 
     def classes(self, location_id: str | None = None, *, today: dt.date | None = None) -> list[ClassRow]:
         """Classes (at a location), by name; `enrolled` counts enrollments current on `today`."""
-        today = today or self.store.clock.now().date()
+        today = today or self.store.clock.now().astimezone().date()  # without a location: this computer's day
         with db.read_session(self.store.cache.engine) as s:
             q = select(ClassSchedule).order_by(col(ClassSchedule.name))
             if location_id is not None:
