@@ -62,11 +62,16 @@ def run(data_dir: Path, host: str = "127.0.0.1", port: int = 8800) -> int:
         wait_healthy(url, server)
         print(f"Frontdesk server at {url}; account {DEMO_SLUG!r}, staff alex/morgan, password {DEMO_PASSWORD!r}")
         desk_env = dict(os.environ, FRONTDESK_PASSWORD=DEMO_PASSWORD)
+        # alex (front desk) may not set a computer up as a desk: the owner's setup code does it, as
+        # at a real school. One use; a desk already set up on an earlier run does not need it.
+        from server import admin
+
+        code = admin.enrollment_code(server_dir, DEMO_SLUG, uses=1, hours=1)
         desk = subprocess.Popen(
             [
                 sys.executable, "-m", "desk.app",
                 "--server", url, "--account", DEMO_SLUG, "--username", "alex",
-                "--data-dir", str(data_dir / "desk"),
+                "--data-dir", str(data_dir / "desk"), "--setup-code", code,
             ],
             env=desk_env,
         )
